@@ -1,0 +1,174 @@
+"""Go: go.mod (module path, `go` and `toolchain` directives, requirements), the main
+package to build, and whether the code needs cgo."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from pack_it.errors import AMBIGUOUS, UNSUPPORTED, detect_error
+from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, Runtime
+from pack_it.detectors.source import SourceTree
+
+GO_MOD = "go.mod"
+MAIN_ENV = "PACK_IT_GO_MAIN"  # e.g. ./cmd/server: which main package to build
+VERSION = re.compile(r"^1(\.\d+){1,2}((rc|beta)\d+)?$")
+PACKAGE_CLAUSE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+IMPORT_LINE = re.compile(r'^import\s+(?:\w+\s+)?"C"', re.MULTILINE)
+IMPORT_BLOCK = re.compile(r"^import\s*\(([^)]*)\)", re.MULTILINE)
+
+# Web frameworks by exact module path: a module merely named like one is not one.
+FRAMEWORKS = {
+    "github.com/gin-gonic/gin": "gin",
+    "github.com/labstack/echo/v4": "echo",
+    "github.com/gofiber/fiber/v2": "fiber",
+    "github.com/go-chi/chi/v5": "chi",
+    "github.com/gorilla/mux": "gorilla/mux",
+}
+
+
+@dataclass(frozen=True)
+class GoMod:
+    module: str
+    go: str | None = None
+    toolchain: str | None = None
+    requires: tuple[str, ...] = field(default=())
+
+
+def parse_go_mod(text: str) -> GoMod:
+    module = go = toolchain = None
+    requires: list[str] = []
+    block = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("//", 1)[0].strip()
+        if not line:
+            continue
+        if block:
+            if line == ")":
+                block = None
+            elif block == "require":
+                requires.append(line.split()[0])
+            continue
+        words = line.split()
+        verb = words[0]
+        if len(words) == 2 and words[1] == "(":
+            block = verb
+            continue
+        if verb == "module" and len(words) == 2:
+            module = words[1].strip('"')
+        elif verb == "go" and len(words) == 2:
+            if not VERSION.match(words[1]):
+                raise detect_error(f"go.mod line {number}: {words[1]!r} is not a Go version.",
+                                   "Write it as `go 1.22` or `go 1.22.3`.")
+            go = words[1]
+        elif verb == "toolchain" and len(words) == 2:
+            toolchain = words[1].removeprefix("go")
+        elif verb == "require" and len(words) >= 3:
+            requires.append(words[1])
+        elif verb not in ("require", "replace", "exclude", "retract", "godebug", "tool", "ignore"):
+            raise detect_error(f"go.mod line {number} is not a go.mod directive: {raw.strip()!r}.",
+                               "Fix go.mod (`go mod tidy` rewrites it).")
+    if block:
+        raise detect_error(f"go.mod has a `{block} (` block that is never closed.",
+                           "Add the closing parenthesis.")
+    if not module:
+        raise detect_error("go.mod has no `module` directive.",
+                           "Add `module <path>` as its first line (`go mod init` writes it).")
+    return GoMod(module=module, go=go, toolchain=toolchain, requires=tuple(requires))
+
+
+def _go_sources(tree: SourceTree) -> dict[str, list[str]]:
+    """Non-test .go files by package directory, skipping what `go build ./...` skips."""
+    by_dir: dict[str, list[str]] = {}
+    for rel in tree.files():
+        path = PurePosixPath(rel)
+        if path.suffix != ".go" or path.name.endswith("_test.go"):
+            continue
+        if any(p in ("vendor", "testdata") or p[0] in "._" for p in path.parts[:-1]):
+            continue
+        by_dir.setdefault(str(path.parent), []).append(rel)
+    return by_dir
+
+
+def uses_cgo(source: str) -> bool:
+    if IMPORT_LINE.search(source):
+        return True
+    return any(re.search(r'^\s*"C"\s*$', block, re.MULTILINE) for block in IMPORT_BLOCK.findall(source))
+
+
+def _package_name(tree: SourceTree, files: list[str]) -> str | None:
+    for rel in files:
+        match = PACKAGE_CLAUSE.search(tree.read_text(rel))
+        if match:
+            return match.group(1)
+    return None
+
+
+def _choose_main(tree: SourceTree, mod: GoMod, mains: list[str], env: dict[str, str]) -> tuple[str, str]:
+    """The main package's directory and what decided it."""
+    if MAIN_ENV in env:
+        wanted = str(PurePosixPath(env[MAIN_ENV].removeprefix("./") or "."))
+        if wanted not in mains:
+            raise detect_error(
+                f"{MAIN_ENV}={env[MAIN_ENV]} is not a main package of this module.",
+                "Main packages found: " + (", ".join(f"./{m}" for m in mains) or "none") + ".",
+                exit_code=AMBIGUOUS,
+            )
+        return wanted, f"--env {MAIN_ENV}"
+    if "." in mains:
+        return ".", "go.mod directory has package main"
+    if len(mains) == 1:
+        return mains[0], f"only main package ({mains[0]})"
+    named = [m for m in mains if PurePosixPath(m).name == PurePosixPath(mod.module).name]
+    if len(named) == 1:
+        return named[0], f"named after the module {mod.module}"
+    raise detect_error(
+        "This module has several main packages: " + ", ".join(f"./{m}" for m in mains) + ".",
+        f"Choose one with `--env {MAIN_ENV}=./{mains[0]}`.",
+        exit_code=AMBIGUOUS,
+    )
+
+
+def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | None:
+    if not tree.has_file(GO_MOD):
+        return None
+    env = env or {}
+    mod = parse_go_mod(tree.read_text(GO_MOD))
+    sources = _go_sources(tree)
+    mains = sorted(d for d, files in sources.items() if _package_name(tree, files) == "main")
+    if not mains:
+        raise detect_error(
+            "go.mod is here but no directory holds a `package main`.",
+            "Add a main package at the root or under cmd/<name>/.",
+            exit_code=UNSUPPORTED,
+        )
+    main_dir, why = _choose_main(tree, mod, mains, env)
+    for rel in (f for files in sources.values() for f in files):
+        if uses_cgo(tree.read_text(rel)):
+            raise detect_error(
+                f'{rel} imports "C" (cgo), and pack-it\'s current run image has no C library.',
+                "Build without cgo (CGO_ENABLED=0 equivalents), or wait for the `cc` run image.",
+                exit_code=UNSUPPORTED,
+            )
+
+    name = PurePosixPath(mod.module).name if main_dir == "." else PurePosixPath(main_dir).name
+    version, version_source = (mod.toolchain, "go.mod (toolchain)") if mod.toolchain else (mod.go, GO_MOD)
+    vendored = tree.has_file("vendor/modules.txt")
+    framework = next((Framework(FRAMEWORKS[r], GO_MOD) for r in mod.requires if r in FRAMEWORKS), None)
+    main_source = sources[main_dir][0]
+    return Detection(
+        language="go",
+        runtime=Runtime("go", version or "any", version_source if version else "default"),
+        package_manager=PackageManager("go modules", "vendor/modules.txt" if vendored else GO_MOD),
+        framework=framework,
+        # The command is the binary's name; the pack that builds it knows where it lives.
+        processes=(Process("web", (name,), main_source, default=True),),
+        details={
+            "module": mod.module,
+            "main": "./" + main_dir if main_dir != "." else ".",
+            "main_reason": why,
+            "binary": name,
+            "vendored": vendored,
+        },
+    )

@@ -1,0 +1,52 @@
+"""Procfile: `type: command` lines naming the app's processes, as Heroku defined them."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from pack_it.errors import UNSUPPORTED, detect_error
+from pack_it.detectors.facts import Detection, Process
+from pack_it.detectors.source import SourceTree
+
+PROCFILE = "Procfile"
+LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
+# The run images have no shell, so a command is run as an argv list: anything only a shell
+# understands would silently break at run time.
+SHELL_SYNTAX = re.compile(r"[$`|&;<>()*?~]|^\w+=")
+
+
+def detect(tree: SourceTree) -> Detection | None:
+    if not tree.has_file(PROCFILE):
+        return None
+    processes = []
+    for number, raw in enumerate(tree.read_text(PROCFILE).splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = LINE.match(line)
+        if not match or not match.group(2).strip():
+            raise detect_error(
+                f"Procfile line {number} is not of the form `type: command`: {line!r}.",
+                "Write one process per line, e.g. `web: ./server`.",
+            )
+        ptype, command = match.group(1), match.group(2).strip()
+        try:
+            argv = shlex.split(command)
+        except ValueError as e:
+            raise detect_error(f"Procfile line {number} cannot be split into words: {e}.",
+                               "Balance the quotes in that command.")
+        if any(SHELL_SYNTAX.search(word) for word in argv):
+            raise detect_error(
+                f"Procfile process {ptype!r} uses shell syntax ({command!r}), and the run image "
+                "has no shell to interpret it.",
+                "Write the command as plain words; the app can read PORT and other settings "
+                "from its environment.",
+                exit_code=UNSUPPORTED,
+            )
+        if ptype in (p.type for p in processes):
+            raise detect_error(f"Procfile defines process {ptype!r} twice.", "Keep one of them.")
+        processes.append(Process(type=ptype, command=tuple(argv), source=PROCFILE))
+    if not processes:
+        return None
+    return Detection(language="procfile", processes=tuple(processes))

@@ -1,0 +1,184 @@
+"""The read-only view of an app's source tree that every detector and pack reads through.
+
+It applies the ignore rules (.git, .dockerignore), refuses links that leave the tree, and
+turns unparseable manifests into one clear error naming the file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import re
+from functools import cached_property
+from pathlib import Path
+
+import tomli
+
+from pack_it.errors import detect_error
+
+ALWAYS_IGNORED = (".git", ".hg", ".svn", ".pack-it")
+
+
+def _pattern_regex(pattern: str, below: bool = False) -> re.Pattern[str]:
+    """A .dockerignore pattern (Go filepath.Match plus `**`) as a regex on a relative path;
+    with `below`, it also matches everything under a directory it names."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            if pattern.startswith("/", i):
+                out[-1] = "(?:.*/)?"
+                i += 1
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i)
+            if end == -1:
+                out.append(re.escape(pattern[i]))
+                i += 1
+            else:
+                out.append(fnmatch.translate(pattern[i : end + 1])[4:-3])
+                i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + ("(?:/.*)?" if below else ""))
+
+
+class IgnoreRules:
+    def __init__(self, lines: list[str]) -> None:
+        self.rules: list[tuple[bool, re.Pattern[str]]] = []
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            negated = line.startswith("!")
+            pattern = os.path.normpath(line.lstrip("!").strip()).lstrip("/")
+            if pattern in ("", "."):
+                continue
+            self.rules.append((negated, _pattern_regex(pattern, below=True)))
+
+    def ignores(self, rel: str) -> bool:
+        ignored = False
+        for negated, regex in self.rules:
+            if regex.fullmatch(rel):
+                ignored = not negated
+        return ignored
+
+
+class SourceTree:
+    """An app directory, read only. Paths given and returned are relative, with `/`."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise detect_error(
+                f"{root} is not a directory.", "Pass the path of the app's source folder."
+            )
+        dockerignore = self.root / ".dockerignore"
+        lines = dockerignore.read_text(errors="replace").splitlines() if dockerignore.is_file() else []
+        self.ignore = IgnoreRules(lines)
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root)
+            return True
+        except ValueError:
+            return False
+
+    def path(self, rel: str) -> Path:
+        """The absolute path of `rel`, refusing anything that resolves outside the tree."""
+        full = self.root / rel
+        if not self._inside(full):
+            raise detect_error(
+                f"{rel} points outside the app directory.",
+                "Replace the link with the file itself, or list it in .dockerignore.",
+            )
+        return full
+
+    @cached_property
+    def _files(self) -> tuple[str, ...]:
+        found = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            rel_dir = Path(dirpath).relative_to(self.root).as_posix()
+            prefix = "" if rel_dir == "." else rel_dir + "/"
+            kept = []
+            for name in dirnames:
+                rel = prefix + name
+                full = Path(dirpath, name)
+                if name in ALWAYS_IGNORED or full.is_symlink() or self.ignore.ignores(rel):
+                    continue
+                kept.append(name)
+            dirnames[:] = sorted(kept)
+            for name in filenames:
+                rel = prefix + name
+                full = Path(dirpath, name)
+                if self.ignore.ignores(rel):
+                    continue
+                if full.is_symlink() and not (self._inside(full) and full.is_file()):
+                    continue
+                if full.is_file():
+                    found.append(rel)
+        return tuple(sorted(found))
+
+    def files(self) -> tuple[str, ...]:
+        """Every regular file that is not ignored, sorted."""
+        return self._files
+
+    def has_file(self, rel: str) -> bool:
+        return rel in self._file_set
+
+    @cached_property
+    def _file_set(self) -> frozenset[str]:
+        return frozenset(self._files)
+
+    def has_dir(self, rel: str) -> bool:
+        prefix = rel.rstrip("/") + "/"
+        return any(f.startswith(prefix) for f in self._files)
+
+    def glob(self, pattern: str) -> list[str]:
+        regex = _pattern_regex(pattern)
+        return [f for f in self._files if regex.fullmatch(f)]
+
+    def read_bytes(self, rel: str) -> bytes:
+        return self.path(rel).read_bytes()
+
+    def read_text(self, rel: str) -> str:
+        try:
+            return self.path(rel).read_bytes().decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise detect_error(f"{rel} is not valid UTF-8 (byte {e.start}).", "Save it as UTF-8.")
+
+    def read_json(self, rel: str) -> object:
+        try:
+            return json.loads(self.read_text(rel))
+        except json.JSONDecodeError as e:
+            raise detect_error(
+                f"{rel} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}.",
+                f"Fix the syntax of {rel}.",
+            )
+
+    def read_toml(self, rel: str) -> dict:
+        try:
+            return tomli.loads(self.read_text(rel))
+        except tomli.TOMLDecodeError as e:
+            raise detect_error(f"{rel} is not valid TOML: {e}.", f"Fix the syntax of {rel}.")
+
+    def digest(self, paths: list[str] | tuple[str, ...] | None = None) -> str:
+        """A sha256 over the names and contents of `paths` (default: every file): a cache key
+        input that changes exactly when the content does, never with timestamps."""
+        h = hashlib.sha256()
+        for rel in sorted(self._files if paths is None else paths):
+            full = self.path(rel)
+            h.update(rel.encode() + b"\0")
+            h.update(b"x" if os.access(full, os.X_OK) else b"-")
+            h.update(hashlib.sha256(full.read_bytes()).digest())
+        return h.hexdigest()

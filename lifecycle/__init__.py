@@ -1,0 +1,1 @@
+"""The lifecycle: detect, build and export phases, the cache, the OCI image model and the publishers."""

@@ -1,0 +1,70 @@
+"""What a pack's build sees: the source tree, the plan, the user's --env values, the env of
+earlier packs' build layers, a scratch directory and the cache."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pack_it.detectors.source import SourceTree
+from pack_it.errors import BUILD_FAILED, build_error
+from pack_it.lifecycle.archive import LayerBlob
+from pack_it.lifecycle.cache import Cache
+from pack_it.lifecycle.layers import Layer
+from pack_it.lifecycle.plan import Plan
+from pack_it.lifecycle.reporter import Reporter
+
+TOOL_OUTPUT_LINES = 30  # how much of a failing tool's output the error shows
+SLOW_STEP_SECONDS = 2.0
+
+
+@dataclass
+class BuildContext:
+    pack: str
+    tree: SourceTree
+    plan: Plan
+    env: dict[str, str]  # --env values from the user
+    cache: Cache
+    work: Path  # scratch space, removed after the build
+    reporter: Reporter
+    build_env: dict[str, str] = field(default_factory=dict)  # from earlier packs' build layers
+
+    def reuse(self, name: str, key: str) -> Layer | None:
+        """The layer built earlier from the same inputs, if the cache still has it."""
+        record = self.cache.layer_record(self.pack, name, key)
+        if record is None:
+            return None
+        blob = LayerBlob(record["digest"], record["size"], record["diff_id"], record["uncompressed_size"])
+        return Layer(self.pack, name, key, launch=True, env=record.get("env", {}), blob=blob,
+                     has_bin=record.get("has_bin", False), reused=True)
+
+    def layer_dir(self, name: str) -> Path:
+        path = self.work / "layers" / self.pack / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def cache_dir(self, name: str) -> Path:
+        return self.cache.pack_dir(self.pack, name)
+
+    def run(self, argv: list[str], env: dict[str, str], cwd: Path, what: str) -> None:
+        """Runs a tool; on failure, a build error quoting the end of its output."""
+        self.reporter.detail("$ " + " ".join(argv))
+        full_env = {**os.environ, **self.build_env, **env}
+        started = time.monotonic()
+        proc = subprocess.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace")
+        for line in proc.stdout.splitlines():
+            self.reporter.detail("  " + line)
+        elapsed = time.monotonic() - started
+        if elapsed > SLOW_STEP_SECONDS:
+            self.reporter.step(f"  {what}: {elapsed:.1f}s")
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stdout.strip().splitlines()[-TOOL_OUTPUT_LINES:])
+            raise build_error(
+                f"{what} failed (exit {proc.returncode}):\n{tail}",
+                "Fix the error above; the same command works outside pack-it.",
+                exit_code=BUILD_FAILED,
+            )

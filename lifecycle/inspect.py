@@ -1,0 +1,73 @@
+"""`pack-it inspect`: what is in an image file, with each layer traced to the pack that
+made it (through the pack-it metadata label) or to the run image."""
+
+from __future__ import annotations
+
+import json
+
+from pack_it.lifecycle import oci
+from pack_it.lifecycle.archive import uncompressed_size
+from pack_it.lifecycle.imagefile import open_image
+
+
+def describe(spec: str) -> dict:
+    with open_image(spec) as source:
+        image = source.image
+        config = image.config_json.get("config") or {}
+        labels = dict(config.get("Labels") or {})
+        metadata = json.loads(labels.pop(oci.METADATA_LABEL, "{}") or "{}")
+        made_by = {l["diff_id"]: f"{l['pack']}/{l['name']}" for l in metadata.get("layers", [])}
+        run = metadata.get("run_image") or {}
+        layers = []
+        for descriptor, diff_id in zip(image.layers, image.diff_ids):
+            with source._open(source._names.get(descriptor.digest) or source.blob_name(descriptor.digest)) as blob:
+                size = uncompressed_size(blob, descriptor.media_type)
+            layers.append({
+                "digest": descriptor.digest, "diff_id": diff_id, "size": descriptor.size,
+                "uncompressed_size": size,
+                "made_by": made_by.get(diff_id, f"run image {run['reference']}" if run else "base image"),
+            })
+        return {
+            "image": spec,
+            "digest": image.digest,
+            "run_image": run or None,
+            "packs": metadata.get("packs", []),
+            "processes": metadata.get("processes", []),
+            "entrypoint": config.get("Entrypoint"),
+            "cmd": config.get("Cmd"),
+            "user": config.get("User", ""),
+            "working_dir": config.get("WorkingDir", ""),
+            "env": config.get("Env", []),
+            "ports": sorted(config.get("ExposedPorts") or {}),
+            "labels": labels,
+            "layers": layers,
+        }
+
+
+def render(info: dict) -> str:
+    run = info["run_image"]
+    lines = [
+        f"Image:       {info['image']}",
+        f"Digest:      {info['digest']}",
+        "Run image:   " + (f"{run['reference']} ({run['digest']}, {run['layers']} layers)" if run else "unknown (not built by pack-it)"),
+        "Packs:       " + (", ".join(f"{p['id']} {p['version']}" for p in info["packs"]) or "none"),
+        f"Entrypoint:  {json.dumps(info['entrypoint'])}",
+    ]
+    if info["cmd"]:
+        lines.append(f"Cmd:         {json.dumps(info['cmd'])}")
+    lines += [
+        f"User:        {info['user'] or 'root (unset)'}",
+        f"WorkingDir:  {info['working_dir']}",
+        f"Ports:       {', '.join(info['ports']) or 'none'}",
+        "Env:",
+        *(f"  {e}" for e in info["env"]),
+        "Processes:",
+        *(f"  {p['type']}{' (default)' if p['default'] else ''}: {json.dumps(p['command'])}" for p in info["processes"]),
+        "Labels:",
+        *(f"  {k}={v}" for k, v in sorted(info["labels"].items())),
+        "Layers:",
+        f"  {'#':>2}  {'compressed':>10}  {'size':>10}  made by",
+    ]
+    for i, layer in enumerate(info["layers"], start=1):
+        lines.append(f"  {i:>2}  {layer['size']:>10}  {layer['uncompressed_size']:>10}  {layer['made_by']}")
+    return "\n".join(lines)

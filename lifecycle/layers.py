@@ -1,0 +1,37 @@
+"""A layer a pack built, described as the CNB spec does by three flags:
+
+| launch | build | cache | meaning                                                      |
+|--------|-------|-------|--------------------------------------------------------------|
+| yes    | -     | -     | goes into the image                                          |
+| -      | yes   | -     | its bin/ and env are visible to the packs that build after it |
+| -      | -     | yes   | kept in pack-it's cache dir between builds, never exported    |
+
+A launch layer's contents sit at /layers/<pack>/<name> in the image; if it has a bin/
+directory, that goes on the image's PATH.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pack_it.lifecycle.archive import LayerBlob
+
+
+@dataclass(frozen=True)
+class Layer:
+    pack: str
+    name: str
+    key: str  # made from the layer's inputs (content hashes, versions), never timestamps
+    path: Path | None = None  # the built directory; None when reused from the cache
+    launch: bool = False
+    build: bool = False
+    cache: bool = False
+    env: dict = field(default_factory=dict)  # variables the layer sets in the image
+    blob: LayerBlob | None = None  # set once the layer is exported (or reused)
+    has_bin: bool = False  # set with `blob`: the layer has a bin/ directory
+    reused: bool = False
+
+    @property
+    def image_path(self) -> str:
+        return f"/layers/{self.pack}/{self.name}"

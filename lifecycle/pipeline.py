@@ -1,0 +1,89 @@
+"""`pack-it build` end to end: detect, build, export, publish, with a scratch directory that
+is always removed and a cache that only ever receives complete files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pack_it.detectors.source import SourceTree
+from pack_it.lifecycle import build as build_phase
+from pack_it.lifecycle import detect as detect_phase
+from pack_it.lifecycle import gitinfo, runimage
+from pack_it.lifecycle.archive import source_date_epoch, uncompressed_size
+from pack_it.lifecycle.cache import Cache, default_cache_dir
+from pack_it.lifecycle.export import export
+from pack_it.lifecycle.oci import Image
+from pack_it.lifecycle.plan import Plan
+from pack_it.lifecycle.publish import publisher_for
+from pack_it.lifecycle.publish import reference as refs
+from pack_it.lifecycle.reporter import Reporter
+from pack_it import packs
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    app_dir: Path
+    tag: str | None = None  # NAME[:TAG]; default: the directory's name, tag latest
+    output: str | None = None  # oci:DIR or tar:FILE; default: tar:./<name>.tar
+    run_image: str = runimage.DEFAULT_RUN_IMAGE
+    env: dict[str, str] = field(default_factory=dict)
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    plan: Plan
+    image: Image
+    reference: str
+    destination: str
+    reused_layers: int
+    compressed_size: int
+    uncompressed_size: int
+
+
+def source_labels(app: Path) -> dict[str, str]:
+    labels = {}
+    if url := gitinfo.source_url(app):
+        labels["org.opencontainers.image.source"] = url
+    if rev := gitinfo.revision(app):
+        labels["org.opencontainers.image.revision"] = rev
+    return labels
+
+
+def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult:
+    tree = SourceTree(options.app_dir)
+    ref = refs.parse(options.tag) if options.tag else refs.from_directory(tree.root.name)
+    publisher = publisher_for(options.output or f"tar:{ref.name.rsplit('/', 1)[-1]}.tar")
+    cache = Cache(options.cache_dir or default_cache_dir())
+    epoch = source_date_epoch()
+
+    reporter.phase("detect")
+    plan = detect_phase.detect(tree, options.env)
+    for warning in plan.warnings:
+        reporter.warn(warning)
+    reporter.step(f"{plan.language}: packs {', '.join(plan.packs)}")
+
+    work = cache.work_dir()
+    try:
+        reporter.phase("build")
+        layers = build_phase.build(plan, tree, options.env, cache, work, reporter)
+        reporter.phase("export")
+        run = runimage.resolve(options.run_image, cache, epoch)
+        reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
+        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(), reporter)
+        destination = publisher.publish(image, cache, str(ref))
+    finally:
+        Cache.remove(work)
+    reused = sum(1 for layer in layers if layer.reused)
+    return BuildResult(plan, image, str(ref), destination, reused, *image_sizes(image, cache))
+
+
+def image_sizes(image: Image, cache: Cache) -> tuple[int, int]:
+    """(compressed, uncompressed) bytes of the image's layers."""
+    compressed = sum(d.size for d in image.layers)
+    uncompressed = 0
+    for d in image.layers:
+        with cache.blob_path(d.digest).open("rb") as f:
+            uncompressed += uncompressed_size(f, d.media_type)
+    return compressed, uncompressed

@@ -1,0 +1,48 @@
+"""tar:FILE: one archive that is both an OCI image layout (index.json, blobs/) and a
+`docker save` archive (manifest.json with RepoTags), as Docker 25+ writes it, so that
+`docker load` and `podman load` both accept it and tag the image. The archive itself is
+deterministic, and appears only once complete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pack_it.errors import export_error
+from pack_it.lifecycle import oci
+from pack_it.lifecycle.archive import DEFAULT_EPOCH, Entry, file_entry, write_tar
+from pack_it.lifecycle.cache import Cache, atomic_file
+from pack_it.lifecycle.oci import Image, canonical_json
+from pack_it.lifecycle.publish import reference as refs
+from pack_it.lifecycle.publish.layout import OCI_LAYOUT, image_blobs
+
+
+class TarballPublisher:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def publish(self, image: Image, blobs: Cache, reference: str) -> str:
+        ref = refs.parse(reference)
+        name_of = lambda digest: "blobs/sha256/" + digest.removeprefix("sha256:")  # noqa: E731
+        index = {"schemaVersion": 2, "mediaType": oci.INDEX, "manifests": [image.descriptor({
+            "io.containerd.image.name": ref.fully_qualified,
+            oci.REF_NAME: ref.tag,
+        }).to_json()]}
+        docker_manifest = [{
+            "Config": name_of(image.config_descriptor.digest),
+            "RepoTags": [str(ref)],
+            "Layers": [name_of(d.digest) for d in image.layers],
+        }]
+        entries = [Entry(name_of(d), "file", 0o644, source=blobs.blob_path(d)) for d in image_blobs(image)]
+        entries += [
+            file_entry("index.json", canonical_json(index)),
+            file_entry("manifest.json", json.dumps(docker_manifest, separators=(",", ":")).encode()),
+            file_entry("oci-layout", OCI_LAYOUT),
+        ]
+        try:
+            with atomic_file(Path(self.path)) as f:
+                write_tar(entries, f, DEFAULT_EPOCH)
+        except OSError as e:
+            raise export_error(f"Cannot write {self.path}: {e.strerror or e}.",
+                               "Check that the directory exists and is writable.")
+        return f"tar:{self.path}"

@@ -1,0 +1,3 @@
+from pack_it.cli import main
+
+main()

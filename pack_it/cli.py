@@ -1,0 +1,180 @@
+"""The command line: a thin layer over the lifecycle. It catches PackItError only, printing
+its two lines (what went wrong, what to do) and exiting with its code; anything else is a
+bug and keeps its traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from pack_it import __version__
+from pack_it.errors import EXIT_CODES, USAGE, PackItError
+from pack_it.lifecycle.reporter import Reporter
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Turn a source tree into a small, reproducible OCI image with no configuration.",
+                  epilog="Exit codes: " + "; ".join(f"{c} {d}" for c, d in EXIT_CODES.items()))
+
+
+class ConsoleReporter(Reporter):
+    """Progress to stderr: one line per phase and pack; tool output with -v; nothing with -q."""
+
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+        self.current = ""
+        self.started = time.monotonic()
+
+    def _say(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    def phase(self, name: str) -> None:
+        self.current = name
+        if self.verbosity >= 0:
+            self._say(f"[{name}]")
+
+    def step(self, message: str) -> None:
+        if self.verbosity >= 0:
+            self._say(f"  {message}")
+
+    def warn(self, message: str) -> None:
+        self._say(f"warning: {message}")
+
+    def detail(self, message: str) -> None:
+        if self.verbosity > 0:
+            self._say(f"    {message}")
+
+
+state = {"verbosity": 0}
+CLICK_USAGE_EXIT = 2
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"pack-it {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Show the commands run and their output."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print results and errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    state["verbosity"] = 1 if verbose else -1 if quiet else 0
+
+
+def _parse_env(values: list[str]) -> dict[str, str]:
+    env = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise PackItError(f"--env {item!r} is not of the form KEY=VALUE.", exit_code=USAGE,
+                              phase="usage", hint="Write it as --env GOFLAGS=-tags=prod.")
+        env[key] = value
+    return env
+
+
+def _describe(value, *fields) -> str:
+    if value is None:
+        return "none"
+    return f"{' '.join(str(getattr(value, f)) for f in fields)} (from {value.source})"
+
+
+@app.command()
+def detect(
+    path: Path = typer.Argument(..., help="The app's source directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as one JSON object."),
+    env: List[str] = typer.Option([], "--env", "-e", help="KEY=VALUE, as given to build."),
+) -> None:
+    """Show what pack-it would build, and which file decided each thing."""
+    from pack_it.detectors.source import SourceTree
+    from pack_it.lifecycle.detect import detect as run_detect
+
+    plan = run_detect(SourceTree(path), _parse_env(env))
+    if as_json:
+        print(json.dumps(plan.to_json(), indent=2))
+        return
+    print(f"Packs:            {', '.join(plan.packs)}")
+    print(f"Language:         {plan.language}")
+    print(f"Runtime:          {_describe(plan.runtime, 'name', 'version')}")
+    print(f"Package manager:  {_describe(plan.package_manager, 'name')}")
+    print(f"Framework:        {_describe(plan.framework, 'name')}")
+    print("Processes:")
+    for p in plan.processes:
+        print(f"  {p.type}{' (default)' if p.default else ''}: {json.dumps(list(p.command))}  (from {p.source})")
+    for pack_id, details in plan.details.items():
+        for key, value in details.items():
+            print(f"  {pack_id}.{key}: {value}")
+    for warning in plan.warnings:
+        print(f"warning: {warning}")
+
+
+def _human_size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+@app.command()
+def build(
+    path: Path = typer.Argument(..., help="The app's source directory."),
+    tag: Optional[str] = typer.Option(None, "-t", "--tag", help="NAME[:TAG]; default: the directory's name, tag latest."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="oci:DIR or tar:FILE; default: tar:./NAME.tar."),
+    run_image: str = typer.Option("base", "--run-image", help="base, oci:DIR or tar:FILE."),
+    env: List[str] = typer.Option([], "--env", "-e", help="KEY=VALUE for the build (e.g. GOFLAGS)."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Show the commands run and their output."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print results and errors."),
+) -> None:
+    """Build an OCI image of the app."""
+    if verbose or quiet:
+        main_options(verbose, quiet, False)
+    from pack_it.lifecycle.pipeline import BuildOptions, build as run_build
+
+    options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir)
+    started = time.monotonic()
+    result = run_build(options, ConsoleReporter(state["verbosity"]))
+    print(f"Built {result.reference} in {time.monotonic() - started:.1f}s -> {result.destination}")
+    print(f"  digest: {result.image.digest}")
+    print(f"  size:   {_human_size(result.uncompressed_size)} ({_human_size(result.compressed_size)} compressed)")
+    port = " -p 127.0.0.1:8080:8080" if (result.plan.default_process and result.plan.default_process.type == "web") else ""
+    kind, _, target = result.destination.partition(":")
+    if kind == "tar":
+        print(f"  run:    podman load -i {target} && podman run --rm{port} {result.reference}")
+    else:
+        print(f"  run:    skopeo copy oci:{target}:{result.reference} containers-storage:{result.reference}"
+              f" && podman run --rm{port} {result.reference}")
+
+
+@app.command()
+def inspect(
+    image: str = typer.Argument(..., help="oci:DIR[:REF] or tar:FILE."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Show an image's layers (and the pack that made each), entrypoint, user, env, ports, labels."""
+    from pack_it.lifecycle.inspect import describe, render
+
+    info = describe(image)
+    print(json.dumps(info, indent=2) if as_json else render(info))
+
+
+def main() -> None:
+    try:
+        app()
+    except PackItError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        if e.hint:
+            print(f"hint: {e.hint}", file=sys.stderr)
+        sys.exit(e.exit_code)
+    except SystemExit as e:
+        # click exits 2 on a usage error; pack-it documents 1, and uses 2x for detect.
+        if e.code == CLICK_USAGE_EXIT:
+            sys.exit(USAGE)
+        raise

@@ -1,0 +1,45 @@
+"""The packs and the ordered groups the detect phase tries.
+
+A pack is a module with:
+    ID: str, VERSION: str
+    LOOKS_FOR: str                        what its detect reads, for the "nothing detected" message
+    detect(tree, env) -> Detection | None  pure: reads the tree, never writes or runs a tool
+    build(ctx) -> list[Layer]              runs toolchains, returns launch/build/cache layers
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from pack_it.packs import go, procfile
+
+
+@dataclass(frozen=True)
+class Member:
+    pack: ModuleType
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    members: tuple[Member, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(m.pack.ID for m in self.members)
+
+
+# Order matters: the first group whose required packs all detect wins. Language groups come
+# first; procfile joins each as an optional pack so a Procfile can override the start command.
+GROUPS: tuple[Group, ...] = (
+    Group((Member(go), Member(procfile, optional=True))),
+)
+
+
+def by_id(pack_id: str) -> ModuleType:
+    return next(m.pack for g in GROUPS for m in g.members if m.pack.ID == pack_id)
+
+
+def versions() -> dict[str, str]:
+    return {m.pack.ID: m.pack.VERSION for g in GROUPS for m in g.members}
