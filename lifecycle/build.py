@@ -16,13 +16,13 @@ from pack_it.packs import by_id
 
 
 def build(plan: Plan, tree: SourceTree, env: dict[str, str], cache: Cache, work: Path,
-          reporter: Reporter) -> list[Layer]:
+          epoch: int, reporter: Reporter) -> list[Layer]:
     layers: list[Layer] = []
     build_env: dict[str, str] = {}
     for pack_id in plan.packs:
         pack = by_id(pack_id)
         reporter.step(f"{pack_id} {pack.VERSION}")
-        ctx = BuildContext(pack_id, tree, plan, env, cache, work, reporter, dict(build_env))
+        ctx = BuildContext(pack_id, tree, plan, env, cache, work, reporter, epoch, dict(build_env))
         for layer in pack.build(ctx):
             layers.append(layer)
             if layer.build and layer.path is not None:

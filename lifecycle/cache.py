@@ -88,20 +88,21 @@ class Cache:
 
     # Layer records --------------------------------------------------------------------
 
-    def _record_path(self, pack: str, name: str, key: str) -> Path:
-        h = hashlib.sha256(f"{pack}\0{name}\0{key}".encode()).hexdigest()
+    def _record_path(self, pack: str, name: str, key: str, epoch: int) -> Path:
+        # The epoch is part of the layer's bytes (every mtime), so it is part of its identity.
+        h = hashlib.sha256(f"{pack}\0{name}\0{key}\0{epoch}".encode()).hexdigest()
         return self.root / "layers" / f"{h}.json"
 
-    def layer_record(self, pack: str, name: str, key: str) -> dict | None:
-        path = self._record_path(pack, name, key)
+    def layer_record(self, pack: str, name: str, key: str, epoch: int) -> dict | None:
+        path = self._record_path(pack, name, key, epoch)
         try:
             record = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
         return record if self.has_blob(record.get("digest", "")) else None
 
-    def save_layer_record(self, pack: str, name: str, key: str, record: dict) -> None:
-        with atomic_file(self._record_path(pack, name, key), self.root / "tmp") as f:
+    def save_layer_record(self, pack: str, name: str, key: str, epoch: int, record: dict) -> None:
+        with atomic_file(self._record_path(pack, name, key, epoch), self.root / "tmp") as f:
             f.write(json.dumps(record, sort_keys=True).encode())
 
     # Packs' persistent caches -----------------------------------------------------------

@@ -30,11 +30,12 @@ class BuildContext:
     cache: Cache
     work: Path  # scratch space, removed after the build
     reporter: Reporter
+    epoch: int  # the layers' fixed mtime
     build_env: dict[str, str] = field(default_factory=dict)  # from earlier packs' build layers
 
     def reuse(self, name: str, key: str) -> Layer | None:
         """The layer built earlier from the same inputs, if the cache still has it."""
-        record = self.cache.layer_record(self.pack, name, key)
+        record = self.cache.layer_record(self.pack, name, key, self.epoch)
         if record is None:
             return None
         blob = LayerBlob(record["digest"], record["size"], record["diff_id"], record["uncompressed_size"])

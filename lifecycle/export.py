@@ -31,7 +31,7 @@ def compress_layer(layer: Layer, cache: Cache, epoch: int) -> Layer:
         blob = write_layer(tree_entries(layer.path, layer.image_path.lstrip("/")), f, epoch)
         holder.append(blob.digest)
     has_bin = (layer.path / "bin").is_dir()
-    cache.save_layer_record(layer.pack, layer.name, layer.key, {
+    cache.save_layer_record(layer.pack, layer.name, layer.key, epoch, {
         "digest": blob.digest, "size": blob.size, "diff_id": blob.diff_id,
         "uncompressed_size": blob.uncompressed_size, "env": layer.env, "has_bin": has_bin,
     })

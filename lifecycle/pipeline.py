@@ -67,7 +67,7 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
     work = cache.work_dir()
     try:
         reporter.phase("build")
-        layers = build_phase.build(plan, tree, options.env, cache, work, reporter)
+        layers = build_phase.build(plan, tree, options.env, cache, work, epoch, reporter)
         reporter.phase("export")
         run = runimage.resolve(options.run_image, cache, epoch)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
