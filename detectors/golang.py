@@ -18,6 +18,16 @@ PACKAGE_CLAUSE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 IMPORT_LINE = re.compile(r'^import\s+(?:\w+\s+)?"C"', re.MULTILINE)
 IMPORT_BLOCK = re.compile(r"^import\s*\(([^)]*)\)", re.MULTILINE)
 
+BLOCK_DIRECTIVES = ("require", "replace", "exclude", "retract", "godebug", "tool", "ignore")
+# What `go build` targets here: GOOS=linux GOARCH=amd64 CGO_ENABLED=0, the gc compiler.
+TARGET_TAGS = {"linux", "amd64", "unix", "gc"}
+KNOWN_OS = {"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js",
+            "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"}
+KNOWN_ARCH = {"386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le",
+              "ppc64", "ppc64le", "riscv64", "s390x", "wasm"}
+BUILD_LINE = re.compile(r"^//go:build\s+(.+)$", re.MULTILINE)
+CONSTRAINT_TOKEN = re.compile(r"\s*(&&|\|\||!|\(|\)|[\w.]+)")
+
 # Web frameworks by exact module path: a module merely named like one is not one.
 FRAMEWORKS = {
     "github.com/gin-gonic/gin": "gin",
@@ -48,11 +58,14 @@ def parse_go_mod(text: str) -> GoMod:
             if line == ")":
                 block = None
             elif block == "require":
-                requires.append(line.split()[0])
+                requires.append(line.split()[0].strip('"'))
             continue
         words = line.split()
         verb = words[0]
         if len(words) == 2 and words[1] == "(":
+            if verb not in BLOCK_DIRECTIVES:
+                raise detect_error(f"go.mod line {number}: {verb!r} is not a go.mod block directive.",
+                                   "Fix go.mod (`go mod tidy` rewrites it).")
             block = verb
             continue
         if verb == "module" and len(words) == 2:
@@ -65,8 +78,8 @@ def parse_go_mod(text: str) -> GoMod:
         elif verb == "toolchain" and len(words) == 2:
             toolchain = words[1].removeprefix("go")
         elif verb == "require" and len(words) >= 3:
-            requires.append(words[1])
-        elif verb not in ("require", "replace", "exclude", "retract", "godebug", "tool", "ignore"):
+            requires.append(words[1].strip('"'))
+        elif verb not in BLOCK_DIRECTIVES:
             raise detect_error(f"go.mod line {number} is not a go.mod directive: {raw.strip()!r}.",
                                "Fix go.mod (`go mod tidy` rewrites it).")
     if block:
@@ -79,7 +92,9 @@ def parse_go_mod(text: str) -> GoMod:
 
 
 def _go_sources(tree: SourceTree) -> dict[str, list[str]]:
-    """Non-test .go files by package directory, skipping what `go build ./...` skips."""
+    """Non-test .go files by package directory, skipping what `go build ./...` skips: vendor,
+    testdata, _ and . directories, nested modules, files excluded for linux/amd64."""
+    nested = {str(PurePosixPath(f).parent) for f in tree.files() if f.endswith("/go.mod")}
     by_dir: dict[str, list[str]] = {}
     for rel in tree.files():
         path = PurePosixPath(rel)
@@ -87,14 +102,56 @@ def _go_sources(tree: SourceTree) -> dict[str, list[str]]:
             continue
         if any(p in ("vendor", "testdata") or p[0] in "._" for p in path.parts[:-1]):
             continue
+        if any(str(parent) in nested for parent in path.parents):
+            continue
+        if not _builds_for_target(path.name, tree.read_text(rel)):
+            continue
         by_dir.setdefault(str(path.parent), []).append(rel)
     return by_dir
+
+
+def module_name(module: str) -> str:
+    """What `go build` names a module's binary: the last path element, skipping a /vN suffix."""
+    parts = module.split("/")
+    if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]):
+        return parts[-2]
+    return parts[-1]
 
 
 def uses_cgo(source: str) -> bool:
     if IMPORT_LINE.search(source):
         return True
-    return any(re.search(r'^\s*"C"\s*$', block, re.MULTILINE) for block in IMPORT_BLOCK.findall(source))
+    return any(re.search(r'^\s*"C"\s*(//.*)?$', block, re.MULTILINE) for block in IMPORT_BLOCK.findall(source))
+
+
+def _constraint_holds(expression: str) -> bool:
+    """Evaluates a //go:build expression for the target (linux/amd64, no cgo)."""
+    words = []
+    for token in CONSTRAINT_TOKEN.findall(expression):
+        if token in ("&&", "||", "!", "(", ")"):
+            words.append({"&&": "and", "||": "or", "!": "not"}.get(token, token))
+        elif token in TARGET_TAGS or re.fullmatch(r"go1\.\d+", token):
+            words.append("True")
+        else:
+            words.append("False")
+    try:
+        return bool(eval(" ".join(words), {"__builtins__": {}}))  # only and/or/not/True/False
+    except SyntaxError:
+        return True  # let `go build` report a malformed constraint
+
+
+def _builds_for_target(name: str, source: str) -> bool:
+    """False for files `go build` skips on linux/amd64: _os/_arch name suffixes, constraints."""
+    parts = name.removesuffix(".go").split("_")[1:]
+    if parts and parts[-1] in KNOWN_ARCH and parts[-1] != "amd64":
+        return False
+    if parts and parts[-1] in KNOWN_ARCH:
+        parts = parts[:-1]
+    if parts and parts[-1] in KNOWN_OS and parts[-1] != "linux":
+        return False
+    header = source.split("\npackage ", 1)[0]
+    match = BUILD_LINE.search(header)
+    return match is None or _constraint_holds(match.group(1))
 
 
 def _package_name(tree: SourceTree, files: list[str]) -> str | None:
@@ -120,7 +177,7 @@ def _choose_main(tree: SourceTree, mod: GoMod, mains: list[str], env: dict[str, 
         return ".", "go.mod directory has package main"
     if len(mains) == 1:
         return mains[0], f"only main package ({mains[0]})"
-    named = [m for m in mains if PurePosixPath(m).name == PurePosixPath(mod.module).name]
+    named = [m for m in mains if PurePosixPath(m).name == module_name(mod.module)]
     if len(named) == 1:
         return named[0], f"named after the module {mod.module}"
     raise detect_error(
@@ -152,7 +209,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
                 exit_code=UNSUPPORTED,
             )
 
-    name = PurePosixPath(mod.module).name if main_dir == "." else PurePosixPath(main_dir).name
+    name = module_name(mod.module) if main_dir == "." else PurePosixPath(main_dir).name
     version, version_source = (mod.toolchain, "go.mod (toolchain)") if mod.toolchain else (mod.go, GO_MOD)
     vendored = tree.has_file("vendor/modules.txt")
     framework = next((Framework(FRAMEWORKS[r], GO_MOD) for r in mod.requires if r in FRAMEWORKS), None)

@@ -13,7 +13,8 @@ PROCFILE = "Procfile"
 LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
 # The run images have no shell, so a command is run as an argv list: anything only a shell
 # understands would silently break at run time.
-SHELL_SYNTAX = re.compile(r"[$`|&;<>()*?~]|^\w+=")
+SHELL_SYNTAX = re.compile(r"[$`|&;<>()*?~]")
+ASSIGNMENT = re.compile(r"^\w+=")  # `VAR=value cmd`: only a shell sets variables that way
 
 
 def detect(tree: SourceTree) -> Detection | None:
@@ -32,11 +33,13 @@ def detect(tree: SourceTree) -> Detection | None:
             )
         ptype, command = match.group(1), match.group(2).strip()
         try:
-            argv = shlex.split(command)
+            argv = shlex.split(command, comments=True)
         except ValueError as e:
             raise detect_error(f"Procfile line {number} cannot be split into words: {e}.",
                                "Balance the quotes in that command.")
-        if any(SHELL_SYNTAX.search(word) for word in argv):
+        if not argv:
+            raise detect_error(f"Procfile process {ptype!r} has no command.", "Write the command after the colon.")
+        if ASSIGNMENT.match(argv[0]) or any(SHELL_SYNTAX.search(word) for word in argv):
             raise detect_error(
                 f"Procfile process {ptype!r} uses shell syntax ({command!r}), and the run image "
                 "has no shell to interpret it.",

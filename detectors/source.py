@@ -66,6 +66,12 @@ class IgnoreRules:
                 continue
             self.rules.append((negated, _pattern_regex(pattern, below=True)))
 
+    @property
+    def has_exceptions(self) -> bool:
+        """A `!` rule can bring back a file inside an ignored directory, so such a directory
+        must still be walked."""
+        return any(negated for negated, _ in self.rules)
+
     def ignores(self, rel: str) -> bool:
         ignored = False
         for negated, regex in self.rules:
@@ -114,7 +120,9 @@ class SourceTree:
             for name in dirnames:
                 rel = prefix + name
                 full = Path(dirpath, name)
-                if name in ALWAYS_IGNORED or full.is_symlink() or self.ignore.ignores(rel):
+                if name in ALWAYS_IGNORED or full.is_symlink():
+                    continue
+                if self.ignore.ignores(rel) and not self.ignore.has_exceptions:
                     continue
                 kept.append(name)
             dirnames[:] = sorted(kept)

@@ -1,0 +1,316 @@
+"""SourceTree: the read-only view every detector reads through (ignore rules, links that
+leave the tree, manifests that do not parse, the content digest)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pack_it.detectors.source import IgnoreRules, SourceTree
+from pack_it.errors import PackItError
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "detectors"
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+# --- files() ------------------------------------------------------------------------------
+
+
+def test_files_are_sorted_relative_posix_paths():
+    assert SourceTree(FIXTURES / "source-basic").files() == (
+        "README.md",
+        "Zeta.md",
+        "a-b/c.txt",
+        "app/main.py",
+        "app/util/helpers.py",
+        "z.txt",
+    )
+
+
+def test_vcs_and_pack_it_directories_are_excluded(tmp_path):
+    # .git cannot be committed inside a fixture, so it is added to a copy.
+    root = copy_fixture("source-basic", tmp_path)
+    write_tree(root, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        ".git/objects/ab/cdef": "x",
+        ".hg/store": "x",
+        ".svn/entries": "x",
+        ".pack-it/cache.json": "{}",
+        "app/.git/config": "nested git dir",
+        ".github/workflows/ci.yml": "on: push\n",  # only the exact names are excluded
+    })
+    files = SourceTree(root).files()
+    assert not [f for f in files if f.split("/")[0] in (".git", ".hg", ".svn", ".pack-it") or "/.git/" in f]
+    assert ".github/workflows/ci.yml" in files
+    assert len(files) == 7
+
+
+def test_root_given_as_relative_path_is_resolved(tmp_path, monkeypatch):
+    monkeypatch.chdir(FIXTURES)
+    tree = SourceTree("source-basic")
+    assert tree.root == FIXTURES / "source-basic"
+    assert tree.has_file("app/main.py") and not tree.has_file("app")
+    assert tree.has_dir("app/util") and tree.has_dir("app/") and not tree.has_dir("ap")
+
+
+def test_glob():
+    tree = SourceTree(FIXTURES / "source-basic")
+    assert tree.glob("*.md") == ["README.md", "Zeta.md"]
+    assert tree.glob("**/*.py") == ["app/main.py", "app/util/helpers.py"]
+    assert tree.glob("app/*.py") == ["app/main.py"]
+
+
+# --- .dockerignore ------------------------------------------------------------------------
+
+# Written to tmp_path rather than kept as a fixture: this repository's .gitignore ignores
+# build/, so a committed build/ directory would silently vanish.
+DOCKERIGNORE = """\
+# build output and logs
+*.log
+!keep.log
+build/
+**/secret.txt
+/docs/*.tmp
+"""
+
+
+def test_dockerignore_patterns(tmp_path):
+    root = write_tree(tmp_path, {
+        ".dockerignore": DOCKERIGNORE,
+        "app.py": "",
+        "debug.log": "",
+        "keep.log": "",
+        "logs/deep.log": "",  # `*.log` matches at the root only, as in Docker
+        "build/out.bin": "",
+        "build/sub/x.o": "",
+        "builder.txt": "",  # build/ names a directory, not a prefix
+        "secret.txt": "",
+        "config/secret.txt": "",
+        "a/b/secret.txt": "",
+        "config/secret.txt.bak": "",
+        "docs/draft.tmp": "",
+        "docs/index.md": "",
+    })
+    assert SourceTree(root).files() == (
+        ".dockerignore",
+        "app.py",
+        "builder.txt",
+        "config/secret.txt.bak",
+        "docs/index.md",
+        "keep.log",
+        "logs/deep.log",
+    )
+
+
+@pytest.mark.parametrize(
+    "lines, rel, ignored",
+    [
+        (["*.log"], "a.log", True),
+        (["*.log"], "dir/a.log", False),
+        (["*.log", "!keep.log"], "keep.log", False),
+        (["!keep.log", "*.log"], "keep.log", True),  # the last matching rule wins
+        (["build/"], "build", True),
+        (["build/"], "build/deep/file", True),
+        (["build/"], "builder", False),
+        (["/build"], "build/x", True),
+        (["./build"], "build/x", True),
+        (["**/secret.txt"], "secret.txt", True),
+        (["**/secret.txt"], "x/y/z/secret.txt", True),
+        (["**/secret.txt"], "x/secret.txt.old", False),
+        (["**/secret.txt"], "x/mysecret.txt", False),  # `**/` stops at a separator
+        (["**"], "anything/at/all", True),
+        (["src/**/*.pyc"], "src/a/b/c.pyc", True),
+        (["src/**/*.pyc"], "src/c.pyc", True),
+        (["?.txt"], "a.txt", True),
+        (["?.txt"], "ab.txt", False),
+        (["[ab].txt"], "b.txt", True),
+        (["[ab].txt"], "c.txt", False),
+        (["[!ab].txt"], "c.txt", True),
+        (["# *.txt", "", "   "], "a.txt", False),
+        (["  *.txt  "], "a.txt", True),
+        (["a.b"], "axb", False),  # a dot is literal, not a regex wildcard
+    ],
+)
+def test_ignore_rules(lines, rel, ignored):
+    assert IgnoreRules(lines).ignores(rel) is ignored
+
+
+def test_negation_reincludes_a_file_inside_an_ignored_directory(tmp_path):
+    root = write_tree(tmp_path, {
+        ".dockerignore": "build/\n!build/keep.txt\n",
+        "build/keep.txt": "",
+        "build/drop.txt": "",
+    })
+    assert SourceTree(root).files() == (".dockerignore", "build/keep.txt")
+
+
+# --- links that leave the tree ------------------------------------------------------------
+
+
+@pytest.fixture
+def linked_tree(tmp_path) -> Path:
+    outside = write_tree(tmp_path / "outside", {"secret.txt": "s3cret", "dir/file.txt": "x"})
+    root = write_tree(tmp_path / "app", {"app.py": "print()\n", "sub/data.txt": "data"})
+    (root / "escape.txt").symlink_to(outside / "secret.txt")  # absolute target
+    (root / "sub" / "relative-escape.txt").symlink_to(Path("..", "..", "outside", "secret.txt"))
+    (root / "escape-dir").symlink_to(outside / "dir", target_is_directory=True)
+    (root / "alias.py").symlink_to("app.py")  # inside: allowed
+    (root / "dangling.txt").symlink_to("missing.txt")
+    return root
+
+
+def test_links_leaving_the_tree_are_not_listed(linked_tree):
+    assert SourceTree(linked_tree).files() == ("alias.py", "app.py", "sub/data.txt")
+
+
+@pytest.mark.parametrize("rel", ["escape.txt", "sub/relative-escape.txt", "escape-dir/file.txt", "../outside/secret.txt"])
+def test_reading_outside_the_tree_is_refused(linked_tree, rel):
+    tree = SourceTree(linked_tree)
+    for read in (tree.path, tree.read_text, tree.read_bytes):
+        with pytest.raises(PackItError) as err:
+            read(rel)
+        assert err.value.exit_code == 21
+        assert err.value.message == f"{rel} points outside the app directory."
+
+
+def test_absolute_path_is_refused(linked_tree, tmp_path):
+    with pytest.raises(PackItError):
+        SourceTree(linked_tree).path(str(tmp_path / "outside" / "secret.txt"))
+
+
+def test_link_inside_the_tree_reads_its_target(linked_tree):
+    tree = SourceTree(linked_tree)
+    assert tree.read_text("alias.py") == "print()\n"
+    assert tree.path("alias.py") == linked_tree / "alias.py"
+
+
+def test_digest_of_a_tree_with_escaping_links_does_not_read_them(linked_tree):
+    tree = SourceTree(linked_tree)
+    digest = tree.digest()
+    (linked_tree.parent / "outside" / "secret.txt").write_text("changed")
+    assert SourceTree(linked_tree).digest() == digest
+
+
+# --- manifests that do not parse ----------------------------------------------------------
+
+
+def test_read_json_and_toml_of_good_files():
+    tree = SourceTree(FIXTURES / "source-manifests")
+    assert tree.read_json("good.json") == {"name": "good", "scripts": {"start": "node server.js"}}
+    assert tree.read_toml("good.toml") == {"project": {"name": "good", "dependencies": ["flask>=3"]}}
+
+
+def test_broken_json_names_the_file():
+    with pytest.raises(PackItError) as err:
+        SourceTree(FIXTURES / "source-manifests").read_json("package.json")
+    assert err.value.exit_code == 21
+    assert err.value.phase == "detect"
+    assert err.value.message.startswith("package.json is not valid JSON:")
+    assert err.value.message.endswith("at line 4, column 1.")  # the `}` after the trailing comma
+    assert err.value.hint == "Fix the syntax of package.json."
+
+
+def test_broken_toml_names_the_file():
+    with pytest.raises(PackItError) as err:
+        SourceTree(FIXTURES / "source-manifests").read_toml("pyproject.toml")
+    assert err.value.exit_code == 21
+    assert err.value.message.startswith("pyproject.toml is not valid TOML:")
+    assert "line 3" in err.value.message
+    assert err.value.hint == "Fix the syntax of pyproject.toml."
+
+
+@pytest.mark.parametrize("read", ["read_text", "read_json", "read_toml"])
+def test_invalid_utf8_names_the_file(tmp_path, read):
+    (tmp_path / "data.json").write_bytes(b'{"a": "\xe9"}')
+    with pytest.raises(PackItError) as err:
+        getattr(SourceTree(tmp_path), read)("data.json")
+    assert err.value.exit_code == 21
+    assert err.value.message == "data.json is not valid UTF-8 (byte 7)."
+
+
+# --- digest -------------------------------------------------------------------------------
+
+
+def test_digest_follows_content_not_timestamps(tmp_path):
+    root = copy_fixture("source-basic", tmp_path)
+    first = SourceTree(root).digest()
+    assert len(first) == 64 and int(first, 16) >= 0
+
+    os.utime(root / "app" / "main.py", (1_000_000_000, 1_000_000_000))
+    os.utime(root / "z.txt", (2_000_000_000, 2_000_000_000))
+    assert SourceTree(root).digest() == first
+
+    (root / "app" / "main.py").write_text('print("changed")\n')
+    changed = SourceTree(root).digest()
+    assert changed != first
+
+    (root / "app" / "main.py").write_text('print("hi")\n')  # the fixture's content again
+    assert SourceTree(root).digest() == first
+
+
+def test_digest_is_the_same_for_two_copies(tmp_path):
+    assert SourceTree(copy_fixture("source-basic", tmp_path / "a")).digest() == \
+        SourceTree(copy_fixture("source-basic", tmp_path / "b")).digest()
+
+
+def test_digest_changes_with_a_rename_and_the_executable_bit(tmp_path):
+    root = copy_fixture("source-basic", tmp_path)
+    first = SourceTree(root).digest()
+    (root / "z.txt").chmod(0o755)
+    executable = SourceTree(root).digest()
+    assert executable != first
+    (root / "z.txt").rename(root / "y.txt")
+    assert SourceTree(root).digest() not in (first, executable)
+
+
+def test_digest_of_selected_paths(tmp_path):
+    root = copy_fixture("source-basic", tmp_path)
+    tree = SourceTree(root)
+    some = tree.digest(["z.txt", "README.md"])
+    assert some == tree.digest(("README.md", "z.txt"))  # order does not matter
+    assert some != tree.digest()
+    (root / "app" / "main.py").write_text("other\n")
+    assert SourceTree(root).digest(["z.txt", "README.md"]) == some
+
+
+def test_digest_ignores_dockerignored_files(tmp_path):
+    root = copy_fixture("source-basic", tmp_path)
+    (root / ".dockerignore").write_text("*.log\n")
+    first = SourceTree(root).digest()
+    (root / "debug.log").write_text("noise")
+    assert SourceTree(root).digest() == first
+
+
+# --- the root itself ----------------------------------------------------------------------
+
+
+def test_a_file_as_root_is_refused(tmp_path):
+    file = tmp_path / "go.mod"
+    file.write_text("module x\n")
+    with pytest.raises(PackItError) as err:
+        SourceTree(file)
+    assert err.value.exit_code == 21
+    assert err.value.message == f"{file} is not a directory."
+
+
+def test_a_missing_root_is_refused(tmp_path):
+    with pytest.raises(PackItError) as err:
+        SourceTree(tmp_path / "nope")
+    assert err.value.exit_code == 21
+    assert "nope is not a directory" in err.value.message
