@@ -1,0 +1,70 @@
+"""End to end: build each sample app, load the image into podman, run it, and make a real
+HTTP request. Each app says what to expect in its own sample_apps/<app>/pack-it-test.json:
+{"path": "/", "status": 200, "body_contains": "..."}."""
+
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from pack_it.lifecycle.pipeline import BuildOptions, build
+from tests.conftest import SAMPLE_APPS
+
+APPS = sorted(p.parent.name for p in SAMPLE_APPS.glob("*/pack-it-test.json"))
+READY_TIMEOUT = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def _wait_for(url: str, container: str, podman: str) -> tuple[int, str]:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        try:
+            return _get(url)
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if time.monotonic() > deadline:
+                logs = subprocess.run([podman, "logs", container], capture_output=True, text=True)
+                pytest.fail(f"{url} did not answer in {READY_TIMEOUT}s; container logs:\n{logs.stdout}{logs.stderr}")
+            time.sleep(0.3)
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("app", APPS)
+def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
+    expect = json.loads((SAMPLE_APPS / app / "pack-it-test.json").read_text())
+    image = f"localhost/pack-it-e2e-{app}:test"
+    archive = tmp_path / f"{app}.tar"
+    build(BuildOptions(SAMPLE_APPS / app, tag=image, output=f"tar:{archive}", cache_dir=shared_cache))
+
+    load = subprocess.run([podman, "load", "-i", str(archive)], capture_output=True, text=True)
+    assert load.returncode == 0, load.stderr
+    port = _free_port()
+    container = f"pack-it-e2e-{app}-{port}"
+    try:
+        run = subprocess.run([podman, "run", "-d", "--name", container, "-p", f"127.0.0.1:{port}:8080", image],
+                             capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        status, body = _wait_for(f"http://127.0.0.1:{port}{expect['path']}", container, podman)
+        assert status == expect["status"]
+        assert expect["body_contains"] in body
+        user = subprocess.run([podman, "inspect", "-f", "{{.Config.User}}", container], capture_output=True, text=True)
+        assert user.stdout.strip() == "65532:65532"
+    finally:
+        subprocess.run([podman, "rm", "-f", container], capture_output=True)
+        subprocess.run([podman, "rmi", "-f", image], capture_output=True)
