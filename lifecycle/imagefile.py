@@ -53,10 +53,13 @@ class ImageSource:
             raise _invalid(self.where, f"{digest!r} is not a sha256 digest.")
         return f"blobs/sha256/{hexdigest}"
 
+    def open_blob(self, digest: str) -> BinaryIO:
+        return self._open(self._names.get(digest) or self.blob_name(digest))
+
     def copy_blob(self, digest: str, out: BinaryIO) -> None:
         """Copies a blob, checking that its content matches its digest."""
         sha = hashlib.sha256()
-        with self._open(self._names.get(digest) or self.blob_name(digest)) as f:
+        with self.open_blob(digest) as f:
             while chunk := f.read(CHUNK):
                 sha.update(chunk)
                 out.write(chunk)

@@ -20,7 +20,7 @@ def describe(spec: str) -> dict:
         run = metadata.get("run_image") or {}
         layers = []
         for descriptor, diff_id in zip(image.layers, image.diff_ids):
-            with source._open(source._names.get(descriptor.digest) or source.blob_name(descriptor.digest)) as blob:
+            with source.open_blob(descriptor.digest) as blob:
                 size = uncompressed_size(blob, descriptor.media_type)
             layers.append({
                 "digest": descriptor.digest, "diff_id": diff_id, "size": descriptor.size,

@@ -74,10 +74,12 @@ def build(ctx: BuildContext) -> list[Layer]:
         "goarch": GOARCH, "source": ctx.tree.digest(),
     }, sort_keys=True).encode()).hexdigest()
 
+    # Go's build and module caches: a cache layer, kept in pack-it's cache dir, never exported.
+    go_cache = Layer(ID, "go-cache", key=host_version, path=ctx.cache_dir("go-cache"), cache=True)
     reused = ctx.reuse("app", key)
     if reused:
         ctx.reporter.step(f"  reusing layer app (go {host_version}, source unchanged)")
-        return [reused]
+        return [reused, go_cache]
 
     layer = ctx.layer_dir("app")
     binary = layer / "bin" / details["binary"]
@@ -86,8 +88,8 @@ def build(ctx: BuildContext) -> list[Layer]:
     ctx.run(argv, cwd=ctx.tree.root, what=f"go build {details['main']}", env={
         "CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": GOARCH, "GOFLAGS": goflags,
         "GOTOOLCHAIN": "local",  # never download another toolchain behind the user's back
-        "GOCACHE": str(ctx.cache_dir("gocache")),
-        "GOMODCACHE": str(ctx.cache_dir("gomodcache")),
-        "GOPATH": str(ctx.cache_dir("gopath")),
+        "GOCACHE": str(go_cache.path / "build"),
+        "GOMODCACHE": str(go_cache.path / "mod"),
+        "GOPATH": str(go_cache.path / "path"),
     })
-    return [Layer(ID, "app", key, path=layer, launch=True)]
+    return [Layer(ID, "app", key, path=layer, launch=True), go_cache]
