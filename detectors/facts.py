@@ -27,6 +27,14 @@ class Framework:
 
 
 @dataclass(frozen=True)
+class RunImageChoice:
+    """The stack the app needs at run time (`static`, `cc`, `python`, `node`)."""
+
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Process:
     type: str
     command: tuple[str, ...]
@@ -43,6 +51,7 @@ class Detection:
     runtime: Runtime | None = None
     package_manager: PackageManager | None = None
     framework: Framework | None = None
+    run_image: RunImageChoice | None = None
     processes: tuple[Process, ...] = ()
     warnings: tuple[str, ...] = ()
     details: dict = field(default_factory=dict)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from pack_it.errors import AMBIGUOUS, UNSUPPORTED, detect_error
-from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, Runtime
+from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from pack_it.detectors.source import SourceTree
 
 GO_MOD = "go.mod"
@@ -201,13 +201,9 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
             exit_code=UNSUPPORTED,
         )
     main_dir, why = _choose_main(tree, mod, mains, env)
-    for rel in (f for files in sources.values() for f in files):
-        if uses_cgo(tree.read_text(rel)):
-            raise detect_error(
-                f'{rel} imports "C" (cgo), and pack-it\'s current run image has no C library.',
-                "Build without cgo (CGO_ENABLED=0 equivalents), or wait for the `cc` run image.",
-                exit_code=UNSUPPORTED,
-            )
+    cgo_file = next((f for files in sources.values() for f in files if uses_cgo(tree.read_text(f))), None)
+    # A static binary needs only CA certificates and time zones; cgo links against libc.
+    run_image = RunImageChoice("cc", f'{cgo_file} (import "C")') if cgo_file else RunImageChoice("static", "default")
 
     name = module_name(mod.module) if main_dir == "." else PurePosixPath(main_dir).name
     version, version_source = (mod.toolchain, "go.mod (toolchain)") if mod.toolchain else (mod.go, GO_MOD)
@@ -219,6 +215,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
         runtime=Runtime("go", version or "any", version_source if version else "default"),
         package_manager=PackageManager("go modules", "vendor/modules.txt" if vendored else GO_MOD),
         framework=framework,
+        run_image=run_image,
         # The command is the binary's name; the pack that builds it knows where it lives.
         processes=(Process("web", (name,), main_source, default=True),),
         details={
@@ -227,5 +224,6 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
             "main_reason": why,
             "binary": name,
             "vendored": vendored,
+            "cgo": cgo_file is not None,
         },
     )

@@ -50,6 +50,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None, groups: tuple[Gr
             runtime=first("runtime"),
             package_manager=first("package_manager"),
             framework=first("framework"),
+            run_image=first("run_image"),
             processes=_merge_processes(found),
             warnings=tuple(w for _, d in found for w in d.warnings),
             details={pack_id: d.details for pack_id, d in found if d.details},

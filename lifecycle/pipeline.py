@@ -26,7 +26,7 @@ class BuildOptions:
     app_dir: Path
     tag: str | None = None  # NAME[:TAG]; default: the directory's name, tag latest
     output: str | None = None  # oci:DIR or tar:FILE; default: tar:./<name>.tar
-    run_image: str = runimage.DEFAULT_RUN_IMAGE
+    run_image: str | None = None  # default: the one the plan chose (a stack)
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
 
@@ -69,7 +69,8 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
         reporter.phase("build")
         layers = build_phase.build(plan, tree, options.env, cache, work, epoch, reporter)
         reporter.phase("export")
-        run = runimage.resolve(options.run_image, cache, epoch)
+        chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
+        run = runimage.resolve(chosen, cache, epoch, reporter)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
         image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(), reporter)
         destination = publisher.publish(image, cache, str(ref))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pack_it.detectors.facts import Framework, PackageManager, Process, Runtime
+from pack_it.detectors.facts import Framework, PackageManager, Process, RunImageChoice, Runtime
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class Plan:
     runtime: Runtime | None = None
     package_manager: PackageManager | None = None
     framework: Framework | None = None
+    run_image: RunImageChoice | None = None
     processes: tuple[Process, ...] = ()
     warnings: tuple[str, ...] = ()
     details: dict = field(default_factory=dict)  # pack id -> that pack's facts
@@ -32,6 +33,7 @@ class Plan:
             "runtime": named(self.runtime, "name", "version", "source"),
             "package_manager": named(self.package_manager, "name", "source"),
             "framework": named(self.framework, "name", "source"),
+            "run_image": named(self.run_image, "name", "source"),
             "processes": [
                 {"type": p.type, "command": list(p.command), "default": p.default, "source": p.source}
                 for p in self.processes

@@ -1,52 +1,26 @@
 """Run images: the base every app image is layered on.
 
-For now pack-it generates one itself, `base`: an empty root plus the files every minimal
-image needs (users and groups, /tmp, nsswitch.conf, os-release). Any OCI image given as
-`oci:DIR` or `tar:FILE` can be used instead.
+- a stack (lifecycle/stacks): `static`, `cc`, `python`, `node`, optionally `-debian13`;
+- `base`: generated, no Debian packages at all (users and groups, /tmp, nsswitch.conf,
+  os-release), for static binaries that need no CA bundle or time zones;
+- any OCI image given as `oci:DIR` or `tar:FILE`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pack_it.errors import INVALID_IMAGE, export_error
 from pack_it.lifecycle import imagefile
-from pack_it.lifecycle.archive import dir_entry, file_entry, timestamp, write_layer
+from pack_it.lifecycle.archive import timestamp, write_layer
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.oci import LAYER_GZIP, Descriptor, Image
+from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle.stacks import assemble, definitions
+from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
 
-NONROOT_UID = 65532
-DEFAULT_RUN_IMAGE = "base"
+DEFAULT_RUN_IMAGE = "static"
+GENERATED = "base"  # no Debian packages at all: for static binaries that need no CA bundle or tzdata
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-PASSWD = """\
-root:x:0:0:root:/root:/sbin/nologin
-nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
-nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
-"""
-GROUP = """\
-root:x:0:
-nobody:x:65534:
-nonroot:x:65532:
-"""
-NSSWITCH = """\
-passwd:         files
-group:          files
-shadow:         files
-hosts:          files dns
-networks:       files
-protocols:      files
-services:       files
-ethers:         files
-rpc:            files
-"""
-OS_RELEASE = """\
-PRETTY_NAME="pack-it base"
-NAME="pack-it base"
-ID=pack-it-base
-VERSION_ID="1"
-HOME_URL="https://pypi.org/project/pack-it/"
-"""
 
 
 @dataclass(frozen=True)
@@ -56,18 +30,8 @@ class RunImage:
 
 
 def _base(cache: Cache, epoch: int) -> RunImage:
-    entries = [
-        file_entry("etc/passwd", PASSWD.encode()),
-        file_entry("etc/group", GROUP.encode()),
-        file_entry("etc/nsswitch.conf", NSSWITCH.encode()),
-        file_entry("etc/os-release", OS_RELEASE.encode()),
-        dir_entry("tmp", mode=0o1777),
-        dir_entry("root", mode=0o700),
-        dir_entry("home/nonroot", mode=0o700, uid=NONROOT_UID, gid=NONROOT_UID),
-        dir_entry("workspace"),
-    ]
     with cache.new_blob() as (f, holder):
-        blob = write_layer(entries, f, epoch)
+        blob = write_layer(base_entries(os_release=True), f, epoch)
         holder.append(blob.digest)
     config = {
         "architecture": "amd64",
@@ -80,12 +44,14 @@ def _base(cache: Cache, epoch: int) -> RunImage:
     image = Image.assemble(config, [Descriptor(LAYER_GZIP, blob.digest, blob.size)])
     cache.put_bytes(image.config)
     cache.put_bytes(image.manifest)
-    return RunImage(DEFAULT_RUN_IMAGE, image)
+    return RunImage(GENERATED, image)
 
 
-def resolve(reference: str, cache: Cache, epoch: int) -> RunImage:
-    """A run image by name (`base`), or from `oci:DIR` / `tar:FILE`, its blobs copied into the cache."""
-    if reference == DEFAULT_RUN_IMAGE:
+def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Reporter(),
+            node_version: str | None = None) -> RunImage:
+    """A run image: a stack (`static`, `python-debian13`, ...), `base`, or an image file
+    (`oci:DIR`, `tar:FILE`) whose blobs are copied into the cache."""
+    if reference == GENERATED:
         return _base(cache, epoch)
     if reference.startswith(("oci:", "tar:")):
         with imagefile.open_image(reference) as source:
@@ -96,8 +62,6 @@ def resolve(reference: str, cache: Cache, epoch: int) -> RunImage:
                         holder.append(descriptor.digest)
             cache.put_bytes(source.image.manifest)
             return RunImage(reference, source.image)
-    raise export_error(
-        f"Unknown run image {reference!r}.",
-        f"Use `{DEFAULT_RUN_IMAGE}`, `oci:DIR` or `tar:FILE`.",
-        exit_code=INVALID_IMAGE,
-    )
+    name, release = definitions.parse_reference(reference)
+    stack_ref, image = assemble.build_stack(name, release, cache, epoch, reporter, node_spec=node_version)
+    return RunImage(stack_ref, image)

@@ -104,6 +104,7 @@ def detect(
     print(f"Runtime:          {_describe(plan.runtime, 'name', 'version')}")
     print(f"Package manager:  {_describe(plan.package_manager, 'name')}")
     print(f"Framework:        {_describe(plan.framework, 'name')}")
+    print(f"Run image:        {_describe(plan.run_image, 'name')}")
     print("Processes:")
     for p in plan.processes:
         print(f"  {p.type}{' (default)' if p.default else ''}: {json.dumps(list(p.command))}  (from {p.source})")
@@ -127,7 +128,7 @@ def build(
     path: Path = typer.Argument(..., help="The app's source directory."),
     tag: Optional[str] = typer.Option(None, "-t", "--tag", help="NAME[:TAG]; default: the directory's name, tag latest."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="oci:DIR or tar:FILE; default: tar:./NAME.tar."),
-    run_image: str = typer.Option("base", "--run-image", help="base, oci:DIR or tar:FILE."),
+    run_image: Optional[str] = typer.Option(None, "--run-image", help="A stack (static, cc, python, node; -debian13 for Debian 13), base, oci:DIR or tar:FILE. Default: the stack the app needs."),
     env: List[str] = typer.Option([], "--env", "-e", help="KEY=VALUE for the build (e.g. GOFLAGS)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show the commands run and their output."),
@@ -163,6 +164,91 @@ def inspect(
 
     info = describe(image)
     print(json.dumps(info, indent=2) if as_json else render(info))
+
+
+stacks_app = typer.Typer(no_args_is_help=True, help="Run images assembled from Debian packages.")
+app.add_typer(stacks_app, name="stacks")
+
+
+@stacks_app.command("list")
+def stacks_list() -> None:
+    """The stacks, what each holds, and their releases."""
+    from pack_it.lifecycle.stacks import definitions, lockfile
+
+    for name in definitions.STACKS:
+        for release in definitions.releases():
+            stack = definitions.load(name, release)
+            count = len(lockfile.read(name, release)) if lockfile.lock_path(name, release).is_file() else 0
+            parent = f" (on {stack.parent})" if stack.parent else ""
+            print(f"{stack.reference:18} {count:3} packages{parent:14} {stack.description}")
+
+
+@stacks_app.command("show")
+def stacks_show(stack: str = typer.Argument(..., help="e.g. python, cc-debian13")) -> None:
+    """The packages of a stack, level by level, with their sizes."""
+    from pack_it.lifecycle.stacks import definitions, lockfile
+
+    name, release = definitions.parse_reference(stack)
+    total = 0
+    for level in definitions.chain(name, release):
+        packages = lockfile.read(level.name, release)
+        print(f"{level.reference}: {level.description}")
+        for p in packages:
+            print(f"  {p.name:32} {p.version:32} {p.size / 1e3:9.1f} kB  {p.archive}")
+        if level.node:
+            print("  + Node.js bin/node and LICENSE (official build, version chosen per app)")
+        total += sum(p.size for p in packages)
+    print(f"{total / 1e6:.1f} MB of .deb files")
+
+
+@stacks_app.command("build")
+def stacks_build(
+    stack: str = typer.Argument(..., help="e.g. static, python-debian13"),
+    node_version: Optional[str] = typer.Option(None, "--node-version", help="For the node stack: 22, 22.12.0 or lts."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="Also write the stack image: oci:DIR or tar:FILE."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
+) -> None:
+    """Build a stack's layers into the cache (every app on it then shares them)."""
+    from pack_it.lifecycle.archive import source_date_epoch
+    from pack_it.lifecycle.cache import Cache, default_cache_dir
+    from pack_it.lifecycle.pipeline import image_sizes
+    from pack_it.lifecycle.publish import publisher_for
+    from pack_it.lifecycle.runimage import resolve
+
+    cache = Cache(cache_dir or default_cache_dir())
+    started = time.monotonic()
+    run = resolve(stack, cache, source_date_epoch(), ConsoleReporter(state["verbosity"]), node_version)
+    compressed, uncompressed = image_sizes(run.image, cache)
+    print(f"Built stack {run.reference} in {time.monotonic() - started:.1f}s")
+    print(f"  digest: {run.image.digest}")
+    for i, (layer, diff_id) in enumerate(zip(run.image.layers, run.image.diff_ids), start=1):
+        print(f"  layer {i}: {layer.digest} ({diff_id})")
+    print(f"  size:   {_human_size(uncompressed)} ({_human_size(compressed)} compressed)")
+    if output:
+        print(f"  wrote:  {publisher_for(output).publish(run.image, cache, f'pack-it-stack-{run.reference}:latest')}")
+
+
+@stacks_app.command("lock")
+def stacks_lock(
+    stack: Optional[str] = typer.Argument(None, help="A stack or release (e.g. python-debian13, debian12); default: every release."),
+    lock_dir: Optional[Path] = typer.Option(None, "--lock-dir", help="Where to write the locks; default: the ones shipped with pack-it."),
+) -> None:
+    """Re-resolve stacks against the Debian archive and rewrite their lock files; prints what changed."""
+    from pack_it.lifecycle.stacks import assemble, definitions
+
+    if stack is None:
+        release_ids = list(definitions.releases())
+    elif stack in definitions.releases():
+        release_ids = [stack]
+    else:
+        release_ids = [definitions.parse_reference(stack)[1]]
+    reporter = ConsoleReporter(state["verbosity"])
+    for release_id in release_ids:
+        reporter.phase(f"lock {release_id}")
+        for reference, lines in assemble.lock(release_id, lock_dir, reporter).items():
+            print(f"{reference}: " + ("unchanged" if not lines else f"{len(lines)} changes"))
+            for line in lines:
+                print(f"  {line}")
 
 
 def main() -> None:

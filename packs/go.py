@@ -1,7 +1,7 @@
 """Go pack: one static binary, built with the host's `go`, in a layer of its own.
 
     detect  go.mod, the main package (detectors/golang.py)
-    build   CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -buildid=" into /layers/go/app/bin;
+    build   CGO_ENABLED=0 (1 for cgo apps, which run on the `cc` stack) go build -trimpath -ldflags="-s -w -buildid=" into /layers/go/app/bin;
             GOCACHE and GOMODCACHE live in pack-it's cache dir, so rebuilds are incremental;
             the layer's key covers the source, the Go version and every flag, so an unchanged
             app reuses the layer without running go at all.
@@ -64,13 +64,16 @@ def build(ctx: BuildContext) -> list[Layer]:
                           f"Install Go {wanted} or newer.", exit_code=MISSING_TOOLCHAIN)
 
     details = ctx.plan.details[ID]
+    if details["cgo"] and shutil.which("gcc", path=ctx.build_env.get("PATH")) is None:
+        raise build_error("This app uses cgo, and no C compiler (gcc) is on PATH.",
+                          "Install gcc (apt-get install gcc) or remove the cgo code.", exit_code=MISSING_TOOLCHAIN)
     goflags = ctx.env.get("GOFLAGS", "")
     if details["vendored"] and "-mod=" not in goflags:
         goflags = f"{goflags} -mod=vendor".strip()
     argv = [go, "build", "-trimpath", "-buildvcs=false", f"-ldflags={LDFLAGS}",
             "-o", "OUT", details["main"]]
     key = hashlib.sha256(json.dumps({
-        "pack": VERSION, "go": host_version, "argv": argv[1:], "goflags": goflags,
+        "pack": VERSION, "go": host_version, "argv": argv[1:], "goflags": goflags, "cgo": details["cgo"],
         "goarch": GOARCH, "source": ctx.tree.digest(),
     }, sort_keys=True).encode()).hexdigest()
 
@@ -86,7 +89,7 @@ def build(ctx: BuildContext) -> list[Layer]:
     argv[argv.index("OUT")] = str(binary)
     ctx.reporter.step(f"  go build {details['main']} (go {host_version}, {details['main_reason']})")
     ctx.run(argv, cwd=ctx.tree.root, what=f"go build {details['main']}", env={
-        "CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": GOARCH, "GOFLAGS": goflags,
+        "CGO_ENABLED": "1" if details["cgo"] else "0", "GOOS": "linux", "GOARCH": GOARCH, "GOFLAGS": goflags,
         "GOTOOLCHAIN": "local",  # never download another toolchain behind the user's back
         "GOCACHE": str(go_cache.path / "build"),
         "GOMODCACHE": str(go_cache.path / "mod"),

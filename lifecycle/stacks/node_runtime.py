@@ -1,0 +1,350 @@
+"""Official Node.js binaries (bin/node and its LICENSE) for run images, fetched and verified.
+
+Two sources serve the same binaries: the npm packages node-linux-<arch>, which the Node
+project publishes for every release, and nodejs.org/dist. Each lists its versions, downloads
+one release's archive and checks its published hash, and copies only bin/node and LICENSE
+out of it. fetch_node() keeps the result per version and architecture:
+
+    <cache>/node/<version>-<arch>/bin/node, LICENSE
+    <cache>/node/versions-<key>.json      a source's version list, reused for a day
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import json
+import lzma
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass
+from http.client import HTTPException
+from pathlib import Path
+from typing import Iterator
+from urllib.error import HTTPError
+from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
+
+from pack_it.errors import MISSING_TOOLCHAIN, UNSUPPORTED, USAGE, PackItError, build_error
+from pack_it.lifecycle.cache import atomic_file
+
+NPM_REGISTRY = "https://registry.npmjs.org"
+NODEJS_DIST = "https://nodejs.org/dist"
+ABBREVIATED = "application/vnd.npm.install-v1+json"
+TIMEOUT = 60  # seconds without a byte before giving up
+LIST_MAX_AGE = 24 * 3600
+_EXACT = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+_NETWORK_HINT = ("Check the network connection, or set PACK_IT_NPM_REGISTRY to a reachable npm "
+                 "registry (PACK_IT_NODE_SOURCE=npm|nodejs chooses the source).")
+_SOURCE_HINT = ("The source is not serving official Node.js releases; check PACK_IT_NPM_REGISTRY "
+                "or PACK_IT_NODE_SOURCE.")
+
+
+@dataclass(frozen=True)
+class NodeRuntime:
+    version: str
+    node: Path
+    license: Path | None
+
+
+def _fail(message: str, hint: str = "") -> PackItError:
+    return build_error(message, hint, exit_code=MISSING_TOOLCHAIN)
+
+
+# Versions -----------------------------------------------------------------------------------
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def _match(spec: str | None, versions: list[str]) -> str | None:
+    """The newest of `versions` that `spec` asks for, or None; a spec of another form fails."""
+    want = (spec or "lts").strip().lower().removeprefix("v")
+    plain = sorted((v for v in versions if _EXACT.fullmatch(v)), key=_key)
+    if want == "lts":  # even majors are the LTS lines
+        fits = [v for v in plain if _key(v)[0] > 0 and _key(v)[0] % 2 == 0]
+    elif re.fullmatch(r"[0-9]+", want):
+        fits = [v for v in plain if _key(v)[0] == int(want)]
+    elif _EXACT.fullmatch(want):
+        fits = [v for v in plain if _key(v) == _key(want)]
+    else:
+        raise _fail(f"Node.js version {spec!r} is not an exact version (22.12.0), a major (22) or 'lts'.",
+                    "Ask for one of these forms; version ranges are not supported here.")
+    return fits[-1] if fits else None
+
+
+def _resolve(spec: str | None, versions: list[str], where: str) -> str:
+    found = _match(spec, versions)
+    if found:
+        return found
+    newest: dict[int, str] = {}
+    for v in sorted((v for v in versions if _EXACT.fullmatch(v)), key=_key):
+        newest[_key(v)[0]] = v
+    offer = ", ".join(sorted(newest.values(), key=_key, reverse=True)[:5]) or "none"
+    raise _fail(f"Node.js {spec or 'lts'} is not available from {where} (newest available: {offer}).",
+                "Ask for an available version, a major such as 22, or 'lts'.")
+
+
+def resolve_version(spec: str | None, source) -> str:
+    """The exact version `spec` ("22.12.0", "22", "lts" or None for lts) names in `source`."""
+    return _resolve(spec, source.versions(), source.url)
+
+
+# Network ------------------------------------------------------------------------------------
+
+def _stream(url: str, accept: str | None = None) -> Iterator[bytes]:
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise _fail(f"{url} is not an http(s) URL.", _NETWORK_HINT)
+    try:
+        with urlopen(Request(url, headers={"Accept": accept} if accept else {}), timeout=TIMEOUT) as r:
+            while chunk := r.read(1 << 20):
+                yield chunk
+    except HTTPError as e:
+        e.close()
+        raise _fail(f"{url} answered HTTP {e.code} {e.reason}.", _NETWORK_HINT) from None
+    except (OSError, HTTPException) as e:  # URLError, timeouts, resets, truncated bodies
+        raise _fail(f"Could not reach {url} ({getattr(e, 'reason', e)}).", _NETWORK_HINT) from None
+
+
+def _get_json(url: str, accept: str | None = None):
+    try:
+        return json.loads(b"".join(_stream(url, accept)))
+    except ValueError:
+        raise _fail(f"{url} did not answer with JSON.", _SOURCE_HINT) from None
+
+
+def _download(url: str, dest: Path, algorithm: str, expected: str) -> Path:
+    """Writes `url` to `dest` and checks its hash; on any failure `dest` is removed."""
+    digest = hashlib.new(algorithm)
+    try:
+        with open(dest, "wb") as out:
+            for chunk in _stream(url):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != expected.lower():
+            raise _fail(f"The download {url} does not match its published {algorithm} hash; refusing it.",
+                        "Try again; if it persists, the registry or a proxy is serving a different file.")
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _sri(integrity: str) -> tuple[str, str] | None:
+    """The strongest hash an SRI string ("sha512-<base64> ...") holds, as (algorithm, hex)."""
+    found = {}
+    for token in integrity.split():
+        algorithm, _, value = token.partition("-")
+        try:
+            found[algorithm] = base64.b64decode(value.split("?")[0], validate=True).hex()
+        except binascii.Error:
+            continue
+    return next(((a, found[a]) for a in ("sha512", "sha384", "sha256") if a in found), None)
+
+
+# Extraction ---------------------------------------------------------------------------------
+
+def _extract(archive: Path, node_member: str, license_member: str, dest_dir: Path) -> None:
+    """Copies only the two named members out, never through tar's own extraction, so other
+    entries (absolute paths, '..', links) are never written; bin/node must be a regular file."""
+    targets = {node_member: dest_dir / "bin" / "node", license_member: dest_dir / "LICENSE"}
+    done: set[str] = set()
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            for member in tar:
+                name = member.name.removeprefix("./")
+                if name not in targets or name in done:
+                    continue
+                if not member.isreg():
+                    if name == node_member:
+                        raise _fail(f"{node_member} in {archive.name} is not a regular file "
+                                    "(a link, device or directory); refusing it.", _SOURCE_HINT)
+                    continue
+                target = targets[name]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with tar.extractfile(member) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+                target.chmod(0o755 if name == node_member else 0o644)
+                done.add(name)
+                if len(done) == 2:
+                    break
+    except (tarfile.TarError, EOFError, lzma.LZMAError, zlib.error, gzip.BadGzipFile) as e:
+        raise _fail(f"{archive.name} is not a readable tar archive ({e}).", _SOURCE_HINT) from None
+    if node_member not in done:
+        raise _fail(f"{archive.name} has no {node_member}.", _SOURCE_HINT)
+
+
+# Sources ------------------------------------------------------------------------------------
+
+def _check_arch(arch: str) -> str:
+    if arch not in ("x64", "arm64"):
+        raise build_error(f"Node.js for architecture {arch!r} is not supported.",
+                          "Use x64 or arm64.", exit_code=UNSUPPORTED)
+    return arch
+
+
+class NpmRegistrySource:
+    """The npm package node-linux-<arch>: one version per Node release, holding its bin/node."""
+
+    def __init__(self, registry: str | None = None, arch: str = "x64") -> None:
+        env = os.environ
+        registry = (registry or env.get("PACK_IT_NPM_REGISTRY") or env.get("npm_config_registry")
+                    or env.get("NPM_CONFIG_REGISTRY") or NPM_REGISTRY)
+        self.arch = _check_arch(arch)
+        self.url = f"{registry.rstrip('/')}/node-linux-{self.arch}"
+        self._versions: dict | None = None
+
+    def _packument(self) -> dict:
+        if self._versions is None:
+            doc = _get_json(self.url, ABBREVIATED)
+            if not isinstance(doc, dict) or not isinstance(doc.get("versions"), dict):
+                raise _fail(f"{self.url} is not an npm package document (no 'versions').", _SOURCE_HINT)
+            self._versions = doc["versions"]
+        return self._versions
+
+    def versions(self) -> list[str]:
+        return list(self._packument())
+
+    def fetch(self, version: str, dest_dir: Path) -> Path:
+        entry = self._packument().get(version)
+        dist = entry.get("dist") if isinstance(entry, dict) else None
+        tarball = dist.get("tarball") if isinstance(dist, dict) else None
+        if not isinstance(tarball, str):
+            raise _fail(f"{self.url} lists no tarball for Node.js {version}.", _SOURCE_HINT)
+        integrity = dist.get("integrity")
+        check = _sri(integrity) if isinstance(integrity, str) else None
+        if check is None:
+            raise _fail(f"{self.url} publishes no sha512 integrity for {tarball}; refusing it unverified.",
+                        "Use a registry that serves dist.integrity, or PACK_IT_NODE_SOURCE=nodejs.")
+        return _download(tarball, Path(dest_dir) / f"node-linux-{self.arch}-{version}.tgz", *check)
+
+    def extract(self, archive: Path, version: str, dest_dir: Path) -> None:
+        _extract(archive, "package/bin/node", "package/LICENSE", Path(dest_dir))
+
+
+class NodejsDistSource:
+    """nodejs.org/dist (or a mirror of its layout): index.json, SHASUMS256.txt, .tar.xz files."""
+
+    def __init__(self, base_url: str = NODEJS_DIST, arch: str = "x64") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.arch = _check_arch(arch)
+        self.url = f"{self.base_url}/index.json"
+        self._versions: list[str] | None = None
+
+    def versions(self) -> list[str]:
+        if self._versions is None:
+            index = _get_json(self.url)
+            if not isinstance(index, list):
+                raise _fail(f"{self.url} is not a Node.js release index (a JSON list).", _SOURCE_HINT)
+            self._versions = [e["version"].removeprefix("v") for e in index
+                              if isinstance(e, dict) and isinstance(e.get("version"), str)
+                              and f"linux-{self.arch}" in (e.get("files") or [])]
+        return list(self._versions)
+
+    def _name(self, version: str) -> str:
+        return f"node-v{version}-linux-{self.arch}"
+
+    def fetch(self, version: str, dest_dir: Path) -> Path:
+        file = f"{self._name(version)}.tar.xz"
+        sums_url = f"{self.base_url}/v{version}/SHASUMS256.txt"
+        sums = b"".join(_stream(sums_url)).decode("utf-8", "replace")
+        expected = next((f[0] for f in map(str.split, sums.splitlines())
+                         if len(f) == 2 and f[1].lstrip("*") == file), None)
+        if expected is None:
+            raise _fail(f"{sums_url} lists no sha256 for {file}.", _SOURCE_HINT)
+        return _download(f"{self.base_url}/v{version}/{file}", Path(dest_dir) / file, "sha256", expected)
+
+    def extract(self, archive: Path, version: str, dest_dir: Path) -> None:
+        name = self._name(version)
+        _extract(archive, f"{name}/bin/node", f"{name}/LICENSE", Path(dest_dir))
+
+
+def _source(choice):
+    if choice is not None and not isinstance(choice, str):
+        return choice
+    name = (choice or os.environ.get("PACK_IT_NODE_SOURCE") or "npm").strip().lower()
+    if name in ("npm", "nodejs"):
+        return NpmRegistrySource() if name == "npm" else NodejsDistSource()
+    raise build_error(f"Unknown Node.js source {name!r}.", "Set PACK_IT_NODE_SOURCE to npm or nodejs.",
+                      exit_code=USAGE)
+
+
+# Cache --------------------------------------------------------------------------------------
+
+def _cached(node_dir: Path, version: str, arch: str) -> NodeRuntime | None:
+    home = node_dir / f"{version}-{arch}"
+    if not (home / "bin" / "node").is_file():
+        return None
+    license = home / "LICENSE"
+    return NodeRuntime(version, home / "bin" / "node", license if license.is_file() else None)
+
+
+def _read_list(path: Path) -> list[str] | None:
+    try:
+        listed = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return listed if isinstance(listed, list) and all(isinstance(v, str) for v in listed) else None
+
+
+def _listed(source, node_dir: Path, refresh: bool = False) -> list[str]:
+    """The source's versions, kept for a day so that "22" or "lts" costs no request on every
+    build; an older list stands in while the source is unreachable, unless `refresh` asks
+    for the current one (the spec is not in the kept list)."""
+    key = hashlib.sha256(f"{source.url} {source.arch}".encode()).hexdigest()[:16]
+    path = node_dir / f"versions-{key}.json"
+    if not refresh and path.exists() and time.time() - path.stat().st_mtime < LIST_MAX_AGE:
+        listed = _read_list(path)
+        if listed is not None:
+            return listed
+    try:
+        listed = source.versions()
+    except PackItError:
+        stale = None if refresh else _read_list(path)
+        if stale is None:
+            raise
+        return stale
+    with atomic_file(path) as f:
+        f.write(json.dumps(listed).encode())
+    return listed
+
+
+def _install(source, version: str, node_dir: Path) -> NodeRuntime:
+    staging = Path(tempfile.mkdtemp(dir=node_dir, prefix=".partial-"))
+    try:
+        source.extract(source.fetch(version, staging), version, staging / "out")
+        try:
+            os.rename(staging / "out", node_dir / f"{version}-{source.arch}")
+        except OSError:
+            if _cached(node_dir, version, source.arch) is None:
+                raise  # else another process put the same version in place first
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return _cached(node_dir, version, source.arch)
+
+
+def fetch_node(spec: str | None, cache_dir: Path, source=None) -> NodeRuntime:
+    """Node.js `spec` from the cache, else from `source` (an object, "npm" or "nodejs";
+    default $PACK_IT_NODE_SOURCE, else npm), verified and put in the cache whole."""
+    source = _source(source)
+    node_dir = Path(cache_dir) / "node"
+    exact = (spec or "").strip().lower().removeprefix("v")
+    if _EXACT.fullmatch(exact) and (hit := _cached(node_dir, exact, source.arch)):
+        return hit
+    try:
+        node_dir.mkdir(parents=True, exist_ok=True)
+        listed = _listed(source, node_dir)
+        if _match(spec, listed) is None:  # perhaps released since the list was kept
+            listed = _listed(source, node_dir, refresh=True)
+        version = _resolve(spec, listed, source.url)
+        return _cached(node_dir, version, source.arch) or _install(source, version, node_dir)
+    except OSError as e:
+        raise build_error(f"Cannot write Node.js into the cache {node_dir}: {e.strerror or e}.",
+                          "Pass a writable cache directory with --cache-dir.") from None
