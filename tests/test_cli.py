@@ -90,7 +90,7 @@ def test_build_then_inspect(tmp_path, shared_cache, go_tool, app_copy):
     assert info["user"] == "65532:65532"
     assert info["entrypoint"] == ["/layers/go/app/bin/go-hello"]
     assert info["ports"] == ["8080/tcp"]
-    assert [l["made_by"] for l in info["layers"]] == ["run image base", "go/app"]
+    assert [l["made_by"] for l in info["layers"]] == ["run image static-debian12", "go/app"]
     assert info["layers"][1]["uncompressed_size"] > info["layers"][1]["size"] > 1_000_000
     text = pack_it("inspect", f"tar:{tmp_path / 'my_app.tar'}").stdout
     assert "go/app" in text and "65532:65532" in text
@@ -117,3 +117,18 @@ def test_run_image_from_a_tarball(tmp_path, shared_cache, go_tool):
     info = json.loads(pack_it("inspect", "--json", f"oci:{tmp_path / 'layout'}").stdout)
     assert info["run_image"]["reference"] == f"tar:{first}"
     assert len(info["layers"]) == 3  # base + go-hello's binary + go-cmd's binary
+
+
+def test_generated_base_run_image(tmp_path, shared_cache, go_tool):
+    proc = pack_it("build", SAMPLE_APPS / "go-hello", "-o", f"oci:{tmp_path / 'l'}", "--run-image", "base",
+                   "--cache-dir", shared_cache)
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(pack_it("inspect", "--json", f"oci:{tmp_path / 'l'}").stdout)
+    assert info["run_image"]["reference"] == "base"
+    assert info["layers"][0]["uncompressed_size"] < 20_000
+
+
+def test_unknown_stack_is_a_usage_error(tmp_path):
+    proc = pack_it("build", SAMPLE_APPS / "go-hello", "--run-image", "alpine", "--cache-dir", tmp_path)
+    assert proc.returncode == USAGE
+    assert "not a stack" in proc.stderr and "Traceback" not in proc.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pack_it.detectors import golang
-from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, Runtime
+from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from pack_it.detectors.golang import GoMod, detect, parse_go_mod, uses_cgo
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import PackItError
@@ -202,6 +202,7 @@ def test_root_main_package():
         runtime=Runtime("go", "1.22.3", "go.mod"),
         package_manager=PackageManager("go modules", "go.mod"),
         framework=None,
+        run_image=RunImageChoice("static", "default"),
         processes=(Process("web", ("hello",), "main.go", default=True),),
         details={
             "module": "github.com/acme/hello",
@@ -209,6 +210,7 @@ def test_root_main_package():
             "main_reason": "go.mod directory has package main",
             "binary": "hello",
             "vendored": False,
+            "cgo": False,
         },
     )
 
@@ -297,24 +299,22 @@ def test_no_main_package_is_unsupported():
     assert "no directory holds a `package main`" in err.value.message
 
 
-def test_cgo_single_line_import_is_unsupported_and_names_the_file():
-    with pytest.raises(PackItError) as err:
-        detect(fixture("go-cgo-single"))
-    assert err.value.exit_code == 22
-    assert err.value.message.startswith('native/native.go imports "C" (cgo)')
+def test_cgo_single_line_import_chooses_the_cc_stack_and_names_the_file():
+    found = detect(fixture("go-cgo-single"))
+    assert found.run_image == RunImageChoice("cc", 'native/native.go (import "C")')
+    assert found.details["cgo"] is True
 
 
-def test_cgo_inside_import_block_is_unsupported_and_names_the_file():
-    with pytest.raises(PackItError) as err:
-        detect(fixture("go-cgo-block"))
-    assert err.value.exit_code == 22
-    assert err.value.message.startswith('main.go imports "C" (cgo)')
+def test_cgo_inside_import_block_chooses_the_cc_stack_and_names_the_file():
+    found = detect(fixture("go-cgo-block"))
+    assert found.run_image == RunImageChoice("cc", 'main.go (import "C")')
 
 
 def test_test_files_vendor_testdata_and_underscore_dot_dirs_are_ignored():
     # Every ignored directory holds a `package main`, most of them importing "C": counted,
-    # they would make the choice ambiguous or be refused as cgo.
+    # they would make the choice ambiguous or switch the app to the cc stack.
     found = detect(fixture("go-ignored"))
+    assert found.run_image == RunImageChoice("static", "default")
     assert found.details["main"] == "./cmd/app"
     assert found.details["main_reason"] == "only main package (cmd/app)"
     assert found.processes[0].source == "cmd/app/main.go"

@@ -1,8 +1,9 @@
 """End to end: build each sample app, load the image into podman, run it, and make a real
-HTTP request. Each app says what to expect in its own sample_apps/<app>/pack-it-test.json:
-{"path": "/", "status": 200, "body_contains": "..."}."""
+HTTP request. Each app says what to expect in its own sample_apps/<app>/pack-it-test.json: one check or a
+list of them, {"path": "/", "status": 200, "body_contains": "..."} (or "body_regex")."""
 
 import json
+import re
 import socket
 import subprocess
 import time
@@ -47,7 +48,8 @@ def _wait_for(url: str, container: str, podman: str) -> tuple[int, str]:
 @pytest.mark.engine
 @pytest.mark.parametrize("app", APPS)
 def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
-    expect = json.loads((SAMPLE_APPS / app / "pack-it-test.json").read_text())
+    checks = json.loads((SAMPLE_APPS / app / "pack-it-test.json").read_text())
+    checks = checks if isinstance(checks, list) else [checks]
     image = f"localhost/pack-it-e2e-{app}:test"
     archive = tmp_path / f"{app}.tar"
     build(BuildOptions(SAMPLE_APPS / app, tag=image, output=f"tar:{archive}", cache_dir=shared_cache))
@@ -60,9 +62,14 @@ def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
         run = subprocess.run([podman, "run", "-d", "--name", container, "-p", f"127.0.0.1:{port}:8080", image],
                              capture_output=True, text=True)
         assert run.returncode == 0, run.stderr
-        status, body = _wait_for(f"http://127.0.0.1:{port}{expect['path']}", container, podman)
-        assert status == expect["status"]
-        assert expect["body_contains"] in body
+        _wait_for(f"http://127.0.0.1:{port}/", container, podman)
+        for check in checks:
+            status, body = _get(f"http://127.0.0.1:{port}{check['path']}")
+            assert status == check["status"], (check, body)
+            if "body_contains" in check:
+                assert check["body_contains"] in body
+            if "body_regex" in check:
+                assert re.search(check["body_regex"], body), (check, body)
         user = subprocess.run([podman, "inspect", "-f", "{{.Config.User}}", container], capture_output=True, text=True)
         assert user.stdout.strip() == "65532:65532"
     finally:

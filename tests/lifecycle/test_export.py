@@ -38,7 +38,7 @@ def test_skopeo_reads_the_layout_config(built, skopeo):
     assert "8080/tcp" in config["config"]["ExposedPorts"]
     assert config["created"] == "1980-01-01T00:00:01Z"
     metadata = json.loads(config["config"]["Labels"]["io.pack-it.metadata"])
-    assert metadata["run_image"]["reference"] == "base" and metadata["run_image"]["layers"] == 1
+    assert metadata["run_image"]["reference"] == "static-debian12" and metadata["run_image"]["layers"] == 1
     assert [l["pack"] for l in metadata["layers"]] == ["go"]
     raw = json.loads(_run(skopeo, "inspect", "--raw", f"oci:{out / 'layout'}:go-hello:latest"))
     assert raw["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
@@ -74,3 +74,8 @@ def test_umoci_unpacks_a_rootfs_with_the_expected_files(built, umoci, tmp_path):
     assert "nonroot:x:65532:65532" in (root / "etc/passwd").read_text()
     assert (root / "etc/nsswitch.conf").is_file() and (root / "etc/os-release").is_file()
     assert (root / "home/nonroot").is_dir()
+    # The static stack: CA bundle, time zones, Debian's identity, dpkg status for scanners.
+    assert (root / "etc/ssl/certs/ca-certificates.crt").read_text().count("BEGIN CERTIFICATE") > 100
+    assert (root / "usr/share/zoneinfo/Europe/Paris").is_file()
+    assert "Debian" in (root / "usr/lib/os-release").read_text()
+    assert (root / "var/lib/dpkg/status.d/tzdata").is_file()
