@@ -92,13 +92,18 @@ def verify_release(inrelease: bytes, keyrings: list[Path]) -> bytes:
     if gpgv is None:
         raise export_error("gpgv is not installed, and the Debian release files must be verified.",
                            "Install it (apt-get install gpgv).", exit_code=MISSING_TOOLCHAIN)
+    if not keyrings:
+        raise export_error("No Debian archive keyring to verify the release file with.",
+                           "Check the release's `keyrings` in the stack definitions.")
     with tempfile.TemporaryDirectory() as tmp:
         signed, text = Path(tmp, "InRelease"), Path(tmp, "Release")
         signed.write_bytes(inrelease)
         argv = [gpgv, "--status-fd", "1", "--output", str(text)]
         for keyring in keyrings:
             argv += ["--keyring", str(keyring)]
-        proc = subprocess.run([*argv, str(signed)], capture_output=True, text=True)
+        # An empty GNUPGHOME: only the keyrings named here count, never the user's trusted keys.
+        proc = subprocess.run([*argv, str(signed)], capture_output=True, text=True,
+                              env={**os.environ, "GNUPGHOME": tmp})
         # As apt does: the file is trusted when at least one signature is valid with a known
         # key and none is bad (Debian signs with several keys; an unknown one is no failure).
         status = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("[GNUPG:] ")]
@@ -185,6 +190,7 @@ def resolve(roots: list[str], index: Index, exclude: set[str], installed: set[st
         if name in index.by_name:
             provided.update(a["name"] for g in relations(index.by_name[name].provides) for a in g)
     queue = list(roots)
+    wanted = set(roots)  # chosen or waiting in the queue: either satisfies an alternative
     while queue:
         name = queue.pop(0)
         if name in chosen or name in installed:
@@ -200,7 +206,7 @@ def resolve(roots: list[str], index: Index, exclude: set[str], installed: set[st
                 names = [alt["name"] for alt in group]
                 if any(n in exclude for n in names):
                     continue
-                if any(n in chosen or n in installed or n in provided for n in names):
+                if any(n in wanted or n in installed or n in provided for n in names):
                     continue
                 pick = next((alt["name"] for alt in group if index.satisfies(alt["name"], alt["version"])), None)
                 if pick is None:
@@ -210,4 +216,5 @@ def resolve(roots: list[str], index: Index, exclude: set[str], installed: set[st
                                        "Add an alternative to the stack definition, or exclude it.")
                 if pick not in exclude:
                     queue.append(pick)
+                    wanted.add(pick)
     return sorted(chosen.values(), key=lambda p: p.name)
