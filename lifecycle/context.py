@@ -33,14 +33,14 @@ class BuildContext:
     epoch: int  # the layers' fixed mtime
     build_env: dict[str, str] = field(default_factory=dict)  # from earlier packs' build layers
 
-    def reuse(self, name: str, key: str) -> Layer | None:
+    def reuse(self, name: str, key: str, at: str | None = None) -> Layer | None:
         """The layer built earlier from the same inputs, if the cache still has it."""
         record = self.cache.layer_record(self.pack, name, key, self.epoch)
         if record is None:
             return None
         blob = LayerBlob(record["digest"], record["size"], record["diff_id"], record["uncompressed_size"])
         return Layer(self.pack, name, key, launch=True, env=record.get("env", {}), blob=blob,
-                     has_bin=record.get("has_bin", False), reused=True)
+                     has_bin=record.get("has_bin", False), reused=True, at=at)
 
     def layer_dir(self, name: str) -> Path:
         path = self.work / "layers" / self.pack / name

@@ -6,8 +6,8 @@
 | -      | yes   | -     | its bin/ and env are visible to the packs that build after it |
 | -      | -     | yes   | kept in pack-it's cache dir between builds, never exported    |
 
-A launch layer's contents sit at /layers/<pack>/<name> in the image; if it has a bin/
-directory, that goes on the image's PATH.
+A launch layer's contents sit at /layers/<pack>/<name> in the image (or at `at`, for the
+app's source in /workspace); if it has a bin/ directory, that goes on the image's PATH.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ class Layer:
     blob: LayerBlob | None = None  # set once the layer is exported (or reused)
     has_bin: bool = False  # set with `blob`: the layer has a bin/ directory
     reused: bool = False
+    at: str | None = None  # where the contents go in the image, if not /layers/<pack>/<name>
 
     @property
     def image_path(self) -> str:
-        return f"/layers/{self.pack}/{self.name}"
+        return self.at or f"/layers/{self.pack}/{self.name}"

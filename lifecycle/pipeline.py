@@ -70,7 +70,8 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
         layers = build_phase.build(plan, tree, options.env, cache, work, epoch, reporter)
         reporter.phase("export")
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
-        run = runimage.resolve(chosen, cache, epoch, reporter)
+        node_version = plan.runtime.version if plan.runtime and plan.runtime.name == "node" else None
+        run = runimage.resolve(chosen, cache, epoch, reporter, node_version)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
         image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(), reporter)
         destination = publisher.publish(image, cache, str(ref))

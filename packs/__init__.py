@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from pack_it.packs import go, procfile
+from pack_it.packs import go, node, procfile, python
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,14 @@ class Group:
         return tuple(m.pack.ID for m in self.members)
 
 
-# Order matters: the first group whose required packs all detect wins. Language groups come
-# first; procfile joins each as an optional pack so a Procfile can override the start command.
+# Order matters: the first group whose required packs all detect wins. Go first (a go.mod is
+# never incidental); Python before Node, because Python web apps often carry a package.json
+# for front-end assets while Node apps rarely carry Python manifests. procfile joins each
+# group as an optional pack so a Procfile can override the start command.
 GROUPS: tuple[Group, ...] = (
     Group((Member(go), Member(procfile, optional=True))),
+    Group((Member(python), Member(procfile, optional=True))),
+    Group((Member(node), Member(procfile, optional=True))),
 )
 
 

@@ -45,6 +45,18 @@ def _wait_for(url: str, container: str, podman: str) -> tuple[int, str]:
             time.sleep(0.3)
 
 
+def _wait_for_log(text: str, container: str, podman: str) -> None:
+    """For apps with no HTTP (workers): what they print."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        logs = subprocess.run([podman, "logs", container], capture_output=True, text=True)
+        if text in logs.stdout + logs.stderr:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"{container} did not log {text!r} in {READY_TIMEOUT}s:\n{logs.stdout}{logs.stderr}")
+        time.sleep(0.3)
+
+
 @pytest.mark.engine
 @pytest.mark.parametrize("app", APPS)
 def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
@@ -62,6 +74,10 @@ def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
         run = subprocess.run([podman, "run", "-d", "--name", container, "-p", f"127.0.0.1:{port}:8080", image],
                              capture_output=True, text=True)
         assert run.returncode == 0, run.stderr
+        if all("logs_contain" in check for check in checks):
+            for check in checks:
+                _wait_for_log(check["logs_contain"], container, podman)
+            return
         _wait_for(f"http://127.0.0.1:{port}/", container, podman)
         for check in checks:
             status, body = _get(f"http://127.0.0.1:{port}{check['path']}")

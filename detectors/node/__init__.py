@@ -1,0 +1,61 @@
+"""Node.js: package.json, the package manager, the exact Node version, the framework and the
+command that starts the web process without npm or a shell.
+
+    package_json.py     the fields read, type-checked
+    package_manager.py  packageManager (Corepack), else the lockfile, else npm
+    version.py          version files and engines.node -> the newest matching release
+    frameworks.py       frameworks by dependency; the start command of those that build a server
+    scripts.py          a package.json script as an argv (bins, VAR=value, npm run x)
+    start.py            the order of the start rules; target, TypeScript and static-site checks
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from pack_it.detectors.facts import Detection, Process, RunImageChoice
+from pack_it.detectors.node import frameworks, package_json, package_manager, start, version
+from pack_it.detectors.source import SourceTree
+
+
+def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable[[], list[str]]) -> Detection | None:
+    """The app's Node facts, or None without a package.json. `node_versions` returns the exact
+    versions available (e.g. "22.12.0"); it is called only once the rest of the app is known
+    to be buildable. `env` (the build's --env) sets nothing here yet."""
+    pkg = package_json.load(tree)
+    if pkg is None:
+        return None
+    manager = package_manager.choose(tree, pkg)
+    framework = frameworks.find(pkg)
+    chosen = start.choose(tree, pkg, framework)
+    runtime, node_range = version.resolve(tree, pkg, node_versions)
+
+    command = chosen.command
+    warnings = [*manager.warnings, *command.warnings]
+    if command.source.startswith(f"{package_json.PACKAGE_JSON} (scripts."):
+        warnings += [f"scripts.{hook} is not run: the container starts the command directly, without npm."
+                     for hook in ("prestart", "poststart") if hook in pkg.scripts]
+    details = {
+        "name": pkg.name,
+        "package_manager": manager.details,
+        "node_range": node_range,
+        "engines_node": pkg.engines_node,
+        "scripts": {"build": pkg.scripts.get("build"), "start": pkg.scripts.get("start")},
+        "workspaces": pkg.workspaces,
+        "dependencies": sorted(pkg.dependencies),
+        "framework": framework.name if framework else None,
+        "typescript": chosen.typescript,
+        "env": dict(command.env),
+    }
+    if framework and framework.name == "next":
+        details["next_standalone"] = command.argv[1] == ".next/standalone/server.js"
+    return Detection(
+        language="node",
+        runtime=runtime,
+        package_manager=manager.manager,
+        framework=framework,
+        run_image=RunImageChoice("node", runtime.source),
+        processes=(Process("web", command.argv, command.source, default=True),),
+        warnings=tuple(warnings),
+        details=details,
+    )

@@ -1,0 +1,123 @@
+"""Which package manager installs the app: the Corepack `packageManager` field, else the
+lockfile, else npm. Names: npm, yarn (classic, 1.x), yarn-berry (2+), pnpm, bun."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import nodesemver
+
+from pack_it.errors import UNSUPPORTED, detect_error
+from pack_it.detectors.facts import DEFAULT, PackageManager
+from pack_it.detectors.node.package_json import PACKAGE_JSON, PackageJson
+from pack_it.detectors.source import SourceTree
+
+FIELD = f"{PACKAGE_JSON} (packageManager)"
+YARNRC = ".yarnrc.yml"  # only Yarn 2+ reads it
+# Order decides between several lockfiles when packageManager is not set: a package-lock.json
+# beside another lockfile is most often left by a stray `npm install`, so npm comes last; Bun
+# can write a yarn.lock beside its own lockfile, so bun comes first.
+LOCKFILES = (
+    ("bun.lock", "bun"),
+    ("bun.lockb", "bun"),
+    ("pnpm-lock.yaml", "pnpm"),
+    ("yarn.lock", "yarn"),
+    ("npm-shrinkwrap.json", "npm"),  # npm reads it before package-lock.json
+    ("package-lock.json", "npm"),
+)
+CORE_PACK = re.compile(r"^(?P<name>[a-z]+)@(?P<version>[^+\s]+)(?:\+\S+)?$")  # name@1.2.3+sha512.abc
+KNOWN = ("npm", "pnpm", "yarn", "bun")
+
+
+@dataclass(frozen=True)
+class Choice:
+    manager: PackageManager
+    version: str | None
+    lockfile: str | None
+    warnings: tuple[str, ...]
+
+    @property
+    def details(self) -> dict:
+        return {"name": self.manager.name, "version": self.version, "lockfile": self.lockfile}
+
+
+def family(name: str) -> str:
+    """The tool behind a manager name: yarn-berry and yarn share yarn.lock."""
+    return "yarn" if name == "yarn-berry" else name
+
+
+def _is_berry_lockfile(tree: SourceTree) -> bool:
+    return tree.has_file(YARNRC) or re.search(r"^__metadata:", tree.read_text("yarn.lock"), re.MULTILINE) is not None
+
+
+def _parse_field(text: str) -> tuple[str, str]:
+    """(manager name, version) from the packageManager field."""
+    match = CORE_PACK.match(text.strip())
+    if not match or nodesemver.valid(match["version"], False) is None:
+        raise detect_error(
+            f"{PACKAGE_JSON}: packageManager {text!r} is not of the form name@version.",
+            'Write it as Corepack expects, e.g. "pnpm@9.1.0" (`corepack use pnpm@9` writes it).',
+        )
+    name, version = match["name"], match["version"]
+    if name not in KNOWN:
+        raise detect_error(
+            f"{PACKAGE_JSON}: packageManager names {name!r}; pack-it knows npm, pnpm, yarn and bun.",
+            "Use one of those package managers.",
+            exit_code=UNSUPPORTED,
+        )
+    if name == "yarn" and int(version.split(".")[0]) >= 2:
+        name = "yarn-berry"
+    return name, version
+
+
+def _lockfiles(tree: SourceTree) -> list[tuple[str, str]]:
+    """(file, manager) for each lockfile present, in LOCKFILES order; yarn.lock as berry or classic."""
+    found = []
+    for lockfile, name in LOCKFILES:
+        if tree.has_file(lockfile):
+            if name == "yarn" and _is_berry_lockfile(tree):
+                name = "yarn-berry"
+            found.append((lockfile, name))
+    return found
+
+
+def _lockfile_source(lockfile: str, name: str, tree: SourceTree) -> str:
+    if name != "yarn-berry":
+        return lockfile
+    return f"{lockfile} + {YARNRC}" if tree.has_file(YARNRC) else f"{lockfile} (__metadata)"
+
+
+def _no_lockfile_warning(name: str) -> str:
+    return (f"No lockfile for {name}: installs are not reproducible (each build may get newer "
+            f"dependencies). Commit the lockfile that `{family(name)} install` writes.")
+
+
+def choose(tree: SourceTree, pkg: PackageJson) -> Choice:
+    found = _lockfiles(tree)
+    listed = ", ".join(f"{lockfile} ({name})" for lockfile, name in found)
+    if pkg.package_manager is not None:
+        name, version = _parse_field(pkg.package_manager)
+        own = [lockfile for lockfile, other in found if family(other) == family(name)]
+        others = [(lockfile, other) for lockfile, other in found if family(other) != family(name)]
+        warnings = []
+        if others:
+            warnings.append(
+                f"packageManager says {pkg.package_manager.split('+')[0]} but the tree also has "
+                f"{', '.join(f'{f} ({n})' for f, n in others)}; using {name}, as Corepack would. "
+                "Delete the other lockfiles."
+            )
+        if not own:
+            warnings.append(_no_lockfile_warning(name))
+        return Choice(PackageManager(name, FIELD), version, own[0] if own else None, tuple(warnings))
+    if not found:
+        return Choice(PackageManager("npm", DEFAULT), None, None, (_no_lockfile_warning("npm"),))
+    lockfile, name = found[0]
+    warnings = []
+    if len({family(n) for _, n in found}) > 1:
+        warnings.append(
+            f"Several lockfiles: {listed}; using {name} ({lockfile}), the first in pack-it's order "
+            "bun, pnpm, yarn, npm. Delete the others, or name the manager in package.json's "
+            'packageManager field (e.g. "pnpm@9.1.0").'
+        )
+    return Choice(PackageManager(name, _lockfile_source(lockfile, name, tree)), None, lockfile, tuple(warnings))

@@ -1,0 +1,199 @@
+"""A package.json script as the argv that runs it without npm or a shell, which the run
+image has neither of: `node server.js`, leading VAR=value assignments, a bin from
+node_modules/.bin, or `npm run <other>`. Anything only a shell understands is refused."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from pack_it.errors import UNSUPPORTED, PackItError, detect_error
+from pack_it.detectors.node.package_json import PACKAGE_JSON, PackageJson
+from pack_it.detectors.source import SourceTree
+
+ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+# What only a shell would do with the script; at each position the first token listed wins
+# (&& before &, || before |).
+SHELL_SYNTAX = (
+    ("&&", "chains commands with &&"),
+    ("||", "chains commands with ||"),
+    (";", "runs several commands (;)"),
+    ("|", "pipes one command into another (|)"),
+    ("&", "runs a command in the background (&)"),
+    ("$", "expands a variable ($...)"),
+    ("`", "substitutes a command's output (`...`)"),
+    (">", "redirects output (>)"),
+    ("<", "redirects input (<)"),
+    ("(", "uses a subshell ( ... )"),
+    ("*", "uses a glob (*)"),
+    ("\n", "spans several lines"),
+)
+# `npm run x` and the like: the words before a script's name.
+RUNNERS = {"npm": ("run", "run-script"), "pnpm": ("run",), "yarn": ("run",), "bun": ("run",)}
+TS_RUNNERS = ("ts-node", "ts-node-dev", "tsx", "babel-node", "esno", "vite-node")
+# Dev servers and bundlers: they serve a static front-end while developing, not in production.
+DEV_SERVERS = ("vite", "react-scripts", "ng", "vue-cli-service", "parcel", "webpack",
+               "webpack-dev-server", "gatsby", "astro")
+# Bins whose path inside their package is known, for trees without node_modules (the usual
+# case): bin name -> (package, path), as each package's own package.json `bin` field says.
+KNOWN_BINS = {
+    "next": ("next", "dist/bin/next"),
+    "nuxt": ("nuxt", "bin/nuxt.mjs"),
+    "nuxi": ("nuxt", "bin/nuxt.mjs"),
+    "remix-serve": ("@remix-run/serve", "dist/cli.js"),
+    "react-router-serve": ("@react-router/serve", "bin.js"),
+    "fastify": ("fastify-cli", "cli.js"),
+    "nest": ("@nestjs/cli", "bin/nest.js"),
+}
+MAX_DEPTH = 5  # `npm run a` -> `npm run b` -> ...
+
+
+@dataclass(frozen=True)
+class Command:
+    argv: tuple[str, ...]
+    source: str  # e.g. "package.json (scripts.start)"
+    env: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def _refuse(script: str, text: str, why: str, hint: str = "") -> PackItError:
+    return detect_error(
+        f"{PACKAGE_JSON} scripts.{script} ({text!r}) {why}.",
+        hint or ("Make the script one command such as `node dist/server.js` (build steps belong in "
+                 "scripts.build), or write the command in a Procfile: `web: node dist/server.js`."),
+        exit_code=UNSUPPORTED,
+    )
+
+
+def _bin_from_tree(tree: SourceTree, pkg: PackageJson, name: str) -> tuple[str, str] | None:
+    """(package, path) of bin `name` from a dependency's package.json under node_modules/."""
+    for dep in [*pkg.dependencies, *pkg.dev_dependencies]:
+        manifest = f"node_modules/{dep}/package.json"
+        if not tree.has_file(manifest):
+            continue
+        data = tree.read_json(manifest)
+        bins = data.get("bin") if isinstance(data, dict) else None
+        if isinstance(bins, str):  # a lone bin is named after the package, without its scope
+            bins = {dep.rsplit("/", 1)[-1]: bins}
+        if isinstance(bins, dict) and isinstance(bins.get(name), str):
+            return dep, bins[name].removeprefix("./")
+    return None
+
+
+def resolve_bin(tree: SourceTree, pkg: PackageJson, name: str) -> tuple[str, str] | None:
+    """(package, path inside it) of node_modules/.bin/`name`, if a dependency provides it."""
+    found = _bin_from_tree(tree, pkg, name)
+    if found:
+        return found
+    known = KNOWN_BINS.get(name)
+    if known and pkg.dependency_field(known[0]):
+        return known
+    return None
+
+
+def _run_target(command: str, args: list[str]) -> str | None:
+    """The script that `npm start`, `npm run x`, `yarn x`, `pnpm x` or `bun run x` runs."""
+    if command not in RUNNERS:
+        return None
+    if args == ["start"]:
+        return "start"
+    if len(args) == 2 and args[0] in RUNNERS[command]:
+        return args[1]
+    if len(args) == 1 and command in ("yarn", "pnpm") and not args[0].startswith("-"):
+        return args[0]
+    return None
+
+
+def shell_feature(text: str) -> str | None:
+    """The first SHELL_SYNTAX token outside quotes ($ and ` also inside double quotes), or None."""
+    quote = None
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote and char == quote:
+            quote = None
+        elif quote is None and char in "'\"":
+            quote = char
+        elif quote != "'":
+            for token, _ in SHELL_SYNTAX:
+                if text.startswith(token, i) and (quote is None or token in "$`"):
+                    return token
+        i += 1
+    return None
+
+
+def _split(script: str, text: str) -> list[str]:
+    token = shell_feature(text)
+    if token is not None:
+        why = dict(SHELL_SYNTAX)[token]
+        raise _refuse(script, text, why + ", and the run image has no shell to interpret it")
+    try:
+        return shlex.split(text)
+    except ValueError as e:
+        raise detect_error(f"{PACKAGE_JSON} scripts.{script} cannot be split into words: {e}.",
+                           "Balance the quotes in that script.")
+
+
+def _nodemon(script: str, text: str, args: list[str]) -> tuple[tuple[str, ...], str]:
+    if len(args) != 1 or args[0].startswith("-"):
+        raise _refuse(script, text, "runs nodemon, a file watcher for development",
+                      "Start the app with node itself, e.g. `node server.js`.")
+    return ("node", args[0]), (f"scripts.{script} runs nodemon, a file watcher for development; "
+                               f"the container runs `node {args[0]}` instead.")
+
+
+def parse(tree: SourceTree, pkg: PackageJson, script: str, depth: int = 0) -> Command:
+    """The argv that scripts.`script` runs; `npm run other` follows scripts.other."""
+    text = pkg.scripts[script]
+    source = f"{PACKAGE_JSON} (scripts.{script})"
+    words = _split(script, text.strip())
+    env: dict[str, str] = {}
+    while words and (words[0] == "cross-env" or ASSIGNMENT.match(words[0])):
+        if words[0] != "cross-env":
+            name, value = ASSIGNMENT.match(words[0]).groups()
+            env[name] = value
+        words = words[1:]
+    if not words:
+        raise _refuse(script, text, "runs no command")
+    if words[0] == "npx":  # runs the dependency's bin, as a bare name does
+        words = words[1:] or words
+    command, args = words[0].removeprefix("./").removeprefix("node_modules/.bin/"), words[1:]
+
+    other = _run_target(command, args)
+    if other is not None:
+        if other not in pkg.scripts:
+            raise _refuse(script, text, f"runs scripts.{other}, which package.json does not define")
+        if depth >= MAX_DEPTH:
+            raise _refuse(script, text, f"runs other scripts more than {MAX_DEPTH} deep (a loop?)")
+        inner = parse(tree, pkg, other, depth + 1)
+        return Command(inner.argv, f"{inner.source[:-1]} via scripts.{script})", {**env, **inner.env},
+                       inner.warnings)
+    if command == "node":
+        return Command(("node", *args), source, env)
+    if command in ("bun", "deno"):
+        raise _refuse(script, text, f"runs the app with {command}, and pack-it runs Node.js apps with node",
+                      "Start the app with `node <file>`, or build it with a pack for that runtime.")
+    if command in TS_RUNNERS:
+        raise _refuse(script, text, f"runs {command}, which compiles TypeScript when the app starts",
+                      "Compile in scripts.build (e.g. `tsc`) and start the output: `node dist/index.js`.")
+    if command == "nodemon":
+        argv, warning = _nodemon(script, text, args)
+        return Command(argv, source, env, (warning,))
+    if command in DEV_SERVERS:
+        raise _refuse(script, text, f"runs {command}, a development server or bundler, not a production server",
+                      "Serve the built files from a small Node server (e.g. express) started by "
+                      "`node server.js`; pack-it has no static-site pack yet.")
+    found = resolve_bin(tree, pkg, command)
+    if found is None:
+        raise _refuse(
+            script, text,
+            f"runs `{command}`, which is not node and not a bin of a dependency pack-it can locate "
+            f"(it knows {', '.join(sorted(KNOWN_BINS))}, or reads node_modules/<package>/package.json)",
+            "Start the app with node directly, e.g. `node server.js`, or write a Procfile web line.",
+        )
+    package, path = found
+    return Command(("node", f"node_modules/{package}/{path}", *args), source, env)

@@ -1,0 +1,75 @@
+"""requirements.txt as pip reads it: -r includes and -c constraints (followed, relative to the
+including file, never outside the tree), markers, URLs, editables and hashes, parsed by
+pip-requirements-parser."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+import pip_requirements_parser as pip_parser
+from packaging.markers import Marker
+
+from pack_it.detectors.source import SourceTree
+from pack_it.errors import INVALID_INPUT, UNSUPPORTED, detect_error
+
+REQUIREMENTS = "requirements.txt"
+REMOTE = ("http://", "https://", "file:", "ftp://")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    name: str | None  # None for a bare URL or path: its name is only known once built
+    marker: Marker | None
+    source: str  # file and line, for messages
+
+
+@dataclass(frozen=True)
+class Requirements:
+    files: tuple[str, ...]  # the top file, then every file it includes, in the order pip reads them
+    requirements: tuple[Requirement, ...]  # what is installed; constraints only restrict versions
+
+
+def _included(rel: str, line: int, target: str, tree: SourceTree) -> str:
+    if target.startswith(REMOTE):
+        raise detect_error(f"{rel} line {line} includes {target}, a remote file pack-it does not fetch.",
+                           "Copy that file into the app and include it by its relative path.",
+                           exit_code=UNSUPPORTED)
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+    tree.path(path)  # refuses a path that leaves the tree
+    if not tree.has_file(path):
+        raise detect_error(f"{rel} line {line} includes {target}, which is not in the app.",
+                           f"Add {path}, or remove that line.")
+    return path
+
+
+def _read(tree: SourceTree, rel: str, constraint: bool, seen: set[tuple[str, bool]],
+          files: list[str], found: list[Requirement]) -> None:
+    seen.add((rel, constraint))
+    if rel not in files:
+        files.append(rel)
+    tree.read_text(rel)  # a clear error for a file that is not UTF-8
+    parsed = pip_parser.RequirementsFile.from_file(str(tree.path(rel)), include_nested=False)
+    for invalid in parsed.invalid_lines:
+        line = invalid.requirement_line
+        raise detect_error(f"{rel} line {line.line_number} cannot be parsed: {line.line.strip()!r}.",
+                           f"Fix or remove that line; pip would refuse it too "
+                           f"({invalid.error_message.splitlines()[0].strip()}).",
+                           exit_code=INVALID_INPUT)
+    if not constraint:
+        for req in parsed.requirements:
+            found.append(Requirement(req.name, req.marker, f"{rel} line {req.line_number}"))
+    for option in parsed.options:
+        line = option.requirement_line.line_number
+        for key, is_constraint in (("requirements", constraint), ("constraints", True)):
+            for target in option.options.get(key, []):
+                path = _included(rel, line, target, tree)
+                if (path, is_constraint) not in seen:  # an include cycle is read once
+                    _read(tree, path, is_constraint, seen, files, found)
+
+
+def read(tree: SourceTree, rel: str = REQUIREMENTS) -> Requirements:
+    files: list[str] = []
+    found: list[Requirement] = []
+    _read(tree, rel, False, set(), files, found)
+    return Requirements(tuple(files), tuple(found))

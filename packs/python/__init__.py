@@ -1,0 +1,165 @@
+"""Python pack: the app's dependencies in one layer, its source in another, on the python
+stack (or python-build-standalone on cc for the versions Debian lacks).
+
+    detect  detectors/python: manifests, runtime version, framework and start command
+    build   deps     uv installs the locked dependencies for the target Python and platform
+                     into /layers/python/deps/site-packages; key: the lock, Python, platform
+            app      the source, without VCS, caches, virtualenvs or .dockerignore'd files,
+                     in /workspace; Django's static files collected into it
+            runtime  (3.10, 3.12, 3.14 only) CPython from python-build-standalone
+    Bytecode is compiled with --invalidation-mode unchecked-hash (stable digests, fast
+    start-up) when the host's Python has the target's minor version, which compiling needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path, PurePosixPath
+
+from pack_it.detectors import python as python_detector
+from pack_it.detectors.facts import Detection
+from pack_it.detectors.source import SourceTree
+from pack_it.lifecycle.context import BuildContext
+from pack_it.lifecycle.layers import Layer
+from pack_it.packs.python import dependencies, django, runtime
+
+ID = "python"
+VERSION = "0.1.0"
+LOOKS_FOR = "requirements.txt, pyproject.toml, Pipfile, setup.py or main.py"
+DEPS = f"/layers/{ID}/deps"
+RUNTIME = f"/layers/{ID}/runtime"
+WORKSPACE = "/workspace"
+NOT_SOURCE = {"__pycache__", ".venv", "venv", ".tox", ".nox", ".pytest_cache", ".mypy_cache",
+              ".ruff_cache", "node_modules", ".eggs", "build", "dist"}
+
+
+def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
+    return python_detector.detect(tree, env)
+
+
+def _key(**inputs) -> str:
+    return hashlib.sha256(json.dumps({"pack": VERSION, **inputs}, sort_keys=True).encode()).hexdigest()
+
+
+def _can_compile(python: str) -> bool:
+    return f"{sys.version_info.major}.{sys.version_info.minor}" == python
+
+
+def _compile(ctx: BuildContext, directory: Path, image_path: str) -> None:
+    ctx.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+             "-d", image_path, str(directory)], env={"SOURCE_DATE_EPOCH": str(ctx.epoch)},
+            cwd=ctx.work, what="compiling bytecode")
+
+
+def _source_files(tree: SourceTree) -> list[str]:
+    """The app's files, without caches and virtual environments (a directory with pyvenv.cfg)."""
+    venvs = {str(PurePosixPath(f).parent) for f in tree.files() if PurePosixPath(f).name == "pyvenv.cfg"}
+    kept = []
+    for rel in tree.files():
+        path = PurePosixPath(rel)
+        if any(part in NOT_SOURCE for part in path.parts[:-1]) or path.suffix in (".pyc", ".pyo"):
+            continue
+        if any(rel.startswith(v + "/") for v in venvs):
+            continue
+        kept.append(rel)
+    return kept
+
+
+def _python_path(ctx: BuildContext) -> str:
+    paths = [f"{DEPS}/site-packages", WORKSPACE]
+    if ctx.tree.has_dir("src") and not ctx.tree.has_file("src/__init__.py"):
+        paths.append(f"{WORKSPACE}/src")
+    return ":".join(paths)
+
+
+def build(ctx: BuildContext) -> list[Layer]:
+    details = ctx.plan.details[ID]
+    python = details["python"]
+    standalone = details.get("python_source") == "standalone"
+    interpreter = f"{RUNTIME}/bin/python{python}" if standalone else f"/usr/bin/python{python}"
+    compile_ok = _can_compile(python)
+    if not compile_ok:
+        ctx.reporter.warn(f"Python {python} bytecode is not precompiled (the host runs "
+                          f"{sys.version_info.major}.{sys.version_info.minor}); the app starts a little slower.")
+    layers: list[Layer] = [_runtime_layer(ctx, python)] if standalone else []
+
+    has_deps = details["install"]["kind"] != "none" or bool(details["added"])
+    deps_key = _deps_key(ctx, details, python, compile_ok) if has_deps else None
+    deps = ctx.reuse("deps", deps_key) if has_deps else None
+    files = _source_files(ctx.tree)
+    env = {"PYTHONPATH": _python_path(ctx), "PYTHONUNBUFFERED": "1"}
+    collect = details.get("django", {}).get("collectstatic", False)
+    app_key = _key(source=ctx.tree.digest(files), python=python, compiled=compile_ok, env=env,
+                   collectstatic=collect, deps=deps_key)
+    app = ctx.reuse("app", app_key, at=WORKSPACE)
+
+    site = None
+    if has_deps and (deps is None or (app is None and collect)):
+        # Install when the layer is new, or when collectstatic needs the packages on disk
+        # (uv's cache makes that reinstall a copy, not a download).
+        directory = ctx.layer_dir("deps")
+        site = _install(ctx, details, python, interpreter, compile_ok, directory)
+        deps = deps or Layer(ID, "deps", deps_key, path=directory, launch=True)
+    elif deps is not None:
+        ctx.reporter.step("  reusing layer deps (dependencies unchanged)")
+    if deps is not None:
+        layers.append(deps)
+
+    if app is None:
+        app = _app_layer(ctx, details, files, env, app_key, compile_ok, site if collect else None)
+    else:
+        ctx.reporter.step("  reusing layer app (source unchanged)")
+    layers.append(app)
+    return layers
+
+
+def _runtime_layer(ctx: BuildContext, python: str) -> Layer:
+    entries, version = runtime.fetch(python, ctx.cache_dir("standalone"))
+    key = _key(runtime=version, files=len(entries))
+    reused = ctx.reuse("runtime", key)
+    if reused:
+        return reused
+    ctx.reporter.step(f"  layer runtime: CPython {version} (python-build-standalone)")
+    directory = ctx.layer_dir("runtime")
+    runtime.materialize(entries, directory)
+    return Layer(ID, "runtime", key, path=directory, launch=True)
+
+
+def _deps_key(ctx: BuildContext, details: dict, python: str, compile_ok: bool) -> str:
+    install = details["install"]
+    inputs = [f for f in install["files"] if ctx.tree.has_file(f)]
+    if install["kind"] == "uv.lock":
+        inputs.append("pyproject.toml")
+    source = ctx.tree.digest() if install["kind"] == "project" else ctx.tree.digest(inputs)
+    return _key(install=install, inputs=source, added=[dependencies.SERVERS[a] for a in details["added"]],
+                python=python, platform=dependencies.PLATFORM, installer=dependencies.installer_version(),
+                compiled=compile_ok)
+
+
+def _install(ctx: BuildContext, details: dict, python: str, interpreter: str, compile_ok: bool,
+             directory: Path) -> Path:
+    site = directory / "site-packages"
+    ctx.reporter.step(f"  installing dependencies for Python {python} ({details['install']['kind']})")
+    dependencies.install(ctx, site, python, details["install"], details["added"])
+    if (site / "bin").is_dir():
+        shutil.move(str(site / "bin"), str(directory / "bin"))
+        dependencies.rewrite_scripts(directory / "bin", interpreter)
+    if compile_ok:
+        _compile(ctx, site, f"{DEPS}/site-packages")
+    return site
+
+
+def _app_layer(ctx: BuildContext, details: dict, files: list[str], env: dict, key: str,
+               compile_ok: bool, site: Path | None) -> Layer:
+    directory = ctx.layer_dir("app")
+    for rel in files:
+        (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ctx.tree.path(rel), directory / rel)
+    if site is not None:
+        django.collectstatic(ctx, directory, site, details["django"]["settings"])
+    if compile_ok:
+        _compile(ctx, directory, WORKSPACE)
+    return Layer(ID, "app", key, path=directory, launch=True, env=env, at=WORKSPACE)

@@ -1,0 +1,154 @@
+"""The app's dependencies as one requirements file, whatever manifest or lock declares them,
+and their installation with uv for the run image's Python and platform (not the host's).
+
+A lock (uv.lock, poetry.lock, pdm.lock, Pipfile.lock) becomes exact pins with their hashes,
+installed with --no-deps --require-hashes: exactly what the lock says, nothing resolved anew.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pack_it.detectors.source import SourceTree
+from pack_it.errors import build_error
+from pack_it.lifecycle.context import BuildContext
+
+# Production servers pack-it adds when the start command needs one the app does not list.
+SERVERS = {"gunicorn": "gunicorn==27.0.1", "uvicorn": "uvicorn==0.54.0"}
+# Wheels for the run images' glibc (Debian 12 has 2.36; Debian 13's 2.41 runs them too).
+PLATFORM = "x86_64-manylinux_2_36"
+
+
+def _line(name: str, version: str, marker: str | None, hashes: list[str]) -> str:
+    line = f"{name}=={version}"
+    if marker:
+        line += f" ; {marker}"
+    return line + "".join(f" \\\n    --hash={h}" for h in hashes)
+
+
+def _poetry(tree: SourceTree) -> list[str]:
+    lines = []
+    for package in tree.read_toml("poetry.lock").get("package", []):
+        groups = package.get("groups") or [package.get("category", "main")]
+        if "main" not in groups or package.get("source", {}).get("type") in ("directory", "git", "url"):
+            continue
+        marker = package.get("markers")
+        marker = marker.get("main") if isinstance(marker, dict) else marker
+        lines.append(_line(package["name"], package["version"], marker,
+                           [f["hash"] for f in package.get("files", []) if f.get("hash")]))
+    return lines
+
+
+def _pdm(tree: SourceTree) -> list[str]:
+    lines = []
+    for package in tree.read_toml("pdm.lock").get("package", []):
+        if "default" not in package.get("groups", ["default"]):
+            continue
+        lines.append(_line(package["name"], package["version"], package.get("marker"),
+                           [f["hash"] for f in package.get("files", []) if f.get("hash")]))
+    return lines
+
+
+def _pipfile_lock(tree: SourceTree) -> list[str]:
+    lines = []
+    for name, spec in sorted((tree.read_json("Pipfile.lock").get("default") or {}).items()):
+        version = spec.get("version", "").removeprefix("==")
+        if not version:  # a VCS or path dependency: not reproducible from the lock alone
+            raise build_error(f"Pipfile.lock pins {name} without a version (a VCS or path dependency).",
+                              "Publish it as a package, or vendor it into the app.")
+        lines.append(_line(name, version, spec.get("markers"), spec.get("hashes", [])))
+    return lines
+
+
+def _pipfile(tree: SourceTree) -> list[str]:
+    lines = []
+    for name, spec in (tree.read_toml("Pipfile").get("packages") or {}).items():
+        version = spec if isinstance(spec, str) else spec.get("version", "*")
+        lines.append(name if version in ("*", "") else f"{name}{version}")
+    return lines
+
+
+def _uv_lock(ctx: BuildContext, uv: str, out: Path) -> None:
+    ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-header",
+             "--format", "requirements-txt", "--project", str(ctx.tree.root), "-o", str(out)],
+            env=uv_env(ctx), cwd=ctx.work, what="uv export (uv.lock)")
+
+
+def uv_env(ctx: BuildContext) -> dict[str, str]:
+    return {"UV_CACHE_DIR": str(ctx.cache_dir("uv-cache")), "UV_PYTHON_DOWNLOADS": "never",
+            "UV_NO_PROGRESS": "1", "UV_LINK_MODE": "copy", "UV_NO_CONFIG": "1"}
+
+
+def find_uv() -> str | None:
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def requirements(ctx: BuildContext, install: dict, uv: str | None) -> tuple[Path | None, bool]:
+    """(a requirements file for the app's dependencies, whether it is a hashed lock)."""
+    kind = install["kind"]
+    out = ctx.work / "requirements.lock.txt"
+    if kind == "requirements":
+        return ctx.tree.root / install["files"][0], False
+    if kind == "uv.lock":
+        _uv_lock(ctx, uv, out)
+        return out, True
+    lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile}.get(kind)
+    if lines is None:
+        return None, False
+    out.write_text("\n".join(lines(ctx.tree)) + "\n")
+    return out, kind != "Pipfile"
+
+
+def install(ctx: BuildContext, target: Path, python: str, install_spec: dict, added: list[str]) -> None:
+    """Installs into `target` (a site-packages directory) for CPython `python` on Linux x86_64.
+    sdists are built only when the host's Python has the same minor version; otherwise a
+    package without a wheel for the target fails with uv's message, which names it."""
+    uv = find_uv()
+    reqs, locked = requirements(ctx, install_spec, uv)
+    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    common = ["--target", str(target), "--python-version", python, "--python-platform", PLATFORM]
+    if host != python:
+        common += ["--only-binary", ":all:"]
+    what = f"installing the dependencies for Python {python}"
+    if uv is None:  # pip as the fallback installer
+        pip = [sys.executable, "-m", "pip", "install", "--no-input", "--target", str(target),
+               "--python-version", python, "--platform", "manylinux_2_36_x86_64", "--only-binary", ":all:"]
+        steps = ([[*pip, "--no-deps", "--require-hashes", "-r", str(reqs)]] if locked else
+                 [[*pip, "-r", str(reqs)]] if reqs else [])
+        steps += [[*pip, *(SERVERS[a] for a in added)]] if added else []
+        for argv in steps:
+            ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
+        return
+    base = [uv, "pip", "install", "--quiet", *common]
+    if install_spec["kind"] == "project":
+        ctx.run([*base, str(ctx.tree.root)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
+    elif reqs is not None:
+        extra = ["--no-deps", "--require-hashes"] if locked else []
+        ctx.run([*base, *extra, "-r", str(reqs)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
+    if added:
+        ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=ctx.tree.root,
+                what=f"adding {', '.join(added)}")
+
+
+def rewrite_scripts(bin_dir: Path, python: str) -> None:
+    """Console scripts carry the installing interpreter's path; point them at the image's."""
+    for script in sorted(bin_dir.iterdir()) if bin_dir.is_dir() else []:
+        data = script.read_bytes()
+        if data.startswith(b"#!") and b"python" in data.split(b"\n", 1)[0]:
+            script.write_bytes(f"#!{python}\n".encode() + data.split(b"\n", 1)[1])
+
+
+def installer_version() -> str:
+    uv = find_uv()
+    if uv is None:
+        return "pip"
+    return subprocess.run([uv, "--version"], capture_output=True, text=True).stdout.strip()
+

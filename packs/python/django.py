@@ -1,0 +1,18 @@
+"""Django: static files are collected at build time, into the app's source layer, when the
+settings module sets STATIC_ROOT."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pack_it.lifecycle.context import BuildContext
+
+
+def collectstatic(ctx: BuildContext, app_dir: Path, site_packages: Path, settings: str) -> None:
+    ctx.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=app_dir, what="manage.py collectstatic", env={
+                "PYTHONPATH": f"{site_packages}:{app_dir}",
+                "DJANGO_SETTINGS_MODULE": settings,
+                "PYTHONDONTWRITEBYTECODE": "1",
+            })

@@ -1,0 +1,200 @@
+"""scripts.start as an argv without npm or a shell: node commands, VAR=value, bins,
+`npm run x`, and the refusals that say what to write instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from pack_it.detectors.node import scripts
+from pack_it.detectors.node.package_json import PackageJson
+from pack_it.detectors.node.scripts import Command
+from pack_it.errors import PackItError
+from tests.detectors.node.helpers import write_tree
+
+
+def parse(tmp_path, start: str, files: dict | None = None, **fields) -> Command:
+    pkg = PackageJson(scripts={"start": start, **fields.pop("scripts", {})}, **fields)
+    tree = write_tree(tmp_path, {"package.json": "{}", **(files or {})})
+    return scripts.parse(tree, pkg, "start")
+
+
+def refusal(tmp_path, start: str, **fields) -> PackItError:
+    with pytest.raises(PackItError) as err:
+        parse(tmp_path, start, **fields)
+    return err.value
+
+
+@pytest.mark.parametrize("start, argv", [
+    ("node server.js", ("node", "server.js")),
+    ("node --enable-source-maps dist/index.js", ("node", "--enable-source-maps", "dist/index.js")),
+    ("node -r dotenv/config ./src/app.js --port 8080", ("node", "-r", "dotenv/config", "./src/app.js", "--port", "8080")),
+    ("  node   'my server.js'  ", ("node", "my server.js")),
+    ("node .", ("node", ".")),
+])
+def test_node_commands(tmp_path, start, argv):
+    assert parse(tmp_path, start) == Command(argv, "package.json (scripts.start)")
+
+
+@pytest.mark.parametrize("start, env", [
+    ("NODE_ENV=production node x.js", {"NODE_ENV": "production"}),
+    ("NODE_ENV=production TZ=UTC node x.js", {"NODE_ENV": "production", "TZ": "UTC"}),
+    ("cross-env NODE_ENV=production node x.js", {"NODE_ENV": "production"}),
+    ('NODE_OPTIONS="--max-old-space-size=4096" node x.js', {"NODE_OPTIONS": "--max-old-space-size=4096"}),
+])
+def test_leading_assignments_become_env(tmp_path, start, env):
+    command = parse(tmp_path, start)
+    assert command.argv == ("node", "x.js")
+    assert command.env == env
+
+
+@pytest.mark.parametrize("start, why", [
+    ("npm run build && node dist/server.js", "chains commands with &&"),
+    ("node a.js || node b.js", "chains commands with ||"),
+    ("node migrate.js; node server.js", "runs several commands (;)"),
+    ("node server.js | pino-pretty", "pipes one command into another (|)"),
+    ("node worker.js & node server.js", "runs a command in the background (&)"),
+    ("node server.js --port $PORT", "expands a variable ($...)"),
+    ("node `cat entry`", "substitutes a command's output (`...`)"),
+    ("node server.js > log.txt", "redirects output (>)"),
+    ("node server.js < input", "redirects input (<)"),
+    ("(cd api && node server.js)", "uses a subshell ( ... )"),
+    ('node server.js --name "$APP"', "expands a variable ($...)"),
+    ("node server.js\nnode worker.js", "spans several lines"),
+    ("node dist/*.js", "uses a glob (*)"),
+])
+def test_shell_syntax_is_refused(tmp_path, start, why):
+    err = refusal(tmp_path, start)
+    assert err.exit_code == 22
+    assert err.message == f"package.json scripts.start ({start!r}) {why}, and the run image has no shell to interpret it."
+    assert "`web: node dist/server.js`" in err.hint
+
+
+@pytest.mark.parametrize("text, token", [
+    ("node -e 'require(\"./x\") && 1'", None),
+    ("node server.js --title 'a|b;c'", None),
+    ('node server.js --title "a|b"', None),
+    ('node server.js --title "$HOME"', "$"),
+    ("node server.js --title '$HOME'", None),
+    ("node a\\&\\& b", None),
+    ("node a.js >> log", ">"),
+    ("node a.js || b", "||"),
+])
+def test_shell_syntax_outside_quotes(text, token):
+    assert scripts.shell_feature(text) == token
+
+
+@pytest.mark.parametrize("runner", ["ts-node src/index.ts", "tsx watch src/index.ts", "ts-node-dev src/x.ts", "babel-node src/x.js"])
+def test_typescript_runners_are_refused_with_an_explanation(tmp_path, runner):
+    err = refusal(tmp_path, runner)
+    assert err.exit_code == 22
+    assert "compiles TypeScript when the app starts" in err.message
+    assert "scripts.build" in err.hint and "node dist/index.js" in err.hint
+
+
+@pytest.mark.parametrize("start", ["vite", "vite preview", "react-scripts start", "ng serve", "vue-cli-service serve"])
+def test_dev_servers_are_refused(tmp_path, start):
+    err = refusal(tmp_path, start, dev_dependencies={"vite": "5"})
+    assert err.exit_code == 22
+    assert "a development server or bundler" in err.message
+
+
+def test_nodemon_with_one_file_becomes_node_with_a_warning(tmp_path):
+    command = parse(tmp_path, "nodemon server.js")
+    assert command.argv == ("node", "server.js")
+    assert command.warnings == ("scripts.start runs nodemon, a file watcher for development; the container "
+                                "runs `node server.js` instead.",)
+
+
+def test_nodemon_with_options_is_refused(tmp_path):
+    assert refusal(tmp_path, "nodemon --watch src server.js").exit_code == 22
+
+
+@pytest.mark.parametrize("start", ["bun server.ts", "deno run main.ts"])
+def test_other_runtimes_are_refused(tmp_path, start):
+    err = refusal(tmp_path, start)
+    assert err.exit_code == 22
+    assert "pack-it runs Node.js apps with node" in err.message
+
+
+@pytest.mark.parametrize("start, package, field, argv", [
+    ("next start", "next", "dependencies", ("node", "node_modules/next/dist/bin/next", "start")),
+    ("nuxt start", "nuxt", "dependencies", ("node", "node_modules/nuxt/bin/nuxt.mjs", "start")),
+    ("fastify start -l info app.js", "fastify-cli", "dependencies",
+     ("node", "node_modules/fastify-cli/cli.js", "start", "-l", "info", "app.js")),
+    ("remix-serve build/index.js", "@remix-run/serve", "dependencies",
+     ("node", "node_modules/@remix-run/serve/dist/cli.js", "build/index.js")),
+    ("react-router-serve ./build/server/index.js", "@react-router/serve", "dependencies",
+     ("node", "node_modules/@react-router/serve/bin.js", "./build/server/index.js")),
+])
+def test_known_bins(tmp_path, start, package, field, argv):
+    command = parse(tmp_path, start, dependencies={package: "1"})
+    assert command.argv == argv
+    assert command.warnings == ()
+
+
+@pytest.mark.parametrize("start", ["npx next start", "node_modules/.bin/next start", "./node_modules/.bin/next start"])
+def test_explicit_bin_forms(tmp_path, start):
+    command = parse(tmp_path, start, dependencies={"next": "15"})
+    assert command.argv == ("node", "node_modules/next/dist/bin/next", "start")
+
+
+def test_bin_from_a_dev_dependency(tmp_path):
+    command = parse(tmp_path, "nest start", dev_dependencies={"@nestjs/cli": "10"})
+    assert command.argv == ("node", "node_modules/@nestjs/cli/bin/nest.js", "start")
+
+
+def test_known_bin_needs_its_package_as_a_dependency(tmp_path):
+    err = refusal(tmp_path, "fastify start app.js", dependencies={"fastify": "4"})
+    assert err.exit_code == 22
+    assert "runs `fastify`, which is not node and not a bin of a dependency" in err.message
+
+
+def test_bin_from_node_modules_in_the_tree_wins(tmp_path):
+    files = {"node_modules/fastify-cli/package.json": {"name": "fastify-cli", "bin": {"fastify": "./lib/cli.mjs"}}}
+    command = parse(tmp_path, "fastify start app.js", files, dependencies={"fastify-cli": "6"})
+    assert command.argv == ("node", "node_modules/fastify-cli/lib/cli.mjs", "start", "app.js")
+
+
+def test_lone_bin_string_is_named_after_the_unscoped_package(tmp_path):
+    files = {"node_modules/@acme/serve-it/package.json": {"name": "@acme/serve-it", "bin": "main.js"}}
+    command = parse(tmp_path, "serve-it --port 3000", files, dependencies={"@acme/serve-it": "1"})
+    assert command.argv == ("node", "node_modules/@acme/serve-it/main.js", "--port", "3000")
+
+
+def test_unknown_bin_is_refused(tmp_path):
+    err = refusal(tmp_path, "pm2 start ecosystem.config.js", dependencies={"pm2": "5"})
+    assert err.exit_code == 22
+    assert err.message.startswith("package.json scripts.start ('pm2 start ecosystem.config.js') runs `pm2`")
+    assert "node server.js" in err.hint
+
+
+@pytest.mark.parametrize("start", ["npm run serve", "npm run-script serve", "yarn serve", "yarn run serve",
+                                   "pnpm serve", "pnpm run serve", "bun run serve"])
+def test_running_another_script_follows_it(tmp_path, start):
+    command = parse(tmp_path, start, scripts={"serve": "NODE_ENV=production node dist/server.js"})
+    assert command == Command(("node", "dist/server.js"), "package.json (scripts.serve via scripts.start)",
+                              {"NODE_ENV": "production"})
+
+
+def test_running_a_missing_script(tmp_path):
+    err = refusal(tmp_path, "npm run serve")
+    assert err.exit_code == 22
+    assert "runs scripts.serve, which package.json does not define" in err.message
+
+
+def test_scripts_running_each_other_in_a_loop(tmp_path):
+    err = refusal(tmp_path, "npm run a", scripts={"a": "npm run b", "b": "npm run a"})
+    assert err.exit_code == 22
+    assert "more than 5 deep" in err.message
+
+
+def test_only_assignments(tmp_path):
+    err = refusal(tmp_path, "NODE_ENV=production")
+    assert err.exit_code == 22
+    assert "runs no command" in err.message
+
+
+def test_unbalanced_quotes_are_invalid_input(tmp_path):
+    err = refusal(tmp_path, "node 'server.js")
+    assert err.exit_code == 21
+    assert err.message.startswith("package.json scripts.start cannot be split into words")

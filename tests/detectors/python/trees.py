@@ -1,0 +1,23 @@
+"""Fixture trees (tests/fixtures/python/) and small tmp_path trees for the detector's tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pack_it.detectors.source import SourceTree
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "python"
+FLASK_APP = "from flask import Flask\n\napp = Flask(__name__)\n"
+FASTAPI_APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+def fixture(name: str) -> SourceTree:
+    return SourceTree(FIXTURES / name)
+
+
+def write_tree(root: Path, files: dict[str, str]) -> SourceTree:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return SourceTree(root)
