@@ -18,7 +18,9 @@ import tomli
 
 from pack_it.errors import detect_error
 
-ALWAYS_IGNORED = (".git", ".hg", ".svn", ".pack-it")
+# Version control, and node_modules: packs install dependencies afresh from the lockfile, so
+# a developer's local node_modules is never read or copied (and walking it would be slow).
+ALWAYS_IGNORED = (".git", ".hg", ".svn", ".pack-it", "node_modules")
 
 
 def _pattern_regex(pattern: str, below: bool = False) -> re.Pattern[str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import time
 from dataclasses import replace
 
 from pack_it.detectors.facts import Detection, Process
@@ -55,9 +59,36 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None, groups: tuple[Gr
             warnings=tuple(w for _, d in found for w in d.warnings),
             details={pack_id: d.details for pack_id, d in found if d.details},
         )
-    looked_for = sorted({m.pack.LOOKS_FOR for g in groups for m in g.members if not m.optional})
+    looked_for = [m.pack.LOOKS_FOR for g in groups for m in g.members if not m.optional]
     raise detect_error(
         f"No pack detected an app in {tree.root.name}/: looked for {', '.join(looked_for)}.",
         "Run pack-it on the folder that holds the app's manifest.",
         exit_code=NOTHING_DETECTED,
     )
+
+
+PLAN_MAX_AGE = 24 * 3600  # as long as the Node version list a plan may have been made from
+
+
+def _plan_key(tree: SourceTree, env: dict[str, str]) -> str:
+    """Detection is a function of the tree's content, the --env values and pack-it's own
+    settings: the same inputs give the same plan, so a no-op rebuild need not detect again."""
+    from pack_it import __version__
+
+    settings = {k: v for k, v in os.environ.items() if k.startswith("PACK_IT_")}
+    return hashlib.sha256(json.dumps([__version__, tree.digest(), env, settings], sort_keys=True).encode()).hexdigest()
+
+
+def detect_cached(tree: SourceTree, env: dict[str, str], cache_dir) -> Plan:
+    path = cache_dir / "plans" / f"{_plan_key(tree, env)}.json"
+    try:
+        if time.time() - path.stat().st_mtime < PLAN_MAX_AGE:
+            return Plan.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    plan = detect(tree, env)
+    from pack_it.lifecycle.cache import atomic_file
+
+    with atomic_file(path, cache_dir / "tmp") as f:
+        f.write(json.dumps(plan.to_json(), sort_keys=True).encode())
+    return plan

@@ -59,7 +59,8 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
     epoch = source_date_epoch()
 
     reporter.phase("detect")
-    plan = detect_phase.detect(tree, options.env)
+    # Detectors may read lists pack-it keeps (Node versions): they find them in this cache.
+    plan = detect_phase.detect_cached(tree, {**options.env, "PACK_IT_CACHE_DIR": str(cache.root)}, cache.root)
     for warning in plan.warnings:
         reporter.warn(warning)
     reporter.step(f"{plan.language}: packs {', '.join(plan.packs)}")
@@ -73,7 +74,7 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
         node_version = plan.runtime.version if plan.runtime and plan.runtime.name == "node" else None
         run = runimage.resolve(chosen, cache, epoch, reporter, node_version)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
-        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(), reporter)
+        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter)
         destination = publisher.publish(image, cache, str(ref))
     finally:
         Cache.remove(work)

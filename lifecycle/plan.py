@@ -42,3 +42,21 @@ class Plan:
             "warnings": list(self.warnings),
             "details": self.details,
         }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Plan":
+        def made(kind, value):
+            return None if value is None else kind(**value)
+
+        return cls(
+            language=data["language"],
+            packs=tuple(data["packs"]),
+            runtime=made(Runtime, data["runtime"]),
+            package_manager=made(PackageManager, data["package_manager"]),
+            framework=made(Framework, data["framework"]),
+            run_image=made(RunImageChoice, data["run_image"]),
+            processes=tuple(Process(p["type"], tuple(p["command"]), p["source"], p["default"])
+                            for p in data["processes"]),
+            warnings=tuple(data["warnings"]),
+            details=data["details"],
+        )

@@ -8,15 +8,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from pack_it.lifecycle import imagefile
 from pack_it.lifecycle.archive import timestamp, write_layer
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.oci import LAYER_GZIP, Descriptor, Image
 from pack_it.lifecycle.reporter import Reporter
-from pack_it.lifecycle.stacks import assemble, definitions
+from pack_it.lifecycle.stacks import definitions
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
+from pack_it.lifecycle.stacks.lockfile import lock_dir as lockfile_dir
 
 DEFAULT_RUN_IMAGE = "static"
 GENERATED = "base"  # no Debian packages at all: for static binaries that need no CA bundle or tzdata
@@ -63,5 +66,30 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
             cache.put_bytes(source.image.manifest)
             return RunImage(reference, source.image)
     name, release = definitions.parse_reference(reference)
+    key = _stack_key(name, release, epoch, node_version)
+    record = cache.layer_record("stack-image", reference, key, epoch) if key else None
+    if record and cache.has_blob(record["config"]):
+        return RunImage(record["reference"], Image(cache.blob_path(record["digest"]).read_bytes(),
+                                                   cache.blob_path(record["config"]).read_bytes()))
+    # The Debian machinery is imported only when a stack has to be (re)assembled.
+    from pack_it.lifecycle.stacks import assemble
+
     stack_ref, image = assemble.build_stack(name, release, cache, epoch, reporter, node_spec=node_version)
+    if key:
+        cache.save_layer_record("stack-image", reference, key, epoch, {
+            "reference": stack_ref, "digest": image.digest, "config": image.config_descriptor.digest})
     return RunImage(stack_ref, image)
+
+
+def _stack_key(name: str, release: str, epoch: int, node_version: str | None) -> str | None:
+    """What an assembled stack image depends on: its definitions, locks and the code that
+    turns them into layers. None where it also depends on the network (a Node spec that is
+    not an exact version resolves to whatever is newest)."""
+    if name == "node" and not (node_version and node_version.count(".") == 2):
+        return None
+    h = hashlib.sha256(f"{name}\0{release}\0{epoch}\0{node_version}".encode())
+    stacks_dir = Path(definitions.__file__).parent
+    for path in sorted([*stacks_dir.glob("*.py"), *(stacks_dir / "definitions").glob("*.toml"),
+                        *lockfile_dir().glob(f"*-{release}-*.json")]):
+        h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()

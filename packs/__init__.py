@@ -9,16 +9,22 @@ A pack is a module with:
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from types import ModuleType
-
-from pack_it.packs import go, node, procfile, python
 
 
 @dataclass(frozen=True)
 class Member:
-    pack: ModuleType
+    """A pack in a group, named by module; it is imported only when its group is tried, so a
+    Go build never pays for loading the Python and Node packs."""
+
+    module: str
     optional: bool = False
+
+    @property
+    def pack(self) -> ModuleType:
+        return importlib.import_module(f"pack_it.packs.{self.module}")
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class Group:
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return tuple(m.pack.ID for m in self.members)
+        return tuple(m.module for m in self.members)
 
 
 # Order matters: the first group whose required packs all detect wins. Go first (a go.mod is
@@ -35,15 +41,16 @@ class Group:
 # for front-end assets while Node apps rarely carry Python manifests. procfile joins each
 # group as an optional pack so a Procfile can override the start command.
 GROUPS: tuple[Group, ...] = (
-    Group((Member(go), Member(procfile, optional=True))),
-    Group((Member(python), Member(procfile, optional=True))),
-    Group((Member(node), Member(procfile, optional=True))),
+    Group((Member("go"), Member("procfile", optional=True))),
+    Group((Member("python"), Member("procfile", optional=True))),
+    Group((Member("node"), Member("procfile", optional=True))),
 )
 
 
 def by_id(pack_id: str) -> ModuleType:
-    return next(m.pack for g in GROUPS for m in g.members if m.pack.ID == pack_id)
+    """A pack by its ID, which is also its module's name."""
+    return next(m.pack for g in GROUPS for m in g.members if m.module == pack_id)
 
 
-def versions() -> dict[str, str]:
-    return {m.pack.ID: m.pack.VERSION for g in GROUPS for m in g.members}
+def versions(pack_ids: tuple[str, ...]) -> dict[str, str]:
+    return {pack_id: by_id(pack_id).VERSION for pack_id in pack_ids}

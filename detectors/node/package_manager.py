@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import nodesemver
 
 from pack_it.errors import UNSUPPORTED, detect_error
 from pack_it.detectors.facts import DEFAULT, PackageManager
@@ -28,6 +27,13 @@ LOCKFILES = (
 )
 CORE_PACK = re.compile(r"^(?P<name>[a-z]+)@(?P<version>[^+\s]+)(?:\+\S+)?$")  # name@1.2.3+sha512.abc
 KNOWN = ("npm", "pnpm", "yarn", "bun")
+
+def _nodesemver():
+    """Imported on first use: it costs start-up time every command would pay."""
+    import nodesemver
+
+    return nodesemver
+
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ def _is_berry_lockfile(tree: SourceTree) -> bool:
 def _parse_field(text: str) -> tuple[str, str]:
     """(manager name, version) from the packageManager field."""
     match = CORE_PACK.match(text.strip())
-    if not match or nodesemver.valid(match["version"], False) is None:
+    if not match or _nodesemver().valid(match["version"], False) is None:
         raise detect_error(
             f"{PACKAGE_JSON}: packageManager {text!r} is not of the form name@version.",
             'Write it as Corepack expects, e.g. "pnpm@9.1.0" (`corepack use pnpm@9` writes it).',

@@ -192,7 +192,7 @@ def parse(tree: SourceTree, pkg: PackageJson, script: str, depth: int = 0) -> Co
         raise _refuse(
             script, text,
             f"runs `{command}`, which is not node and not a bin of a dependency pack-it can locate "
-            f"(it knows {', '.join(sorted(KNOWN_BINS))}, or reads node_modules/<package>/package.json)",
+            f"(it knows {', '.join(sorted(KNOWN_BINS))})",
             "Start the app with node directly, e.g. `node server.js`, or write a Procfile web line.",
         )
     package, path = found

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-import nodesemver
 
 from pack_it.errors import UNSUPPORTED, detect_error
 from pack_it.detectors.facts import DEFAULT, Runtime
@@ -24,6 +23,13 @@ LTS_CODENAMES = {"argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 1
                  "gallium": 16, "hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24}
 NEWEST = ("node", "latest", "current", "stable")  # nvm's aliases for the newest release
 HINT = "Write a version such as 22, 22.12.0, ^20, >=18 <23, or lts/* (.nvmrc)."
+
+def _nodesemver():
+    """Imported on first use: it costs start-up time every command would pay."""
+    import nodesemver
+
+    return nodesemver
+
 
 
 @dataclass(frozen=True)
@@ -90,10 +96,10 @@ def _version_file(tree: SourceTree) -> tuple[str, str] | None:
 
 
 def _range(text: str, source: str) -> Callable[[str], bool]:
-    cleaned = nodesemver.valid_range(text, False)
+    cleaned = _nodesemver().valid_range(text, False)
     if cleaned is None:
         raise detect_error(f"{source} asks for Node.js {text!r}, which is not a version range.", HINT)
-    parsed = nodesemver.make_range(cleaned, False)
+    parsed = _nodesemver().make_range(cleaned, False)
     return parsed.test
 
 

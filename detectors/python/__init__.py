@@ -11,68 +11,17 @@ start command (a production server for a framework's app, never a development se
 
 from __future__ import annotations
 
-from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
-from pack_it.detectors.python import manifests, start, version
-from pack_it.detectors.python.commands import Start
-from pack_it.detectors.python.manifests import Install
-from pack_it.detectors.python.sources import Sources
+from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 
 SIGNALS = ("requirements.txt", "pyproject.toml", "uv.lock", "poetry.lock", "pdm.lock", "Pipfile",
            "Pipfile.lock", "setup.py", "setup.cfg", "main.py", "app.py", "server.py")
-FRAMEWORK_PACKAGES = ("django", "flask", "fastapi", "starlette", "litestar")
-NO_START = ("No start command found (no framework app, entry point, or main.py/app.py/server.py): "
-            "add a Procfile that names it, e.g. `web: python serve.py`.")
-
-
-def _check_dependencies(found: Start, install: Install) -> tuple[list[str], list[str]]:
-    """(servers to add to the image, warnings): the start command's server when the app's
-    dependencies lack it, and a framework the code uses but the dependencies do not list."""
-    added, warnings = [], []
-    listed = f"in {install.listed_in}" if install.listed_in else "(no dependency file)"
-    if found.server and found.server not in install.dependencies:
-        added.append(found.server)
-        warnings.append(f"{found.label} without {found.server} {listed}: pack-it adds {found.server} "
-                        "to the image (never a development server).")
-    if (found.framework in FRAMEWORK_PACKAGES and install.listed_in and install.complete
-            and found.framework not in install.dependencies):
-        warnings.append(f"{found.framework_source or found.source} uses {found.framework}, which "
-                        f"{install.listed_in} does not list: the app cannot import it.")
-    return added, warnings
 
 
 def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | None:
     if not any(tree.has_file(f) for f in SIGNALS):
         return None
-    pyproject = tree.read_toml("pyproject.toml") if tree.has_file("pyproject.toml") else None
-    pipfile = tree.read_toml("Pipfile") if tree.has_file("Pipfile") else None
-    python = version.choose(tree, pyproject, pipfile, env or {})
-    install = manifests.choose(tree, pyproject, pipfile, python.minor)
-    sources = Sources(tree)
-    found = start.find(tree, sources, pyproject)
-    if found is None:
-        added, checks = [], [] if tree.has_file(start.PROCFILE) else [NO_START]
-    else:
-        added, checks = _check_dependencies(found, install)
+    # Imported only for trees that look like Python: a Node or Go build never pays for it.
+    from pack_it.detectors.python.detection import detect_app
 
-    details = {
-        "python": python.minor,
-        "python_source": "standalone" if python.standalone else "debian",
-        "install": {"kind": install.kind, "files": list(install.files)},
-        "dependencies": list(install.dependencies),
-        "added": added,
-        "app": found.app if found else None,
-    }
-    if found and found.django:
-        details["django"] = found.django
-    framework = found and found.framework and Framework(found.framework, found.framework_source or found.source)
-    return Detection(
-        language="python",
-        runtime=Runtime("python", python.minor, python.source),
-        package_manager=PackageManager(install.manager, install.source) if install.manager else None,
-        framework=framework or None,
-        run_image=RunImageChoice(python.run_image, python.source),
-        processes=(Process(found.type, found.command, found.source, default=True),) if found else (),
-        warnings=(*python.warnings, *install.warnings, *sources.warnings, *checks),
-        details=details,
-    )
+    return detect_app(tree, env or {})

@@ -7,7 +7,6 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-import pip_requirements_parser as pip_parser
 from packaging.markers import Marker
 
 from pack_it.detectors.source import SourceTree
@@ -15,6 +14,13 @@ from pack_it.errors import INVALID_INPUT, UNSUPPORTED, detect_error
 
 REQUIREMENTS = "requirements.txt"
 REMOTE = ("http://", "https://", "file:", "ftp://")
+
+def _pip_parser():
+    """Imported on first use: it costs start-up time every command would pay."""
+    import pip_requirements_parser as pip_parser
+
+    return pip_parser
+
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ def _read(tree: SourceTree, rel: str, constraint: bool, seen: set[tuple[str, boo
     if rel not in files:
         files.append(rel)
     tree.read_text(rel)  # a clear error for a file that is not UTF-8
-    parsed = pip_parser.RequirementsFile.from_file(str(tree.path(rel)), include_nested=False)
+    parsed = _pip_parser().RequirementsFile.from_file(str(tree.path(rel)), include_nested=False)
     for invalid in parsed.invalid_lines:
         line = invalid.requirement_line
         raise detect_error(f"{rel} line {line.line_number} cannot be parsed: {line.line.strip()!r}.",

@@ -15,13 +15,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from debian import deb822
-from debian.debian_support import version_compare
 
 from pack_it.errors import MISSING_TOOLCHAIN, PackItError, export_error
 
@@ -33,6 +29,20 @@ DEFAULT_MIRRORS = {
 MIRROR_ENV = {"debian": "PACK_IT_DEBIAN_MIRROR", "debian-security": "PACK_IT_DEBIAN_SECURITY_MIRROR"}
 TIMEOUT = 60
 ARCH = "amd64"
+
+
+def _deb822():
+    """Imported on first use (it pulls in charset detection): only locking and building a
+    stack layer need it, not a build on a warm cache."""
+    from debian import deb822
+
+    return deb822
+
+
+def version_compare(a: str, b: str) -> int:
+    from debian.debian_support import version_compare as compare
+
+    return compare(a, b)
 
 
 def mirror(archive: str) -> str:
@@ -50,6 +60,9 @@ def _fetch_error(url: str, reason: object) -> PackItError:
 
 def download(url: str, dest: Path, sha256: str | None = None) -> None:
     """Downloads `url` to `dest`, checking its SHA256; `dest` appears only if all is well."""
+    import urllib.error
+    import urllib.request  # here: a build on a warm cache downloads nothing
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".partial-")
     try:
@@ -116,6 +129,9 @@ def verify_release(inrelease: bytes, keyrings: list[Path]) -> bytes:
 
 
 def _read_url(url: str) -> bytes:
+    import urllib.error
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
             return response.read()
@@ -126,7 +142,7 @@ def _read_url(url: str) -> bytes:
 def load_suite(archive: str, suite: str, keyrings: list[Path], component: str = "main") -> list[Package]:
     """Every package of one suite, from a signature-verified, hash-checked index."""
     base = f"{mirror(archive)}/dists/{suite}"
-    release = deb822.Release(verify_release(_read_url(f"{base}/InRelease"), keyrings))
+    release = _deb822().Release(verify_release(_read_url(f"{base}/InRelease"), keyrings))
     wanted = f"{component}/binary-{ARCH}/Packages.xz"
     entry = next((e for e in release.get("SHA256", []) if e["name"] == wanted), None)
     if entry is None:
@@ -136,7 +152,7 @@ def load_suite(archive: str, suite: str, keyrings: list[Path], component: str = 
         raise export_error(f"{base}/{wanted} does not match the SHA256 in InRelease.",
                            "The mirror may be mid-sync; try again or use another mirror.")
     packages = []
-    for para in deb822.Packages.iter_paragraphs(lzma.decompress(data).decode("utf-8"), use_apt_pkg=False):
+    for para in _deb822().Packages.iter_paragraphs(lzma.decompress(data).decode("utf-8"), use_apt_pkg=False):
         packages.append(Package(
             name=para["Package"], version=para["Version"], arch=para["Architecture"],
             filename=para["Filename"], sha256=para["SHA256"], size=int(para["Size"]), archive=archive,
@@ -148,7 +164,7 @@ def load_suite(archive: str, suite: str, keyrings: list[Path], component: str = 
 
 def relations(field: str) -> list[list[dict]]:
     """A Depends-style field as groups of alternatives; empty fields parse to nothing."""
-    return deb822.PkgRelation.parse_relations(field) if field.strip() else []
+    return _deb822().PkgRelation.parse_relations(field) if field.strip() else []
 
 
 class Index:

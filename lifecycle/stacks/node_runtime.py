@@ -25,12 +25,9 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 from typing import Iterator
-from urllib.error import HTTPError
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
 
 from pack_it.errors import MISSING_TOOLCHAIN, UNSUPPORTED, USAGE, PackItError, build_error
 from pack_it.lifecycle.cache import atomic_file
@@ -100,6 +97,11 @@ def resolve_version(spec: str | None, source) -> str:
 # Network ------------------------------------------------------------------------------------
 
 def _stream(url: str, accept: str | None = None) -> Iterator[bytes]:
+    # Imported here: most builds find Node in the cache and never touch the network.
+    from http.client import HTTPException
+    from urllib.error import HTTPError
+    from urllib.request import Request, urlopen
+
     if urlsplit(url).scheme not in ("http", "https"):
         raise _fail(f"{url} is not an http(s) URL.", _NETWORK_HINT)
     try:
@@ -328,6 +330,13 @@ def _install(source, version: str, node_dir: Path) -> NodeRuntime:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return _cached(node_dir, version, source.arch)
+
+
+def available_versions(cache_dir: Path, source=None) -> list[str]:
+    """The versions the source offers, from the list kept in the cache when it is fresh."""
+    node_dir = Path(cache_dir) / "node"
+    node_dir.mkdir(parents=True, exist_ok=True)
+    return _listed(_source(source), node_dir)
 
 
 def fetch_node(spec: str | None, cache_dir: Path, source=None) -> NodeRuntime:

@@ -26,7 +26,8 @@ from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
-from pack_it.lifecycle.stacks.node_runtime import NpmRegistrySource, fetch_node
+from pack_it.lifecycle.cache import default_cache_dir
+from pack_it.lifecycle.stacks.node_runtime import available_versions, fetch_node
 from pack_it.packs.node import tools
 
 ID = "node"
@@ -41,7 +42,8 @@ MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock
 def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
     if not tree.has_file("package.json"):
         return None
-    return node_detector.detect(tree, env, lambda: NpmRegistrySource().versions())
+    cache_dir = Path(env.get("PACK_IT_CACHE_DIR") or default_cache_dir())
+    return node_detector.detect(tree, env, lambda: available_versions(cache_dir))
 
 
 def _key(**inputs) -> str:

@@ -13,8 +13,6 @@ import hashlib
 import os
 import re
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from packaging.version import Version
@@ -28,6 +26,9 @@ ASSET = re.compile(r"^cpython-(\d+\.\d+\.\d+)\+(\w+)-x86_64-unknown-linux-gnu-in
 
 
 def _read(url: str) -> bytes:
+    import urllib.error
+    import urllib.request  # here: only the standalone runtime's first download needs it
+
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
             return response.read()

@@ -149,16 +149,19 @@ def test_known_bin_needs_its_package_as_a_dependency(tmp_path):
     assert "runs `fastify`, which is not node and not a bin of a dependency" in err.message
 
 
-def test_bin_from_node_modules_in_the_tree_wins(tmp_path):
+def test_a_local_node_modules_is_never_read(tmp_path):
+    # The tree's node_modules is a developer's local install, ignored by SourceTree (packs
+    # install afresh from the lockfile): the known bin path is used, not the local one.
     files = {"node_modules/fastify-cli/package.json": {"name": "fastify-cli", "bin": {"fastify": "./lib/cli.mjs"}}}
     command = parse(tmp_path, "fastify start app.js", files, dependencies={"fastify-cli": "6"})
-    assert command.argv == ("node", "node_modules/fastify-cli/lib/cli.mjs", "start", "app.js")
+    assert command.argv == ("node", "node_modules/fastify-cli/cli.js", "start", "app.js")
 
 
-def test_lone_bin_string_is_named_after_the_unscoped_package(tmp_path):
+def test_a_bin_known_only_to_a_local_node_modules_is_refused(tmp_path):
     files = {"node_modules/@acme/serve-it/package.json": {"name": "@acme/serve-it", "bin": "main.js"}}
-    command = parse(tmp_path, "serve-it --port 3000", files, dependencies={"@acme/serve-it": "1"})
-    assert command.argv == ("node", "node_modules/@acme/serve-it/main.js", "--port", "3000")
+    err = refusal(tmp_path, "serve-it --port 3000", files=files, dependencies={"@acme/serve-it": "1"})
+    assert err.exit_code == 22
+    assert "serve-it" in err.message
 
 
 def test_unknown_bin_is_refused(tmp_path):
