@@ -12,6 +12,7 @@ from pack_it.detectors import golang
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from pack_it.detectors.golang import GoMod, detect, parse_go_mod, uses_cgo
 from pack_it.detectors.source import SourceTree
+from tests.detectors.trees import write_tree  # noqa: F401  (re-exported for the tests here)
 from pack_it.errors import PackItError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "detectors"
@@ -22,12 +23,6 @@ def fixture(name: str) -> SourceTree:
     return SourceTree(FIXTURES / name)
 
 
-def write_tree(root: Path, files: dict[str, str]) -> SourceTree:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return SourceTree(root)
 
 
 # --- parse_go_mod -------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 import os
 import time
 
-import pytest
 
 from pack_it.lifecycle.pipeline import BuildOptions, build
 

@@ -37,7 +37,7 @@ def test_a_source_only_change_keeps_the_dependency_layer_and_runs_no_installer(t
 
 def test_the_dependency_layer_holds_the_locked_versions_for_the_target_python(tmp_path, app_copy, shared_cache):
     app = app_copy("python-pipenv")  # Pipfile.lock, Python 3.11 (Debian 12)
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
     locked = json.loads((app / "Pipfile.lock").read_text())["default"]
     index = json.loads((tmp_path / "l" / "index.json").read_text())
     manifest = json.loads((tmp_path / "l" / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_bytes())
@@ -83,7 +83,7 @@ def test_python_3_12_comes_from_a_standalone_release_on_the_cc_stack(tmp_path, s
     app.mkdir()
     (app / ".python-version").write_text("3.12\n")
     (app / "main.py").write_text("print('a script')\n")
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
     assert result.plan.run_image.name == "cc"
     metadata = json.loads(result.image.config_json["config"]["Labels"]["io.pack-it.metadata"])
     assert metadata["run_image"]["reference"] == "cc-debian12"

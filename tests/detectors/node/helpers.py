@@ -3,13 +3,13 @@ small trees written on the fly."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from pack_it.detectors.node import detect
 from pack_it.detectors.source import SourceTree
+from tests.detectors.trees import write_tree  # noqa: F401  (re-exported for the tests here)
 from pack_it.errors import PackItError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "node"
@@ -27,13 +27,6 @@ def fixture(name: str) -> SourceTree:
     return SourceTree(FIXTURES / name)
 
 
-def write_tree(root: Path, files: dict[str, object]) -> SourceTree:
-    """Files by relative path; a dict or list value is written as JSON."""
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content if isinstance(content, str) else json.dumps(content))
-    return SourceTree(root)
 
 
 def app(root: Path, package: dict, files: dict[str, object] | None = None) -> SourceTree:

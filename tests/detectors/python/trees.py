@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pack_it.detectors.source import SourceTree
+from tests.detectors.trees import write_tree  # noqa: F401  (re-exported for the tests here)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "python"
 FLASK_APP = "from flask import Flask\n\napp = Flask(__name__)\n"
@@ -15,9 +16,3 @@ def fixture(name: str) -> SourceTree:
     return SourceTree(FIXTURES / name)
 
 
-def write_tree(root: Path, files: dict[str, str]) -> SourceTree:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return SourceTree(root)
