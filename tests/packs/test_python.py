@@ -83,7 +83,7 @@ def test_python_3_12_comes_from_a_standalone_release_on_the_cc_stack(tmp_path, s
     app.mkdir()
     (app / ".python-version").write_text("3.12\n")
     (app / "main.py").write_text("print('a script')\n")
-    build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
     assert result.plan.run_image.name == "cc"
     metadata = json.loads(result.image.config_json["config"]["Labels"]["io.pack-it.metadata"])
     assert metadata["run_image"]["reference"] == "cc-debian12"
