@@ -30,7 +30,9 @@ from pack_it.packs.python import dependencies
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_APPS = ROOT / "sample_apps"
-PIP_PLATFORM = "manylinux_2_36_x86_64"  # pip's spelling of dependencies.PLATFORM
+PIP_PLATFORM = "manylinux_2_36_x86_64"  # pip's spelling of dependencies.PLATFORM, as pack-it passes it
+GLIBC_MINOR = 36
+LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}  # PEP 600 aliases
 VARIANTS = ("uv_cold", "pip_cold", "uv_warm", "pip_warm")
 
 
@@ -52,6 +54,7 @@ class AppPlan:
 class AppResult:
     plan: AppPlan
     times: dict[str, list[float]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
+    cache_bytes: dict[str, int] = field(default_factory=dict)  # each tool's cache after the cold runs
 
 
 # Running tools --------------------------------------------------------------------------
@@ -92,16 +95,23 @@ def host_minor() -> str:
 
 # The requirements file, as pack-it makes it ---------------------------------------------
 
-class RequirementsContext:
-    """The four things dependencies.requirements() and uv_env() use of a BuildContext."""
+class UvCache:
+    """What dependencies.uv_env() reads of a BuildContext: its uv cache dir."""
 
-    def __init__(self, app_dir: Path, work: Path) -> None:
-        self.tree = SourceTree(app_dir)
-        self.work = work
-        self.cache = work / "uv-cache"
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
 
     def cache_dir(self, name: str) -> Path:
         return self.cache
+
+
+class RequirementsContext(UvCache):
+    """What dependencies.requirements() uses of a BuildContext: tree, work, run, cache_dir."""
+
+    def __init__(self, app_dir: Path, work: Path) -> None:
+        super().__init__(work / "uv-cache")
+        self.tree = SourceTree(app_dir)
+        self.work = work
 
     def run(self, argv: list[str], env: dict[str, str], cwd: Path, what: str) -> None:
         proc = subprocess.run(argv, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True)
@@ -138,25 +148,29 @@ def uv_steps(uv: str, plan: AppPlan, target: Path, cache: Path) -> tuple[list[li
     extra = ["--no-deps", "--require-hashes"] if plan.locked else []
     steps = [[*base, *extra, "-r", str(plan.requirements)]]
     steps += [[*base, *plan.added]] if plan.added else []
-    env = {**os.environ, **dependencies.uv_env(RequirementsContext.__new__(RequirementsContext)
-                                               if False else _CacheOnly(cache))}
-    return steps, env
+    return steps, {**os.environ, **dependencies.uv_env(UvCache(cache))}
 
 
-class _CacheOnly:
-    """What uv_env() reads of a context: the uv cache dir."""
+def pip_platforms(exact: bool) -> list[str]:
+    """pip takes `--platform manylinux_2_36_x86_64` literally: it does not widen it to the
+    older manylinux tags (uv and pip's own host detection do), so a compiled wheel tagged
+    manylinux_2_17 (MarkupSafe, pydantic-core) is not found. Unless `exact`, every tag a
+    glibc 2.36 x86_64 system accepts is passed, newest first, as one --platform each."""
+    if exact:
+        return [PIP_PLATFORM]
+    tags = []
+    for minor in range(GLIBC_MINOR, 4, -1):
+        tags.append(f"manylinux_2_{minor}_x86_64")
+        if minor in LEGACY_MANYLINUX:
+            tags.append(f"{LEGACY_MANYLINUX[minor]}_x86_64")
+    return tags
 
-    def __init__(self, cache: Path) -> None:
-        self.cache = cache
 
-    def cache_dir(self, name: str) -> Path:
-        return self.cache
-
-
-def pip_steps(plan: AppPlan, target: Path, cache: Path) -> tuple[list[list[str]], dict[str, str]]:
+def pip_steps(plan: AppPlan, target: Path, cache: Path,
+              exact_platform: bool) -> tuple[list[list[str]], dict[str, str]]:
+    platforms = [arg for tag in pip_platforms(exact_platform) for arg in ("--platform", tag)]
     pip = [sys.executable, "-m", "pip", "install", "--no-input", "--cache-dir", str(cache),
-           "--target", str(target), "--python-version", plan.python, "--platform", PIP_PLATFORM,
-           "--only-binary", ":all:"]
+           "--target", str(target), "--python-version", plan.python, *platforms, "--only-binary", ":all:"]
     steps = [[*pip, "--no-deps", "--require-hashes", "-r", str(plan.requirements)] if plan.locked
              else [*pip, "-r", str(plan.requirements)]]
     steps += [[*pip, *plan.added]] if plan.added else []
@@ -185,22 +199,28 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path, onerror=make_writable_and_retry)
 
 
+def tree_bytes(path: Path) -> int:
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def one_install(uv: str, plan: AppPlan, variant: str, cache: Path, scratch: Path, label: str) -> float:
+def one_install(uv: str, plan: AppPlan, variant: str, cache: Path, scratch: Path, label: str,
+                exact_platform: bool) -> float:
     target = scratch / "target"
     remove_tree(target)
     target.mkdir()
     tool = variant.split("_")[0]
-    steps, env = uv_steps(uv, plan, target, cache) if tool == "uv" else pip_steps(plan, target, cache)
+    steps, env = (uv_steps(uv, plan, target, cache) if tool == "uv"
+                  else pip_steps(plan, target, cache, exact_platform))
     seconds = timed_install(steps, env, f"{plan.app}: {tool} install ({label})")
     remove_tree(target)
     return seconds
 
 
-def bench_app(uv: str, plan: AppPlan, runs: int, scratch: Path) -> AppResult:
+def bench_app(uv: str, plan: AppPlan, runs: int, scratch: Path, exact_platform: bool) -> AppResult:
     """Cold runs first, uv and pip in turn, each with a fresh cache; then warm runs, in turn,
     on the last cold run's cache."""
     result = AppResult(plan)
@@ -213,9 +233,14 @@ def bench_app(uv: str, plan: AppPlan, runs: int, scratch: Path) -> AppResult:
                     if tool in caches:
                         remove_tree(caches[tool])
                     caches[tool] = scratch / f"{tool}-cache-{i}"
-                seconds = one_install(uv, plan, variant, caches[tool], scratch, f"{phase} {i}")
+                seconds = one_install(uv, plan, variant, caches[tool], scratch, f"{phase} {i}", exact_platform)
                 result.times[variant].append(seconds)
                 progress(f"  {plan.app}: {tool} {phase} {i}/{runs}: {seconds:.2f}s")
+        if phase == "cold":
+            result.cache_bytes = {tool: tree_bytes(cache) for tool, cache in caches.items()}
+            if result.cache_bytes["pip"] == 0:
+                progress(f"  {plan.app}: warning: pip's cache stayed empty (the index's responses carry no "
+                         "caching headers?), so pip warm is another cold install")
     return result
 
 
@@ -247,15 +272,16 @@ def table(results: list[AppResult]) -> str:
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows), note])
 
 
-def as_json(results: list[AppResult], runs: int, uv: str) -> str:
+def as_json(results: list[AppResult], runs: int, uv: str, exact_platform: bool) -> str:
     return json.dumps({
         "runs": runs, "unit": "seconds", "host_python": host_minor(),
+        "uv_platform": dependencies.PLATFORM, "pip_platforms": pip_platforms(exact_platform),
         "uv": run([uv, "--version"], None, "uv --version").stdout.strip(),
         "pip": run([sys.executable, "-m", "pip", "--version"], None, "pip --version").stdout.split(" from ")[0],
         "apps": [{
             "app": r.plan.app, "python": r.plan.python, "install_kind": r.plan.kind,
             "locked": r.plan.locked, "added": r.plan.added,
-            "uv_only_binary": r.plan.python != host_minor(),
+            "uv_only_binary": r.plan.python != host_minor(), "cache_bytes": r.cache_bytes,
             **{v: summary(r.times[v]) for v in VARIANTS},
             "pip_over_uv_cold": ratio(r, "cold"), "pip_over_uv_warm": ratio(r, "warm"),
         } for r in results],
@@ -274,6 +300,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Time uv against pip installing the Python sample apps' dependencies.")
     parser.add_argument("--apps", help="comma-separated sample apps; default: every python-* app with dependencies")
     parser.add_argument("--runs", type=int, default=3, help="runs per app and per tool, cold and warm each (default 3)")
+    parser.add_argument("--pip-exact-platform", action="store_true",
+                        help=f"give pip only `--platform {PIP_PLATFORM}`, exactly as pack-it does "
+                             "(fails on compiled wheels tagged for an older glibc)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -303,13 +332,13 @@ def main(argv: list[str] | None = None) -> int:
             plan = app_plan(pack_it, uv, app, scratch / "work")
             progress(f"  {app}: Python {plan.python}, {plan.kind}{' (hashed)' if plan.locked else ''}"
                      f"{', + ' + ' '.join(plan.added) if plan.added else ''}")
-            results.append(bench_app(uv, plan, args.runs, scratch))
+            results.append(bench_app(uv, plan, args.runs, scratch, args.pip_exact_platform))
         except InstallFailed as e:
             progress(f"error: {e}")
             return 1
         finally:
             remove_tree(scratch)
-    print(as_json(results, args.runs, uv) if args.json else table(results))
+    print(as_json(results, args.runs, uv, args.pip_exact_platform) if args.json else table(results))
     return 0
 
 

@@ -20,6 +20,9 @@ from pack_it.lifecycle.context import BuildContext
 SERVERS = {"gunicorn": "gunicorn==27.0.1", "uvicorn": "uvicorn==0.54.0"}
 # Wheels for the run images' glibc (Debian 12 has 2.36; Debian 13's 2.41 runs them too).
 PLATFORM = "x86_64-manylinux_2_36"
+# pip takes a platform tag literally, so the fallback lists every tag glibc 2.36 accepts.
+PIP_PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(36, 16, -1)] + [
+    "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
 
 
 def _line(name: str, version: str, marker: str | None, hashes: list[str]) -> str:
@@ -119,11 +122,13 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: dict, ad
         common += ["--only-binary", ":all:"]
     what = f"installing the dependencies for Python {python}"
     if uv is None:  # pip as the fallback installer
-        pip = [sys.executable, "-m", "pip", "install", "--no-input", "--target", str(target),
-               "--python-version", python, "--platform", "manylinux_2_36_x86_64", "--only-binary", ":all:"]
+        pip = [sys.executable, "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
+               "--target", str(target), "--python-version", python, "--only-binary", ":all:",
+               *(f"--platform={tag}" for tag in PIP_PLATFORMS)]
         steps = ([[*pip, "--no-deps", "--require-hashes", "-r", str(reqs)]] if locked else
                  [[*pip, "-r", str(reqs)]] if reqs else [])
-        steps += [[*pip, *(SERVERS[a] for a in added)]] if added else []
+        # --upgrade: pip --target otherwise skips directories (bin/) an earlier step made.
+        steps += [[*pip, "--upgrade", *(SERVERS[a] for a in added)]] if added else []
         for argv in steps:
             ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
         return

@@ -116,3 +116,19 @@ def test_a_version_no_source_provides_names_the_file_and_what_is_available(tmp_p
     assert proc.returncode == 22
     assert ".python-version" in proc.stderr and "3.12" in proc.stderr and "3.11" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_pip_installs_when_uv_is_not_there(tmp_path, app_copy, monkeypatch):
+    monkeypatch.setattr(dependencies, "find_uv", lambda: None)
+    app = app_copy("python-flask")  # Python 3.13 on the host's 3.11: wheels only, for the target
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=tmp_path / "cache"))
+    index = json.loads((tmp_path / "l" / "index.json").read_text())
+    manifest = json.loads((tmp_path / "l" / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_bytes())
+    deps_blob = manifest["layers"][-2]["digest"][7:]  # deps, then app
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress((tmp_path / "l" / "blobs" / "sha256" / deps_blob).read_bytes()))) as tar:
+        names = tar.getnames()
+    assert any(n.startswith("layers/python/deps/site-packages/flask-") for n in names)
+    assert any(n.startswith("layers/python/deps/site-packages/gunicorn-27.0.1") for n in names)
+    assert any(n.endswith("markupsafe/_speedups.cpython-313-x86_64-linux-gnu.so") for n in names)  # a wheel for 3.13
+    assert "layers/python/deps/bin/gunicorn" in names
+    assert result.plan.details["python"]["added"] == ["gunicorn"]
