@@ -8,20 +8,25 @@ stack (or python-build-standalone on cc for the versions Debian lacks).
                      in /workspace; Django's static files collected into it
             runtime  (3.10, 3.12, 3.14 only) CPython from python-build-standalone
     Bytecode is compiled with --invalidation-mode unchecked-hash (stable digests, fast
-    start-up) when the host's Python has the target's minor version, which compiling needs.
+    start-up) by an interpreter of the target's version: the host's when its minor matches,
+    else the run image's own python, run on the host through the image's dynamic loader.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
+import tarfile
+import tempfile
 from pathlib import Path, PurePosixPath
 
 from pack_it.detectors import python as python_detector
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
+from pack_it.lifecycle import runimage
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
 from pack_it.packs.python import dependencies, django, runtime
@@ -44,12 +49,37 @@ def _key(**inputs) -> str:
     return hashlib.sha256(json.dumps({"pack": VERSION, **inputs}, sort_keys=True).encode()).hexdigest()
 
 
-def _can_compile(python: str) -> bool:
-    return f"{sys.version_info.major}.{sys.version_info.minor}" == python
+def _interpreter(ctx: BuildContext, python: str) -> tuple[list[str], str] | None:
+    """A command that runs CPython `python` here, to compile bytecode for the image, and what
+    identifies that interpreter (part of the layers' keys: another compiler, other bytes)."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
+        return [sys.executable], sys.version
+    if ctx.plan.details[ID].get("python_source") == "standalone" or ctx.plan.run_image is None:
+        return None
+    digest, root = _stack_root(ctx, ctx.plan.run_image.name)
+    # The image's python needs the image's glibc: run it through the image's own loader.
+    libs = f"{root}/usr/lib/x86_64-linux-gnu:{root}/lib/x86_64-linux-gnu"
+    loader = root / "lib64" / "ld-linux-x86-64.so.2"
+    return [str(loader), "--library-path", libs, str(root / f"usr/bin/python{python}")], digest
 
 
-def _compile(ctx: BuildContext, directory: Path, image_path: str) -> None:
-    ctx.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+def _stack_root(ctx: BuildContext, reference: str) -> tuple[str, Path]:
+    """The run image's files on disk, extracted once per image into the cache."""
+    run = runimage.resolve(reference, ctx.cache, ctx.epoch, ctx.reporter)
+    root = ctx.cache_dir("interpreters") / run.image.digest.removeprefix("sha256:")
+    if not root.is_dir():
+        staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=".partial-"))
+        for layer in run.image.layers:
+            with tarfile.open(ctx.cache.blob_path(layer.digest)) as tar:
+                tar.extractall(staging, filter="tar")  # our own layers: no absolute paths or ..
+        os.replace(staging, root)
+    return run.image.digest, root
+
+
+def _compile(ctx: BuildContext, interpreter: list[str], directory: Path, image_path: str) -> None:
+    # Worker processes would start sys.executable without the loader: one process then.
+    workers = "0" if interpreter == [sys.executable] else "1"
+    ctx.run([*interpreter, "-m", "compileall", "-q", "-j", workers, "--invalidation-mode", "unchecked-hash",
              "-d", image_path, str(directory)], env={"SOURCE_DATE_EPOCH": str(ctx.epoch)},
             cwd=ctx.work, what="compiling bytecode")
 
@@ -79,20 +109,20 @@ def build(ctx: BuildContext) -> list[Layer]:
     details = ctx.plan.details[ID]
     python = details["python"]
     standalone = details.get("python_source") == "standalone"
-    interpreter = f"{RUNTIME}/bin/python{python}" if standalone else f"/usr/bin/python{python}"
-    compile_ok = _can_compile(python)
-    if not compile_ok:
-        ctx.reporter.warn(f"Python {python} bytecode is not precompiled (the host runs "
-                          f"{sys.version_info.major}.{sys.version_info.minor}); the app starts a little slower.")
+    image_python = f"{RUNTIME}/bin/python{python}" if standalone else f"/usr/bin/python{python}"
+    interpreter, compiler = _interpreter(ctx, python) or (None, None)
+    if interpreter is None:
+        ctx.reporter.warn(f"Python {python} bytecode is not precompiled (no interpreter of that version "
+                          "can run here); the app starts a little slower.")
     layers: list[Layer] = [_runtime_layer(ctx, python)] if standalone else []
 
     has_deps = details["install"]["kind"] != "none" or bool(details["added"])
-    deps_key = _deps_key(ctx, details, python, compile_ok) if has_deps else None
+    deps_key = _deps_key(ctx, details, python, compiler) if has_deps else None
     deps = ctx.reuse("deps", deps_key) if has_deps else None
     files = _source_files(ctx.tree)
     env = {"PYTHONPATH": _python_path(ctx), "PYTHONUNBUFFERED": "1"}
     collect = details.get("django", {}).get("collectstatic", False)
-    app_key = _key(source=ctx.tree.digest(files), python=python, compiled=compile_ok, env=env,
+    app_key = _key(source=ctx.tree.digest(files), python=python, compiler=compiler, env=env,
                    collectstatic=collect, deps=deps_key)
     app = ctx.reuse("app", app_key, at=WORKSPACE)
 
@@ -101,7 +131,7 @@ def build(ctx: BuildContext) -> list[Layer]:
         # Install when the layer is new, or when collectstatic needs the packages on disk
         # (uv's cache makes that reinstall a copy, not a download).
         directory = ctx.layer_dir("deps")
-        site = _install(ctx, details, python, interpreter, compile_ok, directory)
+        site = _install(ctx, details, python, image_python, interpreter, directory)
         deps = deps or Layer(ID, "deps", deps_key, path=directory, launch=True)
     elif deps is not None:
         ctx.reporter.step("  reusing layer deps (dependencies unchanged)")
@@ -109,7 +139,7 @@ def build(ctx: BuildContext) -> list[Layer]:
         layers.append(deps)
 
     if app is None:
-        app = _app_layer(ctx, details, files, env, app_key, compile_ok, site if collect else None)
+        app = _app_layer(ctx, details, files, env, app_key, interpreter, site if collect else None)
     else:
         ctx.reporter.step("  reusing layer app (source unchanged)")
     layers.append(app)
@@ -128,7 +158,7 @@ def _runtime_layer(ctx: BuildContext, python: str) -> Layer:
     return Layer(ID, "runtime", key, path=directory, launch=True)
 
 
-def _deps_key(ctx: BuildContext, details: dict, python: str, compile_ok: bool) -> str:
+def _deps_key(ctx: BuildContext, details: dict, python: str, compiler: str | None) -> str:
     install = details["install"]
     inputs = [f for f in install["files"] if ctx.tree.has_file(f)]
     if install["kind"] == "uv.lock":
@@ -136,30 +166,30 @@ def _deps_key(ctx: BuildContext, details: dict, python: str, compile_ok: bool) -
     source = ctx.tree.digest() if install["kind"] == "project" else ctx.tree.digest(inputs)
     return _key(install=install, inputs=source, added=[dependencies.SERVERS[a] for a in details["added"]],
                 python=python, platform=dependencies.PLATFORM, installer=dependencies.installer_version(),
-                compiled=compile_ok)
+                compiler=compiler)
 
 
-def _install(ctx: BuildContext, details: dict, python: str, interpreter: str, compile_ok: bool,
+def _install(ctx: BuildContext, details: dict, python: str, image_python: str, interpreter: list[str] | None,
              directory: Path) -> Path:
     site = directory / "site-packages"
     ctx.reporter.step(f"  installing dependencies for Python {python} ({details['install']['kind']})")
     dependencies.install(ctx, site, python, details["install"], details["added"])
     if (site / "bin").is_dir():
         shutil.move(str(site / "bin"), str(directory / "bin"))
-        dependencies.rewrite_scripts(directory / "bin", interpreter)
-    if compile_ok:
-        _compile(ctx, site, f"{DEPS}/site-packages")
+        dependencies.rewrite_scripts(directory / "bin", image_python)
+    if interpreter:
+        _compile(ctx, interpreter, site, f"{DEPS}/site-packages")
     return site
 
 
 def _app_layer(ctx: BuildContext, details: dict, files: list[str], env: dict, key: str,
-               compile_ok: bool, site: Path | None) -> Layer:
+               interpreter: list[str] | None, site: Path | None) -> Layer:
     directory = ctx.layer_dir("app")
     for rel in files:
         (directory / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ctx.tree.path(rel), directory / rel)
     if site is not None:
         django.collectstatic(ctx, directory, site, details["django"]["settings"])
-    if compile_ok:
-        _compile(ctx, directory, WORKSPACE)
+    if interpreter:
+        _compile(ctx, interpreter, directory, WORKSPACE)
     return Layer(ID, "app", key, path=directory, launch=True, env=env, at=WORKSPACE)

@@ -132,3 +132,16 @@ def test_pip_installs_when_uv_is_not_there(tmp_path, app_copy, monkeypatch):
     assert any(n.endswith("markupsafe/_speedups.cpython-313-x86_64-linux-gnu.so") for n in names)  # a wheel for 3.13
     assert "layers/python/deps/bin/gunicorn" in names
     assert result.plan.details["python"]["added"] == ["gunicorn"]
+
+
+def test_bytecode_for_python_3_13_is_compiled_by_the_run_images_own_interpreter(tmp_path, app_copy, shared_cache):
+    app = app_copy("python-flask")  # 3.13 (Debian 13), on a host whose Python is another version
+    build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    index = json.loads((tmp_path / "l" / "index.json").read_text())
+    manifest = json.loads((tmp_path / "l" / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_bytes())
+    names = set()
+    for layer in manifest["layers"][-2:]:
+        with tarfile.open(fileobj=io.BytesIO(gzip.decompress((tmp_path / "l" / "blobs" / "sha256" / layer["digest"][7:]).read_bytes()))) as tar:
+            names |= set(tar.getnames())
+    assert "layers/python/deps/site-packages/flask/__pycache__/__init__.cpython-313.pyc" in names
+    assert "workspace/__pycache__/app.cpython-313.pyc" in names
