@@ -128,11 +128,15 @@ def build(ctx: BuildContext) -> list[Layer]:
 
     site = None
     if has_deps and (deps is None or (app is None and collect)):
-        # Install when the layer is new, or when collectstatic needs the packages on disk
-        # (uv's cache makes that reinstall a copy, not a download).
-        directory = ctx.layer_dir("deps")
-        site = _install(ctx, details, python, image_python, interpreter, directory)
-        deps = deps or Layer(ID, "deps", deps_key, path=directory, launch=True)
+        # The installed packages are kept in the cache under the layer's key: collectstatic
+        # needs them on disk after a source change, and must not reinstall them.
+        installed = ctx.cache_dir("installed") / deps_key
+        if not installed.is_dir():
+            staging = ctx.layer_dir("deps")
+            _install(ctx, details, python, image_python, interpreter, staging)
+            os.replace(staging, installed)
+        site = installed / "site-packages"
+        deps = deps or Layer(ID, "deps", deps_key, path=installed, launch=True)
     elif deps is not None:
         ctx.reporter.step("  reusing layer deps (dependencies unchanged)")
     if deps is not None:
@@ -170,7 +174,7 @@ def _deps_key(ctx: BuildContext, details: dict, python: str, compiler: str | Non
 
 
 def _install(ctx: BuildContext, details: dict, python: str, image_python: str, interpreter: list[str] | None,
-             directory: Path) -> Path:
+             directory: Path) -> None:
     site = directory / "site-packages"
     ctx.reporter.step(f"  installing dependencies for Python {python} ({details['install']['kind']})")
     dependencies.install(ctx, site, python, details["install"], details["added"])
@@ -179,7 +183,6 @@ def _install(ctx: BuildContext, details: dict, python: str, image_python: str, i
         dependencies.rewrite_scripts(directory / "bin", image_python)
     if interpreter:
         _compile(ctx, interpreter, site, f"{DEPS}/site-packages")
-    return site
 
 
 def _app_layer(ctx: BuildContext, details: dict, files: list[str], env: dict, key: str,
