@@ -15,17 +15,15 @@ import argparse
 import json
 import os
 import shutil
-import stat
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_APPS = ROOT / "sample_apps"
+from common import SAMPLE_APPS, CommandFailed, app_list, cell, detect, pack_it_command, progress, remove_tree, run, summary  # noqa: E402
+
 MB = 1_000_000  # the CLI's sizes are decimal too
 
 COMMENT_BY_SUFFIX = {
@@ -37,10 +35,6 @@ COMMENT_BY_SUFFIX = {
 SKIPPED_DIRS = {".git", ".pack-it", "node_modules", "vendor", ".venv", "venv", "__pycache__"}
 PYTHON_MAINS = ("main.py", "app.py", "manage.py", "wsgi.py", "asgi.py", "server.py", "__main__.py")
 NODE_MAINS = ("index.js", "server.js", "app.js", "main.js", "index.ts", "server.ts", "app.ts", "main.ts")
-
-
-class BuildFailed(Exception):
-    pass
 
 
 @dataclass
@@ -56,21 +50,6 @@ class AppResult:
 
 # Running pack-it ------------------------------------------------------------------------
 
-def pack_it_command() -> list[str]:
-    exe = shutil.which("pack-it")
-    if exe is None:
-        sys.exit("error: `pack-it` is not on PATH; install it with `pip install -e .` first.")
-    return [exe]
-
-
-def run(argv: list[str], what: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise BuildFailed(f"{what} failed (exit code {proc.returncode}): {' '.join(argv)}\n"
-                          f"--- stderr ---\n{proc.stderr.rstrip()}\n"
-                          f"--- stdout ---\n{proc.stdout.rstrip()}")
-    return proc
-
 
 def timed_build(pack_it: list[str], app_dir: Path, cache: Path, out: Path, what: str) -> float:
     argv = pack_it + ["build", str(app_dir), "-t", app_dir.name, "-q",
@@ -85,12 +64,6 @@ def image_sizes(pack_it: list[str], image_tar: Path) -> tuple[int, int]:
     info = json.loads(run(pack_it + ["inspect", "--json", f"tar:{image_tar}"], "pack-it inspect").stdout)
     layers = info["layers"]
     return sum(l["uncompressed_size"] for l in layers), sum(l["size"] for l in layers)
-
-
-def detect(pack_it: list[str], app_dir: Path) -> dict | None:
-    """The plan `pack-it detect --json` prints, or None if no pack accepts the directory."""
-    proc = subprocess.run(pack_it + ["detect", "--json", str(app_dir)], capture_output=True, text=True)
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 
 # Choosing apps and the file to change ---------------------------------------------------
@@ -148,7 +121,7 @@ def main_source_file(app_dir: Path, plan: dict) -> Path:
     if chosen is None:
         files = source_files(app_dir, tuple(COMMENT_BY_SUFFIX))
         if not files:
-            raise BuildFailed(f"{app_dir.name}: no source file to change ({', '.join(COMMENT_BY_SUFFIX)}).")
+            raise CommandFailed(f"{app_dir.name}: no source file to change ({', '.join(COMMENT_BY_SUFFIX)}).")
         chosen = files[0]
     return chosen
 
@@ -162,32 +135,13 @@ def change_one_line(path: Path, original: str, i: int) -> None:
 
 # Benchmark ------------------------------------------------------------------------------
 
-def remove_tree(path: Path) -> None:
-    """rmtree that also removes read-only trees (Go's module cache is read-only)."""
-    def make_writable_and_retry(func, p, _exc):
-        os.chmod(p, stat.S_IRWXU)
-        parent = os.path.dirname(p)
-        os.chmod(parent, os.stat(parent).st_mode | stat.S_IRWXU)
-        func(p)
-
-    for dirpath, dirnames, _ in os.walk(path):
-        for d in dirnames:
-            full = os.path.join(dirpath, d)
-            if not os.path.islink(full):
-                os.chmod(full, os.stat(full).st_mode | stat.S_IRWXU)
-    shutil.rmtree(path, onerror=make_writable_and_retry)
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
 
 def bench_app(pack_it: list[str], app: str, runs: int, cold_runs: int, scratch: Path) -> AppResult:
     app_dir = scratch / "src" / app
     shutil.copytree(SAMPLE_APPS / app, app_dir, symlinks=True)
     plan = detect(pack_it, app_dir)
     if plan is None:
-        raise BuildFailed(f"{app}: `pack-it detect` does not accept it.")
+        raise CommandFailed(f"{app}: `pack-it detect` does not accept it.")
     source = main_source_file(app_dir, plan)
     result = AppResult(app, str(source.relative_to(app_dir)))
     image = scratch / "img.tar"
@@ -218,16 +172,9 @@ def bench_app(pack_it: list[str], app: str, runs: int, cold_runs: int, scratch: 
 
 # Reporting ------------------------------------------------------------------------------
 
-def summary(times: list[float]) -> dict:
-    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": times}
-
 
 def ratio(r: AppResult) -> float:
     return statistics.median(r.noop) / statistics.median(r.cold)
-
-
-def cell(times: list[float]) -> str:
-    return f"{statistics.median(times):.2f} [{min(times):.2f}-{max(times):.2f}]"
 
 
 def table(results: list[AppResult]) -> str:
@@ -267,10 +214,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.runs < 1 or args.cold_runs < 1:
         parser.error("--runs and --cold-runs must be at least 1")
     if args.apps:
-        args.apps = [a.strip() for a in args.apps.split(",") if a.strip()]
-        unknown = [a for a in args.apps if not (SAMPLE_APPS / a).is_dir()]
-        if unknown:
-            parser.error(f"no such sample app: {', '.join(unknown)} (in {SAMPLE_APPS})")
+        args.apps = app_list(args.apps, parser)
     return args
 
 
@@ -287,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(tempfile.mkdtemp(prefix=f"pack-it-bench-{app}-"))
         try:
             results.append(bench_app(pack_it, app, args.runs, args.cold_runs, scratch))
-        except BuildFailed as e:
+        except CommandFailed as e:
             progress(f"error: {e}")
             return 1
         finally:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import stat
 import statistics
 import subprocess
 import sys
@@ -28,16 +26,12 @@ from pathlib import Path
 from pack_it.detectors.source import SourceTree
 from pack_it.packs.python import dependencies
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_APPS = ROOT / "sample_apps"
+from common import SAMPLE_APPS, CommandFailed, app_list, cell, detect, pack_it_command, progress, remove_tree, run, summary  # noqa: E402
+
 PIP_PLATFORM = "manylinux_2_36_x86_64"  # pip's spelling of dependencies.PLATFORM, as pack-it passes it
 GLIBC_MINOR = 36
 LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}  # PEP 600 aliases
 VARIANTS = ("uv_cold", "pip_cold", "uv_warm", "pip_warm")
-
-
-class InstallFailed(Exception):
-    pass
 
 
 @dataclass
@@ -59,14 +53,6 @@ class AppResult:
 
 # Running tools --------------------------------------------------------------------------
 
-def run(argv: list[str], env: dict[str, str] | None, what: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise InstallFailed(f"{what} failed (exit code {proc.returncode}): {' '.join(argv)}\n"
-                            f"--- stderr ---\n{proc.stderr.rstrip()}\n"
-                            f"--- stdout ---\n{proc.stdout.rstrip()}")
-    return proc
-
 
 def uv_binary() -> str:
     try:
@@ -74,19 +60,6 @@ def uv_binary() -> str:
         return find_uv_bin()
     except (ImportError, FileNotFoundError):
         sys.exit(f"error: the `uv` package is not installed for {sys.executable} (pack-it depends on it).")
-
-
-def pack_it_command() -> list[str]:
-    exe = shutil.which("pack-it")
-    if exe is None:
-        sys.exit("error: `pack-it` is not on PATH; install it with `pip install -e .` first.")
-    return [exe]
-
-
-def detect(pack_it: list[str], app_dir: Path) -> dict | None:
-    """The plan `pack-it detect --json` prints, or None if no pack accepts the directory."""
-    proc = subprocess.run(pack_it + ["detect", "--json", str(app_dir)], capture_output=True, text=True)
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 
 def host_minor() -> str:
@@ -116,7 +89,7 @@ class RequirementsContext(UvCache):
     def run(self, argv: list[str], env: dict[str, str], cwd: Path, what: str) -> None:
         proc = subprocess.run(argv, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise InstallFailed(f"{what} failed (exit code {proc.returncode}): {' '.join(argv)}\n"
+            raise CommandFailed(f"{what} failed (exit code {proc.returncode}): {' '.join(argv)}\n"
                                 f"--- stderr ---\n{proc.stderr.rstrip()}")
 
 
@@ -128,12 +101,12 @@ def has_dependencies(plan: dict | None) -> bool:
 def app_plan(pack_it: list[str], uv: str, app: str, work: Path) -> AppPlan:
     detected = detect(pack_it, SAMPLE_APPS / app)
     if not has_dependencies(detected):
-        raise InstallFailed(f"{app}: `pack-it detect` finds no Python dependencies to install.")
+        raise CommandFailed(f"{app}: `pack-it detect` finds no Python dependencies to install.")
     details = detected["details"]["python"]
     work.mkdir(parents=True)
     reqs, locked = dependencies.requirements(RequirementsContext(SAMPLE_APPS / app, work), details["install"], uv)
     if reqs is None:
-        raise InstallFailed(f"{app}: install kind {details['install']['kind']!r} has no requirements file.")
+        raise CommandFailed(f"{app}: install kind {details['install']['kind']!r} has no requirements file.")
     return AppPlan(app, details["python"], details["install"]["kind"], Path(reqs), locked,
                    [dependencies.SERVERS[a] for a in details["added"]])
 
@@ -181,30 +154,15 @@ def pip_steps(plan: AppPlan, target: Path, cache: Path,
 def timed_install(steps: list[list[str]], env: dict[str, str], what: str) -> float:
     started = time.perf_counter()
     for argv in steps:
-        run(argv, env, what)
+        run(argv, what, env)
     return time.perf_counter() - started
 
 
 # Benchmark ------------------------------------------------------------------------------
 
-def remove_tree(path: Path) -> None:
-    """rmtree that also removes read-only files and directories."""
-    def make_writable_and_retry(func, p, _exc):
-        os.chmod(os.path.dirname(p), stat.S_IRWXU)
-        if os.path.exists(p) and not os.path.islink(p):
-            os.chmod(p, stat.S_IRWXU)
-        func(p)
-
-    if path.exists():
-        shutil.rmtree(path, onerror=make_writable_and_retry)
-
 
 def tree_bytes(path: Path) -> int:
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def one_install(uv: str, plan: AppPlan, variant: str, cache: Path, scratch: Path, label: str,
@@ -246,16 +204,9 @@ def bench_app(uv: str, plan: AppPlan, runs: int, scratch: Path, exact_platform: 
 
 # Reporting ------------------------------------------------------------------------------
 
-def summary(times: list[float]) -> dict:
-    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": times}
-
 
 def ratio(r: AppResult, phase: str) -> float:
     return statistics.median(r.times[f"pip_{phase}"]) / statistics.median(r.times[f"uv_{phase}"])
-
-
-def cell(times: list[float]) -> str:
-    return f"{statistics.median(times):.2f} [{min(times):.2f}-{max(times):.2f}]"
 
 
 def table(results: list[AppResult]) -> str:
@@ -276,8 +227,8 @@ def as_json(results: list[AppResult], runs: int, uv: str, exact_platform: bool) 
     return json.dumps({
         "runs": runs, "unit": "seconds", "host_python": host_minor(),
         "uv_platform": dependencies.PLATFORM, "pip_platforms": pip_platforms(exact_platform),
-        "uv": run([uv, "--version"], None, "uv --version").stdout.strip(),
-        "pip": run([sys.executable, "-m", "pip", "--version"], None, "pip --version").stdout.split(" from ")[0],
+        "uv": run([uv, "--version"], "uv --version").stdout.strip(),
+        "pip": run([sys.executable, "-m", "pip", "--version"], "pip --version").stdout.split(" from ")[0],
         "apps": [{
             "app": r.plan.app, "python": r.plan.python, "install_kind": r.plan.kind,
             "locked": r.plan.locked, "added": r.plan.added,
@@ -301,17 +252,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--apps", help="comma-separated sample apps; default: every python-* app with dependencies")
     parser.add_argument("--runs", type=int, default=3, help="runs per app and per tool, cold and warm each (default 3)")
     parser.add_argument("--pip-exact-platform", action="store_true",
-                        help=f"give pip only `--platform {PIP_PLATFORM}`, exactly as pack-it does "
+                        help=f"give pip only `--platform {PIP_PLATFORM}` "
                              "(fails on compiled wheels tagged for an older glibc)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     if args.apps:
-        args.apps = [a.strip() for a in args.apps.split(",") if a.strip()]
-        unknown = [a for a in args.apps if not (SAMPLE_APPS / a).is_dir()]
-        if unknown:
-            parser.error(f"no such sample app: {', '.join(unknown)} (in {SAMPLE_APPS})")
+        args.apps = app_list(args.apps, parser)
     return args
 
 
@@ -333,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"  {app}: Python {plan.python}, {plan.kind}{' (hashed)' if plan.locked else ''}"
                      f"{', + ' + ' '.join(plan.added) if plan.added else ''}")
             results.append(bench_app(uv, plan, args.runs, scratch, args.pip_exact_platform))
-        except InstallFailed as e:
+        except CommandFailed as e:
             progress(f"error: {e}")
             return 1
         finally:
