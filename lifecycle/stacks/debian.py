@@ -20,6 +20,7 @@ from pathlib import Path
 
 
 from pack_it.errors import MISSING_TOOLCHAIN, PackItError, export_error
+from pack_it.lifecycle.config import setting
 
 KEYS = Path(__file__).parent / "keys"
 DEFAULT_MIRRORS = {
@@ -27,6 +28,7 @@ DEFAULT_MIRRORS = {
     "debian-security": "http://deb.debian.org/debian-security",
 }
 MIRROR_ENV = {"debian": "PACK_IT_DEBIAN_MIRROR", "debian-security": "PACK_IT_DEBIAN_SECURITY_MIRROR"}
+MIRROR_KEY = {"debian": "mirror", "debian-security": "security_mirror"}  # in the config's [debian]
 TIMEOUT = 60
 ARCH = "amd64"
 
@@ -47,8 +49,8 @@ def version_compare(a: str, b: str) -> int:
 
 def mirror(archive: str) -> str:
     """The base URL of `archive` (debian or debian-security): its environment variable, else
-    the official Debian archive."""
-    return os.environ.get(MIRROR_ENV[archive], DEFAULT_MIRRORS[archive]).rstrip("/")
+    pack-it's config file, else the official Debian archive."""
+    return setting("debian", MIRROR_KEY[archive], MIRROR_ENV[archive], DEFAULT_MIRRORS[archive]).rstrip("/")
 
 
 def _fetch_error(url: str, reason: object) -> PackItError:
