@@ -142,6 +142,8 @@ def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: l
 def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: dict, key: str) -> Layer:
     work = ctx.work / "prune"
     _link_tree(full, work)
+    if manager == "bun":  # bun leaves extraneous packages in place: install production afresh (from its cache)
+        shutil.rmtree(work / "node_modules")
     ctx.reporter.step(f"  pruning to production dependencies ({manager})")
     ctx.run([*pm_cmd, *tools.prune_argv(manager)], env={**env, "NODE_ENV": "production"}, cwd=work,
             what=f"{manager} prune")

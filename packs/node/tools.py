@@ -68,7 +68,6 @@ def npm_env(ctx: BuildContext) -> dict[str, str]:
         "YARN_CACHE_FOLDER": str(cache / "yarn"),
         "YARN_ENABLE_TELEMETRY": "0",
         "YARN_ENABLE_GLOBAL_CACHE": "false",
-        "YARN_CACHE_FOLDER_BERRY": str(cache / "yarn-berry"),
         "npm_config_store_dir": str(cache / "pnpm-store"),
         "BUN_INSTALL_CACHE_DIR": str(cache / "bun"),
         "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0",

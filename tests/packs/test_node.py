@@ -1,10 +1,16 @@
 """The Node pack's build, for real (the npm registry, the app's own package manager)."""
 
 import json
+import shutil
 import subprocess
+from pathlib import Path
+
+import pytest
 
 from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import node as node_pack
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "node-builds"
 
 
 def _layers(result) -> dict[str, str]:
@@ -42,3 +48,28 @@ def test_node_engines_image_runs_the_pinned_major(tmp_path, app_copy, shared_cac
         assert proc.stdout.split(".")[0] != host.split(".")[0]
     finally:
         subprocess.run([podman, "rmi", "-f", image], capture_output=True)
+
+
+def _node_modules(result, layout) -> set[str]:
+    """The top-level packages in the image's node_modules layer."""
+    import gzip
+    import io
+    import tarfile
+
+    labels = json.loads(result.image.config_json["config"]["Labels"]["io.pack-it.metadata"])
+    diff_id = next(l["diff_id"] for l in labels["layers"] if l["name"] == "node_modules")
+    layer = result.image.layers[result.image.diff_ids.index(diff_id)]
+    data = gzip.decompress((layout / "blobs" / "sha256" / layer.digest[7:]).read_bytes())
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        return {n.split("/")[2] for n in tar.getnames() if n.count("/") >= 2 and not n.split("/")[2].startswith(".")}
+
+
+@pytest.mark.parametrize("fixture", ["npm-ms", "pnpm-ms", "yarn-ms", "berry-ms", "bun-ms"])
+def test_each_package_manager_installs_frozen_and_prunes_to_production(fixture, tmp_path, shared_cache):
+    app = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, app)
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    assert result.plan.package_manager.name == {"npm-ms": "npm", "pnpm-ms": "pnpm", "yarn-ms": "yarn", "berry-ms": "yarn-berry", "bun-ms": "bun"}[fixture]
+    modules = _node_modules(result, tmp_path / "l")
+    assert "ms" in modules
+    assert "is-number" not in modules  # a devDependency, pruned
