@@ -14,6 +14,7 @@ from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.oci import Descriptor, Image
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle.oci import INIT_LABEL
 from pack_it.lifecycle.runimage import NONROOT_UID, RunImage
 
 DEFAULT_PORT = "8080"
@@ -51,6 +52,13 @@ def _env(base: list[str], layers: list[Layer], plan: Plan) -> list[str]:
     return [f"{k}={v}" for k, v in sorted(env.items())]
 
 
+def _entrypoint(command: tuple[str, ...], run_config: dict) -> list[str]:
+    """The default process, under the run image's init when it names one (PID 1 must forward
+    signals, which node and python do not do by themselves)."""
+    init = (run_config.get("Labels") or {}).get(INIT_LABEL)
+    return [init, "--", *command] if init else list(command)
+
+
 def metadata_label(plan: Plan, run: RunImage, layers: list[Layer], pack_versions: dict[str, str]) -> str:
     """The pack-it label: enough for `inspect` to name each layer's pack, and for a later
     rebase to swap the run image's layers (its reference, digest and layer count)."""
@@ -84,7 +92,7 @@ def export(plan: Plan, run: RunImage, layers: list[Layer], cache: Cache, epoch: 
         "config": {
             "User": f"{NONROOT_UID}:{NONROOT_UID}",
             "Env": _env(base_config.get("Env") or [], launch, plan),
-            "Entrypoint": list(default.command) if default else None,
+            "Entrypoint": _entrypoint(default.command, base_config) if default else None,
             "WorkingDir": WORKDIR,
             "Labels": all_labels,
         },

@@ -20,6 +20,7 @@ DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar"
 REF_NAME = "org.opencontainers.image.ref.name"
 
 METADATA_LABEL = "io.pack-it.metadata"  # JSON: packs, processes, layers, run image
+INIT_LABEL = "io.pack-it.init"  # on a run image: the init the app's process runs under
 
 
 def canonical_json(value: object) -> bytes:

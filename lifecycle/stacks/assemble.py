@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pack_it.lifecycle.archive import Entry, LayerBlob, file_entry, timestamp, write_layer
 from pack_it.lifecycle.cache import Cache
-from pack_it.lifecycle.oci import LAYER_GZIP, Descriptor, Image
+from pack_it.lifecycle.oci import INIT_LABEL, LAYER_GZIP, Descriptor, Image
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.stacks import lockfile, trim
 from pack_it.lifecycle.stacks.deb import read_deb
@@ -171,6 +171,8 @@ def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: 
             layers.append(level_layer(stack, cache, epoch, reporter))
             history.append(f"pack-it stack {stack.reference}")
         env.update(stack.env)
+        if stack.init:
+            labels[INIT_LABEL] = stack.init
         if stack.node:
             blob, version = node_layer(node_spec, cache, epoch, reporter)
             layers.append(blob)

@@ -39,6 +39,7 @@ class Stack:
     env: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)  # path -> symlink target, made in this layer
     node: bool = False
+    init: str | None = None  # an init to run the app under as PID 1 (it forwards signals)
 
     @property
     def reference(self) -> str:
@@ -83,6 +84,7 @@ def load(name: str, release_id: str) -> Stack:
         env=dict(data.get("env", {})),
         links={subst(k): subst(v) for k, v in data.get("links", {}).items()},
         node=bool(data.get("node", False)),
+        init=data.get("init"),
     )
 
 
