@@ -94,6 +94,7 @@ class SourceTree:
         dockerignore = self.root / ".dockerignore"
         lines = dockerignore.read_text(errors="replace").splitlines() if dockerignore.is_file() else []
         self.ignore = IgnoreRules(lines)
+        self._hashes: dict[str, bytes] = {}
 
     def _inside(self, path: Path) -> bool:
         try:
@@ -187,8 +188,14 @@ class SourceTree:
         input that changes exactly when the content does, never with timestamps."""
         h = hashlib.sha256()
         for rel in sorted(self._files if paths is None else paths):
-            full = self.path(rel)
             h.update(rel.encode() + b"\0")
-            h.update(b"x" if os.access(full, os.X_OK) else b"-")
-            h.update(hashlib.sha256(full.read_bytes()).digest())
+            h.update(self._file_hash(rel))
         return h.hexdigest()
+
+    def _file_hash(self, rel: str) -> bytes:
+        """Each file is read and hashed once per tree, however many keys include it."""
+        if rel not in self._hashes:
+            full = self.path(rel)
+            mode = b"x" if os.access(full, os.X_OK) else b"-"
+            self._hashes[rel] = mode + hashlib.sha256(full.read_bytes()).digest()
+        return self._hashes[rel]

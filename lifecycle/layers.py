@@ -12,6 +12,8 @@ app's source in /workspace); if it has a bin/ directory, that goes on the image'
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,3 +38,8 @@ class Layer:
     @property
     def image_path(self) -> str:
         return self.at or f"/layers/{self.pack}/{self.name}"
+
+
+def layer_key(**inputs) -> str:
+    """A layer's cache key: a hash of everything that went into it (JSON-able values)."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()

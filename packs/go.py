@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import shutil
 import subprocess
@@ -23,7 +21,7 @@ from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
 from pack_it.lifecycle.context import BuildContext
-from pack_it.lifecycle.layers import Layer
+from pack_it.lifecycle.layers import Layer, layer_key
 
 ID = "go"
 VERSION = "0.1.0"
@@ -72,10 +70,8 @@ def build(ctx: BuildContext) -> list[Layer]:
         goflags = f"{goflags} -mod=vendor".strip()
     argv = [go, "build", "-trimpath", "-buildvcs=false", f"-ldflags={LDFLAGS}",
             "-o", "OUT", details["main"]]
-    key = hashlib.sha256(json.dumps({
-        "pack": VERSION, "go": host_version, "argv": argv[1:], "goflags": goflags, "cgo": details["cgo"],
-        "goarch": GOARCH, "source": ctx.tree.digest(),
-    }, sort_keys=True).encode()).hexdigest()
+    key = layer_key(pack=VERSION, go=host_version, argv=argv[1:], goflags=goflags, cgo=details["cgo"],
+                    goarch=GOARCH, source=ctx.tree.digest())
 
     # Go's build and module caches: a cache layer, kept in pack-it's cache dir, never exported.
     go_cache = Layer(ID, "go-cache", key=host_version, path=ctx.cache_dir("go-cache"), cache=True)

@@ -14,8 +14,6 @@ the app's Node version.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -25,7 +23,7 @@ from pack_it.detectors import node as node_detector
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.context import BuildContext
-from pack_it.lifecycle.layers import Layer
+from pack_it.lifecycle.layers import Layer, layer_key
 from pack_it.lifecycle.cache import default_cache_dir
 from pack_it.lifecycle.stacks.node_runtime import available_versions, fetch_node
 from pack_it.packs.node import tools
@@ -44,10 +42,6 @@ def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
         return None
     cache_dir = Path(env.get("PACK_IT_CACHE_DIR") or default_cache_dir())
     return node_detector.detect(tree, env, lambda: available_versions(cache_dir))
-
-
-def _key(**inputs) -> str:
-    return hashlib.sha256(json.dumps({"pack": VERSION, **inputs}, sort_keys=True).encode()).hexdigest()
 
 
 def _manifest_files(tree: SourceTree) -> list[str]:
@@ -84,15 +78,16 @@ def build(ctx: BuildContext) -> list[Layer]:
     standalone = bool(details.get("next_standalone"))
 
     manifests = _manifest_files(ctx.tree)
-    deps_key = _key(node=version, manager=manager, pm_version=pm.get("version"),
-                    manifests=ctx.tree.digest(manifests))
+    deps_key = layer_key(pack=VERSION, node=version, manager=manager, pm_version=pm.get("version"),
+                         manifests=ctx.tree.digest(manifests))
     full = ctx.cache_dir("modules") / deps_key
     layers: list[Layer] = []
 
     needs_full = not (full / "node_modules").is_dir()
     prod = None if standalone else ctx.reuse("node_modules", deps_key, at=f"{WORKSPACE}/node_modules")
     source = _source_files(ctx.tree)
-    build_key = _key(deps=deps_key, source=ctx.tree.digest(source), script=scripts.get("build"))
+    source_digest = ctx.tree.digest(source)
+    build_key = layer_key(pack=VERSION, deps=deps_key, source=source_digest, script=scripts.get("build"))
     built = ctx.reuse("build", build_key, at=WORKSPACE) if scripts.get("build") else None
 
     if needs_full and (prod is None and not standalone or (scripts.get("build") and built is None)):
@@ -114,7 +109,7 @@ def build(ctx: BuildContext) -> list[Layer]:
 
     app_env = {"HOSTNAME": "0.0.0.0"} if details.get("framework") == "next" else {}
     app_env.update(details.get("env") or {})
-    app_key = _key(source=ctx.tree.digest(source), env=app_env)
+    app_key = layer_key(pack=VERSION, source=source_digest, env=app_env)
     app = ctx.reuse("app", app_key, at=WORKSPACE)
     if app is None:
         directory = ctx.layer_dir("app")
@@ -159,7 +154,7 @@ def _run_build(ctx: BuildContext, source: list[str], full: Path, pm_cmd: list[st
     _link_tree(full / "node_modules", app / "node_modules")
     before = {p: p.stat().st_mtime_ns for p in app.rglob("*") if p.is_file() and "node_modules" not in p.parts}
     ctx.reporter.step("  running the build script")
-    ctx.run([*pm_cmd, *tools.run_build_argv("")], env={**env, "NODE_ENV": "production",
+    ctx.run([*pm_cmd, *tools.RUN_BUILD], env={**env, "NODE_ENV": "production",
             "NEXT_TELEMETRY_DISABLED": "1"}, cwd=app, what="the build script")
     if standalone:
         _complete_next_standalone(app)

@@ -86,8 +86,7 @@ def install_argv(manager: str) -> list[str]:
     }[manager]
 
 
-def run_build_argv(manager: str) -> list[str]:
-    return ["run", "build"]
+RUN_BUILD = ["run", "build"]  # the same for every manager
 
 
 def prune_argv(manager: str) -> list[str]:

@@ -14,8 +14,6 @@ stack (or python-build-standalone on cc for the versions Debian lacks).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import sys
@@ -28,7 +26,7 @@ from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle import runimage
 from pack_it.lifecycle.context import BuildContext
-from pack_it.lifecycle.layers import Layer
+from pack_it.lifecycle.layers import Layer, layer_key
 from pack_it.packs.python import dependencies, django, runtime
 
 ID = "python"
@@ -43,10 +41,6 @@ NOT_SOURCE = {"__pycache__", ".venv", "venv", ".tox", ".nox", ".pytest_cache", "
 
 def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
     return python_detector.detect(tree, env)
-
-
-def _key(**inputs) -> str:
-    return hashlib.sha256(json.dumps({"pack": VERSION, **inputs}, sort_keys=True).encode()).hexdigest()
 
 
 def _interpreter(ctx: BuildContext, python: str) -> tuple[list[str], str] | None:
@@ -122,8 +116,8 @@ def build(ctx: BuildContext) -> list[Layer]:
     files = _source_files(ctx.tree)
     env = {"PYTHONPATH": _python_path(ctx), "PYTHONUNBUFFERED": "1"}
     collect = details.get("django", {}).get("collectstatic", False)
-    app_key = _key(source=ctx.tree.digest(files), python=python, compiler=compiler, env=env,
-                   collectstatic=collect, deps=deps_key)
+    app_key = layer_key(pack=VERSION, source=ctx.tree.digest(files), python=python, compiler=compiler,
+                        env=env, collectstatic=collect, deps=deps_key)
     app = ctx.reuse("app", app_key, at=WORKSPACE)
 
     site = None
@@ -152,7 +146,7 @@ def build(ctx: BuildContext) -> list[Layer]:
 
 def _runtime_layer(ctx: BuildContext, python: str) -> Layer:
     entries, version = runtime.fetch(python, ctx.cache_dir("standalone"))
-    key = _key(runtime=version, files=len(entries))
+    key = layer_key(pack=VERSION, runtime=version, files=len(entries))
     reused = ctx.reuse("runtime", key)
     if reused:
         return reused
@@ -168,9 +162,10 @@ def _deps_key(ctx: BuildContext, details: dict, python: str, compiler: str | Non
     if install["kind"] == "uv.lock":
         inputs.append("pyproject.toml")
     source = ctx.tree.digest() if install["kind"] == "project" else ctx.tree.digest(inputs)
-    return _key(install=install, inputs=source, added=[dependencies.SERVERS[a] for a in details["added"]],
-                python=python, platform=dependencies.PLATFORM, installer=dependencies.installer_version(),
-                compiler=compiler)
+    added = [dependencies.SERVERS[a] for a in details["added"]]
+    return layer_key(pack=VERSION, install=install, inputs=source, added=added, python=python,
+                     platform=dependencies.PLATFORM, installer=dependencies.installer_version(),
+                     compiler=compiler)
 
 
 def _install(ctx: BuildContext, details: dict, python: str, image_python: str, interpreter: list[str] | None,

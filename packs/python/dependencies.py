@@ -8,6 +8,7 @@ installed with --no-deps --require-hashes: exactly what the lock says, nothing r
 from __future__ import annotations
 
 import shutil
+from functools import lru_cache
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,7 @@ def rewrite_scripts(bin_dir: Path, python: str) -> None:
             script.write_bytes(f"#!{python}\n".encode() + data.split(b"\n", 1)[1])
 
 
+@lru_cache(maxsize=None)
 def installer_version() -> str:
     uv = find_uv()
     if uv is None:
