@@ -16,6 +16,7 @@ from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle.versions import VersionsIndex, shipped
 
 TOOL_OUTPUT_LINES = 30  # how much of a failing tool's output the error shows
 SLOW_STEP_SECONDS = 2.0
@@ -32,6 +33,7 @@ class BuildContext:
     reporter: Reporter
     epoch: int  # the layers' fixed mtime
     build_env: dict[str, str] = field(default_factory=dict)  # from earlier packs' build layers
+    index: VersionsIndex = field(default_factory=shipped)  # the one the plan was made with
 
     def reuse(self, name: str, key: str, at: str | None = None) -> Layer | None:
         """The layer built earlier from the same inputs, if the cache still has it."""

@@ -19,6 +19,7 @@ from packaging.version import Version
 from pack_it.detectors import golang
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
+from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer, layer_key
@@ -31,7 +32,7 @@ GOARCH = "amd64"
 LDFLAGS = "-s -w -buildid="
 
 
-def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
+def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
     detection = golang.detect(tree, env)
     if detection is None:
         return None
