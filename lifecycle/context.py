@@ -4,6 +4,7 @@ earlier packs' build layers, a scratch directory and the cache."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -48,6 +49,16 @@ class BuildContext:
         path = self.work / "layers" / self.pack / name
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def copy_source(self, dest: Path, files: list[str] | tuple[str, ...] | None = None) -> Path:
+        """A copy of the tree's admitted files (default: all of them) at `dest`, for a tool
+        that would otherwise read the app directory itself, where a link can lead to any host
+        file. Copies, not hard links: the app's file could change while the tool reads it."""
+        for rel in self.tree.files() if files is None else files:
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.tree.path(rel), dest / rel)
+            shutil.copymode(self.tree.path(rel), dest / rel)
+        return dest
 
     def cache_dir(self, name: str) -> Path:
         return self.cache.pack_dir(self.pack, name)
