@@ -94,8 +94,8 @@ def stack_reference(stack: str, release: str) -> str:
 def build_argv(pack_it: list[str], reference: str, cache: Path, node_version: str | None,
                output: str | None = None) -> list[str]:
     argv = pack_it + ["stacks", "build", reference, "--cache-dir", str(cache)]
-    if node_version and reference.split("-")[0] == "node":
-        argv += ["--node-version", node_version]
+    # The node stack holds no Node.js since it became the Node pack's runtime layer:
+    # node_version is kept for the report's shape only.
     if output:
         argv += ["-o", output]
     return argv

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import tomli
 
@@ -21,6 +21,14 @@ from pack_it.errors import detect_error
 # Version control, and node_modules: packs install dependencies afresh from the lockfile, so
 # a developer's local node_modules is never read or copied (and walking it would be slow).
 ALWAYS_IGNORED = (".git", ".hg", ".svn", ".pack-it", "node_modules")
+# Never source in any ecosystem: caches, virtual environments and build tools' scratch. The
+# one list every pack's source copy (and source digest) leaves out; a directory holding a
+# pyvenv.cfg is a virtual environment whatever its name.
+NOT_SOURCE_DIRS = frozenset({
+    "__pycache__", ".venv", "venv", ".tox", ".nox", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".eggs",
+    "node_modules", ".next", ".nuxt", ".output", ".svelte-kit", ".turbo", ".cache", ".parcel-cache",
+})
+NOT_SOURCE_SUFFIXES = (".pyc", ".pyo")
 
 
 def _pattern_regex(pattern: str, below: bool = False) -> re.Pattern[str]:
@@ -147,6 +155,19 @@ class SourceTree:
     def files(self) -> tuple[str, ...]:
         """Every regular file that is not ignored, sorted."""
         return self._files
+
+    @cached_property
+    def _source_files(self) -> tuple[str, ...]:
+        venvs = tuple(str(PurePosixPath(f).parent) + "/" for f in self._files
+                      if PurePosixPath(f).name == "pyvenv.cfg")
+        return tuple(f for f in self._files
+                     if not any(part in NOT_SOURCE_DIRS for part in PurePosixPath(f).parts[:-1])
+                     and not f.endswith(NOT_SOURCE_SUFFIXES) and not f.startswith(venvs))
+
+    def source_files(self) -> tuple[str, ...]:
+        """The files that are the app's source: `files()` without NOT_SOURCE_DIRS, virtual
+        environments and bytecode."""
+        return self._source_files
 
     def has_file(self, rel: str) -> bool:
         return rel in self._file_set

@@ -9,12 +9,13 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Mapping
 
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import BUILD_FAILED, build_error
 from pack_it.lifecycle.archive import LayerBlob
 from pack_it.lifecycle.cache import Cache
-from pack_it.lifecycle.layers import Layer
+from pack_it.lifecycle.layers import Layer, layer_key
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.versions import VersionsIndex, shipped
@@ -35,6 +36,28 @@ class BuildContext:
     epoch: int  # the layers' fixed mtime
     build_env: dict[str, str] = field(default_factory=dict)  # from earlier packs' build layers
     index: VersionsIndex = field(default_factory=shipped)  # the one the plan was made with
+    pack_version: str = ""  # part of every key the pack's layers get
+
+    def key(self, **inputs: object) -> str:
+        """A cache key for what this pack makes from `inputs` (content digests, versions,
+        flags: JSON-able values, never timestamps)."""
+        return layer_key(pack=self.pack, pack_version=self.pack_version, **inputs)
+
+    def layer(self, name: str, inputs: Mapping[str, object], fill: Callable[[Path], Path | None], *,
+              at: str | None = None, env: Mapping[str, str] | None = None,
+              unchanged: str = "inputs unchanged") -> Layer:
+        """A launch layer made from `inputs`: the one built earlier from the same inputs when
+        the cache has it (reported as reused, `unchanged` saying why), else `fill(directory)`
+        fills a fresh directory (or returns another directory holding the contents). The
+        exporter records it under its key, so the next build reuses it."""
+        key = self.key(**inputs)
+        reused = self.reuse(name, key, at)
+        if reused is not None:
+            self.reporter.step(f"  reusing layer {name} ({unchanged})")
+            return reused
+        directory = self.layer_dir(name)
+        filled = fill(directory) or directory
+        return Layer(self.pack, name, key, path=filled, launch=True, env=dict(env or {}), at=at)
 
     def reuse(self, name: str, key: str, at: str | None = None) -> Layer | None:
         """The layer built earlier from the same inputs, if the cache still has it."""
@@ -51,10 +74,11 @@ class BuildContext:
         return path
 
     def copy_source(self, dest: Path, files: list[str] | tuple[str, ...] | None = None) -> Path:
-        """A copy of the tree's admitted files (default: all of them) at `dest`, for a tool
-        that would otherwise read the app directory itself, where a link can lead to any host
-        file. Copies, not hard links: the app's file could change while the tool reads it."""
-        for rel in self.tree.files() if files is None else files:
+        """A copy of the tree's source files (default: `tree.source_files()`, without build
+        outputs and caches) at `dest`: what a tool reads instead of the app directory, where a
+        link can lead to any host file, and what goes into an app layer. Copies, not hard
+        links: the app's file could change while the tool reads it."""
+        for rel in self.tree.source_files() if files is None else files:
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.tree.path(rel), dest / rel)
             shutil.copymode(self.tree.path(rel), dest / rel)

@@ -14,7 +14,7 @@ from pack_it.errors import NOTHING_DETECTED, detect_error
 from pack_it.lifecycle.cache import atomic_file
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.versions import VersionsIndex, shipped
-from pack_it.packs import GROUPS, Group
+from pack_it.lifecycle.contract import Group, Registry
 
 
 def _run_group(group: Group, tree: SourceTree, env: dict[str, str],
@@ -26,7 +26,7 @@ def _run_group(group: Group, tree: SourceTree, env: dict[str, str],
             if member.optional:
                 continue
             return None
-        found.append((member.pack.ID, detection))
+        found.append((member.id, detection))
     return found
 
 
@@ -44,12 +44,13 @@ def _merge_processes(found: list[tuple[str, Detection]]) -> tuple[Process, ...]:
     return tuple(replace(p, default=p is default) for p in processes)
 
 
-def detect(tree: SourceTree, env: dict[str, str] | None = None, groups: tuple[Group, ...] = GROUPS,
+def detect(tree: SourceTree, registry: Registry, env: dict[str, str] | None = None,
            index: VersionsIndex | None = None) -> Plan:
     """The plan: a function of the tree, the --env values and the versions index (by default
     the one shipped with pack-it), never of what a registry serves on the day."""
     env = env or {}
     index = index or shipped()
+    groups = registry.groups
     for group in groups:
         found = _run_group(group, tree, env, index)
         if not found:
@@ -64,10 +65,11 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None, groups: tuple[Gr
             run_image=first("run_image"),
             processes=_merge_processes(found),
             warnings=tuple(w for _, d in found for w in d.warnings),
-            details={pack_id: d.details for pack_id, d in found if d.details},
+            details={pack_id: d.facts for pack_id, d in found if d.facts is not None},
             versions_index=index.to_json(),
         )
     looked_for = [m.pack.LOOKS_FOR for g in groups for m in g.members if not m.optional]
+
     raise detect_error(
         f"No pack detected an app in {tree.root.name}/: looked for {', '.join(looked_for)}.",
         "Run pack-it on the folder that holds the app's manifest.",
@@ -86,13 +88,15 @@ def _plan_key(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> st
                                      sort_keys=True).encode()).hexdigest()
 
 
-def detect_cached(tree: SourceTree, env: dict[str, str], cache_dir: Path, index: VersionsIndex) -> Plan:
+def detect_cached(tree: SourceTree, registry: Registry, env: dict[str, str], cache_dir: Path,
+                  index: VersionsIndex) -> Plan:
     path = cache_dir / "plans" / f"{_plan_key(tree, env, index)}.json"
     try:
-        return Plan.from_json(json.loads(path.read_text()))
+        data = json.loads(path.read_text())
+        return Plan.from_json(data, registry.facts_types(tuple(data["packs"])))
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    plan = detect(tree, env, index=index)
+    plan = detect(tree, registry, env, index=index)
     with atomic_file(path, cache_dir / "tmp") as f:
         f.write(json.dumps(plan.to_json(), sort_keys=True).encode())
     return plan

@@ -19,7 +19,7 @@ from pack_it.lifecycle.publish import publisher_for
 from pack_it.lifecycle.publish import reference as refs
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle import versions
-from pack_it import packs
+from pack_it.lifecycle.contract import Registry
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def source_labels(app: Path) -> dict[str, str]:
     return labels
 
 
-def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult:
+def build(options: BuildOptions, registry: Registry, reporter: Reporter = Reporter()) -> BuildResult:
     tree = SourceTree(options.app_dir)
     ref = refs.parse(options.tag) if options.tag else refs.from_directory(tree.root.name)
     publisher = publisher_for(options.output or f"tar:{ref.name.rsplit('/', 1)[-1]}.tar")
@@ -61,7 +61,7 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
 
     reporter.phase("detect")
     index = versions.load(cache.root)
-    plan = detect_phase.detect_cached(tree, options.env, cache.root, index)
+    plan = detect_phase.detect_cached(tree, registry, options.env, cache.root, index)
     for warning in plan.warnings:
         reporter.warn(warning)
     reporter.step(f"{plan.language}: packs {', '.join(plan.packs)}")
@@ -69,13 +69,12 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
     work = cache.work_dir()
     try:
         reporter.phase("build")
-        layers = build_phase.build(plan, tree, options.env, cache, work, epoch, reporter, index)
+        layers = build_phase.build(plan, registry, tree, options.env, cache, work, epoch, reporter, index)
         reporter.phase("export")
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
-        node_version = plan.runtime.version if plan.runtime and plan.runtime.name == "node" else None
-        run = runimage.resolve(chosen, cache, epoch, reporter, node_version, index)
+        run = runimage.resolve(chosen, cache, epoch, reporter)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
-        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter)
+        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), registry.versions(plan.packs), reporter)
         destination = publisher.publish(image, cache, str(ref))
     finally:
         Cache.remove(work)

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
-from pack_it.detectors.facts import Framework, PackageManager, Process, RunImageChoice, Runtime
+from pack_it.detectors.facts import F, Facts, Framework, PackageManager, Process, RunImageChoice, Runtime
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Plan:
     run_image: RunImageChoice | None = None
     processes: tuple[Process, ...] = ()
     warnings: tuple[str, ...] = ()
-    details: dict = field(default_factory=dict)  # pack id -> that pack's facts
+    details: Mapping[str, Facts] = field(default_factory=dict)  # pack id -> that pack's facts
     versions_index: dict | None = None  # {date, digest} of the versions index detection read
 
     @property
@@ -41,12 +42,20 @@ class Plan:
             ],
             "packs": list(self.packs),
             "warnings": list(self.warnings),
-            "details": self.details,
+            "details": {pack_id: facts.to_json() for pack_id, facts in self.details.items()},
             "versions_index": self.versions_index,
         }
 
+    def facts(self, pack_id: str, kind: type[F]) -> F:
+        """The facts `pack_id` detected, as its pack's type."""
+        found = self.details[pack_id]
+        if not isinstance(found, kind):
+            raise TypeError(f"the plan's {pack_id} facts are a {type(found).__name__}, not a {kind.__name__}")
+        return found
+
     @classmethod
-    def from_json(cls, data: dict) -> "Plan":
+    def from_json(cls, data: dict, facts_types: Mapping[str, type[Facts]]) -> "Plan":
+        """The plan `to_json` wrote; each pack's facts are read back as `facts_types[pack]`."""
         def made(kind, value):
             return None if value is None else kind(**value)
 
@@ -60,6 +69,6 @@ class Plan:
             processes=tuple(Process(p["type"], tuple(p["command"]), p["source"], p["default"])
                             for p in data["processes"]),
             warnings=tuple(data["warnings"]),
-            details=data["details"],
+            details={pack_id: facts_types[pack_id].from_json(facts) for pack_id, facts in data["details"].items()},
             versions_index=data.get("versions_index"),
         )

@@ -49,6 +49,13 @@ class ConsoleReporter(Reporter):
             self._say(f"    {message}")
 
 
+def _stack_names() -> str:
+    """The stacks, for help texts: one per definition file (read without importing the stack
+    machinery, which every command would pay for)."""
+    definitions = Path(__file__).parent / "lifecycle" / "stacks" / "definitions"
+    return ", ".join(sorted(p.stem for p in definitions.glob("*.toml") if p.stem not in ("releases", "exclude")))
+
+
 state = {"verbosity": 0}
 CLICK_USAGE_EXIT = 2
 
@@ -97,7 +104,9 @@ def detect(
     from pack_it.lifecycle.cache import default_cache_dir
     from pack_it.lifecycle.detect import detect as run_detect
 
-    plan = run_detect(SourceTree(path), _parse_env(env), index=versions.load(default_cache_dir()))
+    from pack_it.packs import REGISTRY
+
+    plan = run_detect(SourceTree(path), REGISTRY, _parse_env(env), index=versions.load(default_cache_dir()))
     if as_json:
         print(json.dumps(plan.to_json(), indent=2))
         return
@@ -110,8 +119,8 @@ def detect(
     print("Processes:")
     for p in plan.processes:
         print(f"  {p.type}{' (default)' if p.default else ''}: {json.dumps(list(p.command))}  (from {p.source})")
-    for pack_id, details in plan.details.items():
-        for key, value in details.items():
+    for pack_id, facts in plan.details.items():
+        for key, value in facts.to_json().items():
             print(f"  {pack_id}.{key}: {value}")
     for warning in plan.warnings:
         print(f"warning: {warning}")
@@ -130,7 +139,7 @@ def build(
     path: Path = typer.Argument(..., help="The app's source directory."),
     tag: Optional[str] = typer.Option(None, "-t", "--tag", help="NAME[:TAG]; default: the directory's name, tag latest."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="oci:DIR or tar:FILE; default: tar:./NAME.tar."),
-    run_image: Optional[str] = typer.Option(None, "--run-image", help="A stack (static, cc, python, node; -debian13 for Debian 13), base, oci:DIR or tar:FILE. Default: the stack the app needs."),
+    run_image: Optional[str] = typer.Option(None, "--run-image", help=f"A stack ({_stack_names()}; -debian13 for Debian 13), base, oci:DIR or tar:FILE. Default: the stack the app needs."),
     env: List[str] = typer.Option([], "--env", "-e", help="KEY=VALUE for the build (e.g. GOFLAGS)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show the commands run and their output."),
@@ -140,10 +149,11 @@ def build(
     if verbose or quiet:
         main_options(verbose, quiet, False)
     from pack_it.lifecycle.pipeline import BuildOptions, build as run_build
+    from pack_it.packs import REGISTRY
 
     options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir)
     started = time.monotonic()
-    result = run_build(options, ConsoleReporter(state["verbosity"]))
+    result = run_build(options, REGISTRY, ConsoleReporter(state["verbosity"]))
     print(f"Built {result.reference} in {time.monotonic() - started:.1f}s -> {result.destination}")
     print(f"  digest: {result.image.digest}")
     print(f"  size:   {_human_size(result.uncompressed_size)} ({_human_size(result.compressed_size)} compressed)")
@@ -197,8 +207,6 @@ def stacks_show(stack: str = typer.Argument(..., help="e.g. python, cc-debian13"
         print(f"{level.reference}: {level.description}")
         for p in packages:
             print(f"  {p.name:32} {p.version:32} {p.size / 1e3:9.1f} kB  {p.archive}")
-        if level.node:
-            print("  + Node.js bin/node and LICENSE (official build, version chosen per app)")
         total += sum(p.size for p in packages)
     print(f"{total / 1e6:.1f} MB of .deb files")
 
@@ -206,7 +214,6 @@ def stacks_show(stack: str = typer.Argument(..., help="e.g. python, cc-debian13"
 @stacks_app.command("build")
 def stacks_build(
     stack: str = typer.Argument(..., help="e.g. static, python-debian13"),
-    node_version: Optional[str] = typer.Option(None, "--node-version", help="For the node stack: 22, 22.12.0 or lts."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Also write the stack image: oci:DIR or tar:FILE."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
 ) -> None:
@@ -219,7 +226,7 @@ def stacks_build(
 
     cache = Cache(cache_dir or default_cache_dir())
     started = time.monotonic()
-    run = resolve(stack, cache, source_date_epoch(), ConsoleReporter(state["verbosity"]), node_version)
+    run = resolve(stack, cache, source_date_epoch(), ConsoleReporter(state["verbosity"]))
     compressed, uncompressed = image_sizes(run.image, cache)
     print(f"Built stack {run.reference} in {time.monotonic() - started:.1f}s")
     print(f"  digest: {run.image.digest}")
@@ -258,10 +265,11 @@ app.add_typer(versions_app, name="versions")
 
 
 def _index_fetchers() -> dict:
-    """Each runtime the index holds, and the function that asks its registry for the releases."""
-    from pack_it.lifecycle.stacks import node_runtime
+    """Each runtime the index holds, and the function that asks its registry for the releases:
+    the packs that provide runtimes say."""
+    from pack_it.packs import REGISTRY
 
-    return {node_runtime.INDEX_RUNTIME: node_runtime.releases_from_registry}
+    return REGISTRY.release_fetchers()
 
 
 @versions_app.command("show")

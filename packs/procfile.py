@@ -5,16 +5,21 @@ from __future__ import annotations
 from pack_it.detectors import procfile
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
+from pack_it.lifecycle.context import BuildContext
+from pack_it.lifecycle.contract import ReleaseFetchers
+from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.versions import VersionsIndex
 
 ID = "procfile"
 VERSION = "0.1.0"
 LOOKS_FOR = "Procfile"
+FACTS = None
+RELEASES: ReleaseFetchers = {}
 
 
 def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
     return procfile.detect(tree)
 
 
-def build(ctx) -> list:
+def build(ctx: BuildContext) -> list[Layer]:
     return []

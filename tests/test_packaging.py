@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from pack_it import packs
+from pack_it.packs import REGISTRY
 from tests.conftest import REPO
 
 DATA = ("pack_it/lifecycle/versions.json", "pack_it/lifecycle/stacks/definitions/static.toml",
@@ -46,9 +46,9 @@ def test_the_wheel_holds_every_module_of_the_tree(wheel_names):
 
 
 def test_the_wheel_holds_every_registered_pack(wheel_names):
-    for group in packs.GROUPS:
+    for group in REGISTRY.groups:
         for member in group.members:
-            module = f"pack_it/packs/{member.module}"
+            module = member.module.replace(".", "/")
             assert f"{module}.py" in wheel_names or f"{module}/__init__.py" in wheel_names, member.module
 
 

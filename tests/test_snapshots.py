@@ -13,6 +13,7 @@ import pytest
 
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.detect import detect
+from pack_it.packs import REGISTRY
 from tests.conftest import REPO, SAMPLE_APPS
 
 SNAPSHOTS = REPO / "tests" / "snapshots"
@@ -31,7 +32,7 @@ def offline(monkeypatch):
 
 @pytest.mark.parametrize("app", APPS)
 def test_detect_plan_matches_snapshot(app, offline):
-    plan = json.dumps(detect(SourceTree(SAMPLE_APPS / app)).to_json(), indent=2, sort_keys=True) + "\n"
+    plan = json.dumps(detect(SourceTree(SAMPLE_APPS / app), REGISTRY).to_json(), indent=2, sort_keys=True) + "\n"
     snapshot = SNAPSHOTS / f"{app}.json"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         snapshot.write_text(plan)

@@ -7,6 +7,7 @@ command that starts the web process without npm or a shell.
     frameworks.py       frameworks by dependency; the start command of those that build a server
     scripts.py          a package.json script as an argv (bins, VAR=value, npm run x)
     start.py            the order of the start rules; target, TypeScript and static-site checks
+    facts.py            NodeFacts: what the Node pack builds from
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Callable
 
 from pack_it.detectors.facts import Detection, Process, RunImageChoice
 from pack_it.detectors.node import frameworks, package_json, package_manager, start, version
+from pack_it.detectors.node.facts import ManagerFacts, NodeFacts, Scripts
 from pack_it.detectors.source import SourceTree
 
 
@@ -35,20 +37,20 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
     if command.source.startswith(f"{package_json.PACKAGE_JSON} (scripts."):
         warnings += [f"scripts.{hook} is not run: the container starts the command directly, without npm."
                      for hook in ("prestart", "poststart") if hook in pkg.scripts]
-    details = {
-        "name": pkg.name,
-        "package_manager": manager.details,
-        "node_range": node_range,
-        "engines_node": pkg.engines_node,
-        "scripts": {"build": pkg.scripts.get("build"), "start": pkg.scripts.get("start")},
-        "workspaces": pkg.workspaces,
-        "dependencies": sorted(pkg.dependencies),
-        "framework": framework.name if framework else None,
-        "typescript": chosen.typescript,
-        "env": dict(command.env),
-    }
-    if framework and framework.name == "next":
-        details["next_standalone"] = command.argv[1] == ".next/standalone/server.js"
+    facts = NodeFacts(
+        name=pkg.name,
+        package_manager=ManagerFacts(manager.manager.name, manager.version, manager.lockfile),
+        node_range=node_range,
+        engines_node=pkg.engines_node,
+        scripts=Scripts(pkg.scripts.get("build"), pkg.scripts.get("start")),
+        workspaces=pkg.workspaces,
+        dependencies=tuple(sorted(pkg.dependencies)),
+        framework=framework.name if framework else None,
+        typescript=chosen.typescript,
+        env=dict(command.env),
+        next_standalone=command.argv[1] == ".next/standalone/server.js" if framework and framework.name == "next"
+        else None,
+    )
     return Detection(
         language="node",
         runtime=runtime,
@@ -57,5 +59,5 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         run_image=RunImageChoice("node", runtime.source),
         processes=(Process("web", command.argv, command.source, default=True),),
         warnings=tuple(warnings),
-        details=details,
+        facts=facts,
     )

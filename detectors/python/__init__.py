@@ -7,6 +7,11 @@ start command (a production server for a framework's app, never a development se
     sources.py       the app's modules, read with ast
     start.py         the start command, first matching rule wins (django, apps, scripts)
     commands.py      gunicorn and uvicorn commands that honour $PORT without a shell
+    apps.py          framework apps (Flask, FastAPI, ...) and WSGI/ASGI callables in the modules
+    django.py        manage.py -> settings -> wsgi.py/asgi.py, and whether to collectstatic
+    scripts.py       [project.scripts] entry points, and whether they serve
+    detection.py     the whole Detection of a tree that has a Python signal
+    facts.py         PythonFacts: what the Python pack builds from
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pack_it.detectors.python.facts import DjangoFacts
+
 UVICORN = ("import os, uvicorn; uvicorn.run({target!r}, host='0.0.0.0', "
            "port=int(os.environ.get('PORT', '8080')))")
 
@@ -23,7 +25,7 @@ class Start:
     framework_source: str | None = None  # when another file decided the framework (manage.py)
     app: str | None = None  # "module:NAME", what the server imports
     server: str | None = None  # the production server the command runs
-    django: dict | None = None
+    django: DjangoFacts | None = None
 
 
 def gunicorn(target: str) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from pack_it.detectors.python import manifests, start, version
 from pack_it.detectors.python.commands import Start
+from pack_it.detectors.python.facts import InstallFacts, PythonFacts
 from pack_it.detectors.python.manifests import Install
 from pack_it.detectors.python.sources import Sources
 from pack_it.detectors.source import SourceTree
@@ -42,16 +43,15 @@ def detect_app(tree: SourceTree, env: dict[str, str]) -> Detection:
     else:
         added, checks = _check_dependencies(found, install)
 
-    details = {
-        "python": python.minor,
-        "python_source": "standalone" if python.standalone else "debian",
-        "install": {"kind": install.kind, "files": list(install.files)},
-        "dependencies": list(install.dependencies),
-        "added": added,
-        "app": found.app if found else None,
-    }
-    if found and found.django:
-        details["django"] = found.django
+    facts = PythonFacts(
+        python=python.minor,
+        python_source="standalone" if python.standalone else "debian",
+        install=InstallFacts(install.kind, tuple(install.files)),
+        dependencies=tuple(install.dependencies),
+        added=tuple(added),
+        app=found.app if found else None,
+        django=found.django if found else None,
+    )
     framework = found and found.framework and Framework(found.framework, found.framework_source or found.source)
     return Detection(
         language="python",
@@ -61,5 +61,5 @@ def detect_app(tree: SourceTree, env: dict[str, str]) -> Detection:
         run_image=RunImageChoice(python.run_image, python.source),
         processes=(Process(found.type, found.command, found.source, default=True),) if found else (),
         warnings=(*python.warnings, *install.warnings, *sources.warnings, *checks),
-        details=details,
+        facts=facts,
     )

@@ -8,6 +8,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from pack_it.detectors.python.facts import DjangoFacts
 from pack_it.detectors.python.commands import Start, gunicorn, uvicorn
 from pack_it.detectors.python.sources import Module, Sources
 from pack_it.detectors.source import SourceTree
@@ -93,7 +94,7 @@ def find(tree: SourceTree, sources: Sources, pyproject: dict | None) -> Start | 
                                 "it is not started as a Django project.")
         return None
     project = settings.split(".")[0]
-    django = {"settings": settings, "collectstatic": assigns_static_root(tree, sources, settings_file)}
+    django = DjangoFacts(settings, assigns_static_root(tree, sources, settings_file))
     if tree.has_file(f"{project}/wsgi.py"):
         return Start("Django app", f"{project}/wsgi.py", gunicorn(f"{project}.wsgi"), framework="django",
                      framework_source=MANAGE, app=f"{project}.wsgi:application", server="gunicorn", django=django)

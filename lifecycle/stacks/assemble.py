@@ -1,7 +1,8 @@
 """Turning stacks into images: `lock` resolves a release's packages into lock files;
 `build_stack` turns the locks into one layer per stack level (static, cc, then python or
 node), each built once per lock and kept compressed in the cache, so every app on a stack
-shares the same blobs."""
+shares the same blobs. Stacks hold Debian packages only: a language runtime that Debian does
+not ship at the app's version is a pack's layer (packs/node/runtime.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from pack_it.lifecycle.stacks.deb import read_deb
 from pack_it.lifecycle.stacks.debian import Index, Package, download, load_suite, resolve
 from pack_it.lifecycle.stacks.definitions import STACKS, Stack, chain, excluded, load, releases
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
-from pack_it.lifecycle.versions import VersionsIndex
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CA_DIR = "usr/share/ca-certificates/"
@@ -125,43 +125,7 @@ def level_layer(stack: Stack, cache: Cache, epoch: int, reporter: Reporter) -> L
     return _cached_layer(cache, stack.reference, key, epoch, lambda: level_entries(stack, packages, cache))
 
 
-def _strip_version() -> str | None:
-    strip = shutil.which("strip")
-    if strip is None:
-        return None
-    return subprocess.run([strip, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-
-
-def node_layer(node_spec: str | None, cache: Cache, epoch: int, reporter: Reporter,
-               index: VersionsIndex | None = None) -> tuple[LayerBlob, str]:
-    """bin/node and its LICENSE. The official binary carries 18 MB of symbol tables; they are
-    stripped (as Alpine's and Debian's node are) when binutils' strip is there, which keeps the
-    node stack within budget. Native stack symbols are lost; JavaScript stack traces are not."""
-    from pack_it.lifecycle.stacks.node_runtime import INDEX_RUNTIME, fetch_node
-
-    runtime = fetch_node(node_spec, cache.root, releases=index.releases(INDEX_RUNTIME) if index else None)
-    strip = _strip_version()
-    key = hashlib.sha256(json.dumps({"format": STACK_LAYER_FORMAT, "node": runtime.version,
-                                     "size": runtime.node.stat().st_size, "strip": strip}).encode()).hexdigest()
-
-    def entries() -> list[Entry]:
-        reporter.step(f"layer node {runtime.version}" + (" (stripped)" if strip else ""))
-        node = runtime.node
-        if strip:
-            node = cache.work_dir() / "node"
-            subprocess.run(["strip", "-o", str(node), str(runtime.node)], check=True)
-        out = [Entry("usr/local/bin/node", "file", 0o755, data=node.read_bytes())]
-        if strip:
-            Cache.remove(node.parent)
-        if runtime.license:
-            out.append(Entry("usr/local/share/doc/nodejs/LICENSE", "file", 0o644, source=runtime.license))
-        return out
-
-    return _cached_layer(cache, f"node-{runtime.version}", key, epoch, entries), runtime.version
-
-
-def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: Reporter = Reporter(),
-                node_spec: str | None = None, index: VersionsIndex | None = None) -> tuple[str, Image]:
+def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: Reporter = Reporter()) -> tuple[str, Image]:
     """The stack as an image (its blobs in the cache): (reference, image)."""
     levels = chain(name, release_id)
     layers: list[LayerBlob] = []
@@ -169,17 +133,12 @@ def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: 
     env = {"PATH": PATH}
     labels = {}
     for stack in levels:
-        if stack.packages or stack.links:  # the node level adds no Debian package
+        if stack.packages or stack.links:
             layers.append(level_layer(stack, cache, epoch, reporter))
             history.append(f"pack-it stack {stack.reference}")
         env.update(stack.env)
         if stack.init:
             labels[INIT_LABEL] = stack.init
-        if stack.node:
-            blob, version = node_layer(node_spec, cache, epoch, reporter, index)
-            layers.append(blob)
-            history.append(f"pack-it stack {stack.reference}: node {version}")
-            labels["io.pack-it.node-version"] = version
     config = {
         "architecture": "amd64", "os": "linux", "created": timestamp(epoch),
         "config": {"Env": [f"{k}={v}" for k, v in sorted(env.items())], "User": f"{NONROOT_UID}:{NONROOT_UID}",

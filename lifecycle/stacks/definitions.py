@@ -16,14 +16,28 @@ from pack_it.errors import USAGE, PackItError
 
 DEFINITIONS = Path(__file__).parent / "definitions"
 DEFAULT_RELEASE = "debian12"
-STACKS = ("static", "cc", "python", "node")  # bottom to top: a parent comes before its children
+NOT_STACKS = ("releases", "exclude")  # the other files in definitions/
+
+
+def _stack_names() -> tuple[str, ...]:
+    """Every definitions/<stack>.toml, bottom to top: a parent comes before its children."""
+    parents = {p.stem: tomli.loads(p.read_text()).get("parent") for p in sorted(DEFINITIONS.glob("*.toml"))
+               if p.stem not in NOT_STACKS}
+
+    def depth(name: str) -> int:
+        return 0 if parents[name] is None else 1 + depth(parents[name])
+
+    return tuple(sorted(parents, key=lambda name: (depth(name), name)))
+
+
+STACKS = _stack_names()
 
 
 @dataclass(frozen=True)
 class Release:
     id: str
     codename: str
-    python: str
+    vars: dict  # {placeholder: value} for the stack definitions
     merged_usr: bool
     suites: tuple[tuple[str, str], ...]  # (archive, suite)
     keyrings: tuple[Path, ...]
@@ -38,7 +52,6 @@ class Stack:
     packages: tuple[str, ...]
     env: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)  # path -> symlink target, made in this layer
-    node: bool = False
     init: str | None = None  # an init to run the app under as PID 1 (it forwards signals)
 
     @property
@@ -53,7 +66,7 @@ def _toml(name: str) -> dict:
 def releases() -> dict[str, Release]:
     out = {}
     for rid, data in _toml("releases").items():
-        out[rid] = Release(rid, data["codename"], data["python"], data["merged_usr"],
+        out[rid] = Release(rid, data["codename"], dict(data.get("vars", {})), data["merged_usr"],
                            tuple((s["archive"], s["suite"]) for s in data["suites"]),
                            tuple(Path(__file__).parent / "keys" / k for k in data["keyrings"]))
     return out
@@ -64,7 +77,7 @@ def excluded() -> set[str]:
 
 
 def parse_reference(reference: str) -> tuple[str, str]:
-    """`python-debian13` -> ("python", "debian13"); `cc` -> ("cc", "debian12")."""
+    """`<stack>-debian13` -> (<stack>, "debian13"); `cc` -> ("cc", "debian12")."""
     name, _, release = reference.partition("-")
     release = release or DEFAULT_RELEASE
     if name not in STACKS or release not in releases():
@@ -77,13 +90,12 @@ def load(name: str, release_id: str) -> Stack:
     release = releases()[release_id]
     data = _toml(name)
     data.update(data.get("release", {}).get(release_id, {}))  # per-release overrides
-    subst = lambda s: s.format(python=release.python)  # noqa: E731
+    subst = lambda s: s.format(**release.vars)  # noqa: E731
     return Stack(
         name=name, release=release, description=data["description"], parent=data.get("parent"),
         packages=tuple(subst(p) for p in data.get("packages", [])),
         env=dict(data.get("env", {})),
         links={subst(k): subst(v) for k, v in data.get("links", {}).items()},
-        node=bool(data.get("node", False)),
         init=data.get("init"),
     )
 

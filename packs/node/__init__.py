@@ -1,5 +1,5 @@
-"""Node.js pack: node_modules, build output and source in three layers, on the node stack at
-the app's Node version.
+"""Node.js pack: the Node runtime, node_modules, build output and source as layers, on the
+node stack (Debian's libc and C++ runtime, no Node of its own).
 
     detect  detectors/node: package.json, lockfiles, package manager, Node version, start command
     build   the app's own package manager, frozen, under the same Node the image runs (so
@@ -7,6 +7,8 @@ the app's Node version.
             build script) is kept in pack-it's cache under a key made of the manifests, the
             lockfile, the Node version and the package manager: a source-only change runs
             no installer.
+            runtime       bin/node (official build, the version the versions index names,
+                          stripped) and its LICENSE, at /layers/node/runtime: on PATH
             node_modules  production dependencies only, at /workspace/node_modules
             build         what the build script wrote (dist/, .next/, build/ ...), at /workspace
             app           the source, at /workspace
@@ -17,22 +19,25 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 from pack_it.detectors import node as node_detector
 from pack_it.detectors.facts import Detection
+from pack_it.detectors.node.facts import NodeFacts
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.context import BuildContext
-from pack_it.lifecycle.layers import Layer, layer_key
-from pack_it.lifecycle.stacks.node_runtime import INDEX_RUNTIME, fetch_node
+from pack_it.lifecycle.contract import ReleaseFetchers
+from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.versions import VersionsIndex
-from pack_it.packs.node import tools
+from pack_it.packs.node import runtime, tools
 
 ID = "node"
 VERSION = "0.1.0"
 LOOKS_FOR = "package.json"
+FACTS = NodeFacts
+RELEASES: ReleaseFetchers = {runtime.INDEX_RUNTIME: runtime.releases_from_registry}
 WORKSPACE = "/workspace"
-NOT_SOURCE = {"node_modules", ".next", ".nuxt", ".output", ".svelte-kit", ".turbo", ".cache", ".parcel-cache"}
 MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb",
              ".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml")
 
@@ -40,7 +45,59 @@ MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock
 def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
     if not tree.has_file("package.json"):
         return None
-    return node_detector.detect(tree, env, lambda: index.versions(INDEX_RUNTIME))
+    return node_detector.detect(tree, env, lambda: index.versions(runtime.INDEX_RUNTIME))
+
+
+def build(ctx: BuildContext) -> list[Layer]:
+    facts = ctx.plan.facts(ID, NodeFacts)
+    assert ctx.plan.runtime is not None  # detection always chooses a Node version
+    version = ctx.plan.runtime.version
+    pm = facts.package_manager
+    standalone = bool(facts.next_standalone)
+    build_script = facts.scripts.build
+
+    @cache
+    def node() -> Path:  # fetched only when a layer has to be made
+        return runtime.fetch_node(version, ctx.cache.root, releases=ctx.index.releases(runtime.INDEX_RUNTIME)).node
+
+    @cache
+    def tool_env() -> dict[str, str]:
+        return {**tools.npm_env(ctx), "PATH": f"{node().parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    @cache
+    def pm_cmd() -> tuple[str, ...]:
+        return tuple(tools.command(ctx, node(), pm.name, pm.version))
+
+    manifests = _manifest_files(ctx.tree)
+    deps_inputs = {"node": version, "manager": pm.name, "pm_version": pm.version,
+                   "manifests": ctx.tree.digest(manifests)}
+    full = ctx.cache_dir("modules") / ctx.key(**deps_inputs)
+
+    @cache
+    def full_install() -> Path:
+        """Every dependency, devDependencies too, kept in the cache by the lockfile."""
+        if not (full / "node_modules").is_dir():
+            _install_full(ctx, manifests, full, list(pm_cmd()), pm.name, pm.lockfile, tool_env())
+        return full
+
+    source = ctx.tree.source_files()
+    source_digest = ctx.tree.digest(source)
+    layers = [runtime.layer(ctx, version, node)]
+    if not standalone:  # Next's standalone output carries the node_modules it needs
+        layers.append(ctx.layer("node_modules", deps_inputs,
+                                lambda _: _prune(ctx, full_install(), list(pm_cmd()), pm.name, tool_env()),
+                                at=f"{WORKSPACE}/node_modules", unchanged="lockfile unchanged"))
+    if build_script:
+        layers.append(ctx.layer("build", {"deps": deps_inputs, "source": source_digest, "script": build_script},
+                                lambda out: _run_build(ctx, source, full_install(), list(pm_cmd()), tool_env(),
+                                                       out, standalone),
+                                at=WORKSPACE, unchanged="source unchanged"))
+    app_env = {"HOSTNAME": "0.0.0.0"} if facts.framework == "next" else {}
+    app_env.update(facts.env)
+    layers.append(ctx.layer("app", {"source": source_digest, "env": app_env},
+                            lambda directory: ctx.copy_source(directory, source),
+                            at=WORKSPACE, env=app_env, unchanged="source unchanged"))
+    return layers
 
 
 def _manifest_files(tree: SourceTree) -> list[str]:
@@ -50,78 +107,15 @@ def _manifest_files(tree: SourceTree) -> list[str]:
                                              or f.startswith(".yarn/releases/") or f.startswith(".yarn/patches/"))]
 
 
-def _source_files(tree: SourceTree) -> list[str]:
-    return [f for f in tree.files() if not any(p in NOT_SOURCE for p in PurePosixPath(f).parts[:-1])]
-
-
-def _copy(tree: SourceTree, files: list[str], dest: Path) -> None:
-    for rel in files:
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(tree.path(rel), dest / rel)
-
-
 def _link_tree(src: Path, dest: Path) -> None:
     """A copy of `src` made of hard links (same file system: the cache), fast for node_modules."""
     subprocess.run(["cp", "-al", str(src), str(dest)], check=True)
 
 
-def build(ctx: BuildContext) -> list[Layer]:
-    details = ctx.plan.details[ID]
-    version = ctx.plan.runtime.version
-    node = fetch_node(version, ctx.cache.root, releases=ctx.index.releases(INDEX_RUNTIME)).node
-    pm = details["package_manager"]
-    manager = pm["name"]
-    env = {**tools.npm_env(ctx), "PATH": f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    pm_cmd = tools.command(ctx, node, manager, pm.get("version"))
-    scripts = details.get("scripts") or {}
-    standalone = bool(details.get("next_standalone"))
-
-    manifests = _manifest_files(ctx.tree)
-    deps_key = layer_key(pack=VERSION, node=version, manager=manager, pm_version=pm.get("version"),
-                         manifests=ctx.tree.digest(manifests))
-    full = ctx.cache_dir("modules") / deps_key
-    layers: list[Layer] = []
-
-    needs_full = not (full / "node_modules").is_dir()
-    prod = None if standalone else ctx.reuse("node_modules", deps_key, at=f"{WORKSPACE}/node_modules")
-    source = _source_files(ctx.tree)
-    source_digest = ctx.tree.digest(source)
-    build_key = layer_key(pack=VERSION, deps=deps_key, source=source_digest, script=scripts.get("build"))
-    built = ctx.reuse("build", build_key, at=WORKSPACE) if scripts.get("build") else None
-
-    if needs_full and (prod is None and not standalone or (scripts.get("build") and built is None)):
-        _install_full(ctx, manifests, full, pm_cmd, manager, pm.get("lockfile"), env)
-
-    if not standalone:
-        if prod is None:
-            prod = _prune(ctx, full, pm_cmd, manager, env, deps_key)
-        else:
-            ctx.reporter.step("  reusing layer node_modules (lockfile unchanged)")
-        layers.append(prod)
-
-    if scripts.get("build"):
-        if built is None:
-            built = _run_build(ctx, source, full, pm_cmd, env, build_key, standalone)
-        else:
-            ctx.reporter.step("  reusing layer build (source unchanged)")
-        layers.append(built)
-
-    app_env = {"HOSTNAME": "0.0.0.0"} if details.get("framework") == "next" else {}
-    app_env.update(details.get("env") or {})
-    app_key = layer_key(pack=VERSION, source=source_digest, env=app_env)
-    app = ctx.reuse("app", app_key, at=WORKSPACE)
-    if app is None:
-        directory = ctx.layer_dir("app")
-        _copy(ctx.tree, source, directory)
-        app = Layer(ID, "app", app_key, path=directory, launch=True, env=app_env, at=WORKSPACE)
-    layers.append(app)
-    return layers
-
-
 def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: list[str], manager: str,
                   lockfile: str | None, env: dict) -> None:
     staging = ctx.work / "install"
-    _copy(ctx.tree, manifests, staging)
+    ctx.copy_source(staging, manifests)
     argv = tools.install_argv(manager)
     if manager == "npm" and lockfile is None:
         argv = ["install", "--no-audit", "--no-fund"]
@@ -133,7 +127,8 @@ def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: l
     os.replace(staging, full)
 
 
-def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: dict, key: str) -> Layer:
+def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: dict) -> Path:
+    """The production node_modules: a hard-linked copy of the full install, pruned."""
     work = ctx.work / "prune"
     _link_tree(full, work)
     if manager == "bun":  # bun leaves extraneous packages in place: install production afresh (from its cache)
@@ -143,13 +138,14 @@ def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: 
             what=f"{manager} prune")
     directory = work / "node_modules"
     directory.mkdir(exist_ok=True)
-    return Layer(ID, "node_modules", key, path=directory, launch=True, at=f"{WORKSPACE}/node_modules")
+    return directory
 
 
-def _run_build(ctx: BuildContext, source: list[str], full: Path, pm_cmd: list[str], env: dict,
-               key: str, standalone: bool) -> Layer:
+def _run_build(ctx: BuildContext, source: tuple[str, ...], full: Path, pm_cmd: list[str], env: dict,
+               output: Path, standalone: bool) -> None:
+    """Runs the build script in a copy of the source, and copies what it wrote to `output`."""
     app = ctx.work / "build-src"
-    _copy(ctx.tree, source, app)
+    ctx.copy_source(app, source)
     _link_tree(full / "node_modules", app / "node_modules")
     before = {p: p.stat().st_mtime_ns for p in app.rglob("*") if p.is_file() and "node_modules" not in p.parts}
     ctx.reporter.step("  running the build script")
@@ -157,7 +153,6 @@ def _run_build(ctx: BuildContext, source: list[str], full: Path, pm_cmd: list[st
             "NEXT_TELEMETRY_DISABLED": "1"}, cwd=app, what="the build script")
     if standalone:
         _complete_next_standalone(app)
-    output = ctx.layer_dir("build")
     for path in sorted(app.rglob("*")):
         rel = path.relative_to(app)
         if rel.parts[0] == "node_modules" or ".next/cache" in rel.as_posix() or not (path.is_file() or path.is_symlink()):
@@ -166,7 +161,6 @@ def _run_build(ctx: BuildContext, source: list[str], full: Path, pm_cmd: list[st
             continue  # a source file the build did not touch: it is in the app layer
         (output / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, output / rel, follow_symlinks=False)
-    return Layer(ID, "build", key, path=output, launch=True, at=WORKSPACE)
 
 
 def _complete_next_standalone(app: Path) -> None:

@@ -19,7 +19,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pack_it.detectors import python as python_detector
 from pack_it.detectors.facts import Detection
@@ -27,7 +27,9 @@ from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.lifecycle import runimage
 from pack_it.lifecycle.context import BuildContext
-from pack_it.lifecycle.layers import Layer, layer_key
+from pack_it.detectors.python.facts import PythonFacts
+from pack_it.lifecycle.contract import ReleaseFetchers
+from pack_it.lifecycle.layers import Layer
 from pack_it.packs.python import dependencies, django, runtime
 
 ID = "python"
@@ -36,8 +38,8 @@ LOOKS_FOR = "requirements.txt, pyproject.toml, Pipfile, setup.py or main.py"
 DEPS = f"/layers/{ID}/deps"
 RUNTIME = f"/layers/{ID}/runtime"
 WORKSPACE = "/workspace"
-NOT_SOURCE = {"__pycache__", ".venv", "venv", ".tox", ".nox", ".pytest_cache", ".mypy_cache",
-              ".ruff_cache", "node_modules", ".eggs", "build", "dist"}
+FACTS = PythonFacts
+RELEASES: ReleaseFetchers = {}
 
 
 def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
@@ -49,7 +51,7 @@ def _interpreter(ctx: BuildContext, python: str) -> tuple[list[str], str] | None
     identifies that interpreter (part of the layers' keys: another compiler, other bytes)."""
     if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
         return [sys.executable], sys.version
-    if ctx.plan.details[ID].get("python_source") == "standalone" or ctx.plan.run_image is None:
+    if ctx.plan.facts(ID, PythonFacts).python_source == "standalone" or ctx.plan.run_image is None:
         return None
     digest, root = _stack_root(ctx, ctx.plan.run_image.name)
     # The image's python needs the image's glibc: run it through the image's own loader.
@@ -79,20 +81,6 @@ def _compile(ctx: BuildContext, interpreter: list[str], directory: Path, image_p
             cwd=ctx.work, what="compiling bytecode")
 
 
-def _source_files(tree: SourceTree) -> list[str]:
-    """The app's files, without caches and virtual environments (a directory with pyvenv.cfg)."""
-    venvs = {str(PurePosixPath(f).parent) for f in tree.files() if PurePosixPath(f).name == "pyvenv.cfg"}
-    kept = []
-    for rel in tree.files():
-        path = PurePosixPath(rel)
-        if any(part in NOT_SOURCE for part in path.parts[:-1]) or path.suffix in (".pyc", ".pyo"):
-            continue
-        if any(rel.startswith(v + "/") for v in venvs):
-            continue
-        kept.append(rel)
-    return kept
-
-
 def _python_path(ctx: BuildContext) -> str:
     paths = [f"{DEPS}/site-packages", WORKSPACE]
     if ctx.tree.has_dir("src") and not ctx.tree.has_file("src/__init__.py"):
@@ -101,9 +89,9 @@ def _python_path(ctx: BuildContext) -> str:
 
 
 def build(ctx: BuildContext) -> list[Layer]:
-    details = ctx.plan.details[ID]
-    python = details["python"]
-    standalone = details.get("python_source") == "standalone"
+    facts = ctx.plan.facts(ID, PythonFacts)
+    python = facts.python
+    standalone = facts.python_source == "standalone"
     image_python = f"{RUNTIME}/bin/python{python}" if standalone else f"/usr/bin/python{python}"
     interpreter, compiler = _interpreter(ctx, python) or (None, None)
     if interpreter is None:
@@ -111,84 +99,64 @@ def build(ctx: BuildContext) -> list[Layer]:
                           "can run here); the app starts a little slower.")
     layers: list[Layer] = [_runtime_layer(ctx, python)] if standalone else []
 
-    has_deps = details["install"]["kind"] != "none" or bool(details["added"])
-    deps_key = _deps_key(ctx, details, python, compiler) if has_deps else None
-    deps = ctx.reuse("deps", deps_key) if has_deps else None
-    files = _source_files(ctx.tree)
-    env = {"PYTHONPATH": _python_path(ctx), "PYTHONUNBUFFERED": "1"}
-    collect = details.get("django", {}).get("collectstatic", False)
-    app_key = layer_key(pack=VERSION, source=ctx.tree.digest(files), python=python, compiler=compiler,
-                        env=env, collectstatic=collect, deps=deps_key)
-    app = ctx.reuse("app", app_key, at=WORKSPACE)
+    has_deps = facts.install.kind != "none" or bool(facts.added)
+    deps_inputs = _deps_inputs(ctx, facts, compiler) if has_deps else {}
+    # The installed packages are kept in the cache under the deps key: collectstatic needs them
+    # on disk after a source change, and must not reinstall them.
+    installed = ctx.cache_dir("installed") / ctx.key(**deps_inputs)
 
-    site = None
-    if has_deps and (deps is None or (app is None and collect)):
-        # The installed packages are kept in the cache under the layer's key: collectstatic
-        # needs them on disk after a source change, and must not reinstall them.
-        installed = ctx.cache_dir("installed") / deps_key
+    def install() -> Path:
         if not installed.is_dir():
-            staging = ctx.layer_dir("deps")
-            _install(ctx, details, python, image_python, interpreter, staging)
+            staging = ctx.work / "deps"
+            _install(ctx, facts, image_python, interpreter, staging)
             os.replace(staging, installed)
-        site = installed / "site-packages"
-        deps = deps or Layer(ID, "deps", deps_key, path=installed, launch=True)
-    elif deps is not None:
-        ctx.reporter.step("  reusing layer deps (dependencies unchanged)")
-    if deps is not None:
-        layers.append(deps)
+        return installed
 
-    if app is None:
-        app = _app_layer(ctx, details, files, env, app_key, interpreter, site if collect else None)
-    else:
-        ctx.reporter.step("  reusing layer app (source unchanged)")
-    layers.append(app)
+    if has_deps:
+        layers.append(ctx.layer("deps", deps_inputs, lambda _: install(), unchanged="dependencies unchanged"))
+
+    files = ctx.tree.source_files()
+    env = {"PYTHONPATH": _python_path(ctx), "PYTHONUNBUFFERED": "1"}
+    collect = facts.django is not None and facts.django.collectstatic
+
+    def app(directory: Path) -> None:
+        ctx.copy_source(directory, files)
+        if collect and facts.django is not None:
+            django.collectstatic(ctx, directory, install() / "site-packages", facts.django.settings)
+        if interpreter:
+            _compile(ctx, interpreter, directory, WORKSPACE)
+
+    layers.append(ctx.layer("app", {"source": ctx.tree.digest(files), "python": python, "compiler": compiler,
+                                    "env": env, "collectstatic": collect, "deps": deps_inputs},
+                            app, at=WORKSPACE, env=env, unchanged="source unchanged"))
     return layers
 
 
 def _runtime_layer(ctx: BuildContext, python: str) -> Layer:
     entries, version = runtime.fetch(python, ctx.cache_dir("standalone"))
-    key = layer_key(pack=VERSION, runtime=version, files=len(entries))
-    reused = ctx.reuse("runtime", key)
-    if reused:
-        return reused
-    ctx.reporter.step(f"  layer runtime: CPython {version} (python-build-standalone)")
-    directory = ctx.layer_dir("runtime")
-    runtime.materialize(entries, directory)
-    return Layer(ID, "runtime", key, path=directory, launch=True)
+    return ctx.layer("runtime", {"runtime": version, "files": len(entries)},
+                     lambda directory: runtime.materialize(entries, directory),
+                     unchanged=f"CPython {version} (python-build-standalone)")
 
 
-def _deps_key(ctx: BuildContext, details: dict, python: str, compiler: str | None) -> str:
-    install = details["install"]
-    inputs = [f for f in install["files"] if ctx.tree.has_file(f)]
-    if install["kind"] == "uv.lock":
+def _deps_inputs(ctx: BuildContext, facts: PythonFacts, compiler: str | None) -> dict[str, object]:
+    install = facts.install
+    inputs = [f for f in install.files if ctx.tree.has_file(f)]
+    if install.kind == "uv.lock":
         inputs.append("pyproject.toml")
-    source = ctx.tree.digest() if install["kind"] == "project" else ctx.tree.digest(inputs)
-    added = [dependencies.SERVERS[a] for a in details["added"]]
-    return layer_key(pack=VERSION, install=install, inputs=source, added=added, python=python,
-                     platform=dependencies.PLATFORM, installer=dependencies.installer_version(),
-                     compiler=compiler)
+    source = ctx.tree.digest() if install.kind == "project" else ctx.tree.digest(inputs)
+    return {"install": install.to_json(), "inputs": source, "added": [dependencies.SERVERS[a] for a in facts.added],
+            "python": facts.python, "platform": dependencies.PLATFORM,
+            "installer": dependencies.installer_version(), "compiler": compiler}
 
 
-def _install(ctx: BuildContext, details: dict, python: str, image_python: str, interpreter: list[str] | None,
+def _install(ctx: BuildContext, facts: PythonFacts, image_python: str, interpreter: list[str] | None,
              directory: Path) -> None:
     site = directory / "site-packages"
-    ctx.reporter.step(f"  installing dependencies for Python {python} ({details['install']['kind']})")
-    dependencies.install(ctx, site, python, details["install"], details["added"])
+    ctx.reporter.step(f"  installing dependencies for Python {facts.python} ({facts.install.kind})")
+    dependencies.install(ctx, site, facts.python, facts.install, facts.added)
     if (site / "bin").is_dir():
         shutil.move(str(site / "bin"), str(directory / "bin"))
         dependencies.rewrite_scripts(directory / "bin", image_python)
     if interpreter:
         _compile(ctx, interpreter, site, f"{DEPS}/site-packages")
-
-
-def _app_layer(ctx: BuildContext, details: dict, files: list[str], env: dict, key: str,
-               interpreter: list[str] | None, site: Path | None) -> Layer:
-    directory = ctx.layer_dir("app")
-    for rel in files:
-        (directory / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ctx.tree.path(rel), directory / rel)
-    if site is not None:
-        django.collectstatic(ctx, directory, site, details["django"]["settings"])
-    if interpreter:
-        _compile(ctx, interpreter, directory, WORKSPACE)
-    return Layer(ID, "app", key, path=directory, launch=True, env=env, at=WORKSPACE)

@@ -18,6 +18,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from pack_it.detectors.python.facts import InstallFacts
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import INVALID_INPUT, PackItError, build_error
 from pack_it.lifecycle.context import BuildContext
@@ -141,12 +142,12 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def requirements(ctx: BuildContext, install: dict, uv: str | None) -> tuple[Path | None, bool]:
+def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tuple[Path | None, bool]:
     """(a requirements file for the app's dependencies, whether it is a hashed lock)."""
-    kind = install["kind"]
+    kind = install.kind
     out = ctx.work / "requirements.lock.txt"
     if kind == "requirements":
-        return ctx.tree.root / install["files"][0], False
+        return ctx.tree.root / install.files[0], False
     if kind == "uv.lock":
         _uv_lock(ctx, uv, out)
         return out, True
@@ -157,7 +158,8 @@ def requirements(ctx: BuildContext, install: dict, uv: str | None) -> tuple[Path
     return out, kind != "Pipfile"
 
 
-def install(ctx: BuildContext, target: Path, python: str, install_spec: dict, added: list[str]) -> None:
+def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
+            added: tuple[str, ...]) -> None:
     """Installs into `target` (a site-packages directory) for CPython `python` on Linux x86_64.
     sdists are built only when the host's Python has the same minor version; otherwise a
     package without a wheel for the target fails with uv's message, which names it."""
@@ -180,7 +182,7 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: dict, ad
             ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
         return
     base = [uv, "pip", "install", "--quiet", *common]
-    if install_spec["kind"] == "project":
+    if install_spec.kind == "project":
         ctx.run([*base, str(ctx.tree.root)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
     elif reqs is not None:
         extra = ["--no-deps", "--require-hashes"] if locked else []

@@ -12,7 +12,8 @@ from pack_it.detectors.procfile import detect
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import PackItError
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "detectors"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "procfile"
+GO_FIXTURES = FIXTURES.parent / "go"
 
 
 def fixture(name: str) -> SourceTree:
@@ -45,7 +46,7 @@ def test_only_comments_and_blank_lines_is_nothing():
 
 
 def test_no_procfile_is_nothing():
-    assert detect(fixture("go-root-main")) is None
+    assert detect(SourceTree(GO_FIXTURES / "go-root-main")) is None
 
 
 def test_lowercase_procfile_is_not_a_procfile(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from pack_it.detectors.source import IgnoreRules, SourceTree
 from pack_it.errors import PackItError
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "detectors"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "source"
 
 
 def copy_fixture(name: str, tmp_path: Path) -> Path:

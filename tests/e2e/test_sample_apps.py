@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.packs import REGISTRY
 from tests.conftest import SAMPLE_APPS
 
 APPS = sorted(p.parent.name for p in SAMPLE_APPS.glob("*/pack-it-test.json"))
@@ -64,7 +65,7 @@ def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
     checks = checks if isinstance(checks, list) else [checks]
     image = f"localhost/pack-it-e2e-{app}:test"
     archive = tmp_path / f"{app}.tar"
-    build(BuildOptions(SAMPLE_APPS / app, tag=image, output=f"tar:{archive}", cache_dir=shared_cache))
+    build(BuildOptions(SAMPLE_APPS / app, tag=image, output=f"tar:{archive}", cache_dir=shared_cache), REGISTRY)
 
     load = subprocess.run([podman, "load", "-i", str(archive)], capture_output=True, text=True)
     assert load.returncode == 0, load.stderr

@@ -9,6 +9,7 @@ import tarfile
 import pytest
 
 from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.packs import REGISTRY
 from tests.conftest import SAMPLE_APPS
 
 pytestmark = pytest.mark.engine
@@ -19,8 +20,8 @@ def built(tmp_path_factory, shared_cache):
     out = tmp_path_factory.mktemp("export")
     app = out / "go-hello"
     shutil.copytree(SAMPLE_APPS / "go-hello", app)
-    result = build(BuildOptions(app, output=f"oci:{out / 'layout'}", cache_dir=shared_cache))
-    build(BuildOptions(app, output=f"tar:{out / 'image.tar'}", cache_dir=shared_cache))
+    result = build(BuildOptions(app, output=f"oci:{out / 'layout'}", cache_dir=shared_cache), REGISTRY)
+    build(BuildOptions(app, output=f"tar:{out / 'image.tar'}", cache_dir=shared_cache), REGISTRY)
     return out, result
 
 

@@ -10,6 +10,7 @@ from pack_it.detectors.source import SourceTree
 from pack_it.errors import INVALID_INPUT, PackItError
 from pack_it.lifecycle import versions
 from pack_it.lifecycle.detect import detect, detect_cached
+from pack_it.packs import REGISTRY
 from tests.conftest import SAMPLE_APPS
 from tests.detectors.trees import write_tree
 
@@ -30,19 +31,19 @@ def test_the_shipped_index_is_valid_and_knows_node_releases():
 def test_update_writes_a_refreshed_index_that_detection_then_uses(tmp_path):
     cache = tmp_path / "cache"
     tree = _node_app(tmp_path)
-    before = detect(tree, index=versions.load(cache))
+    before = detect(tree, REGISTRY, index=versions.load(cache))
     fresh = {"22.99.0": {"integrity": "sha512-AAAA"}, "24.0.0": {"integrity": "sha512-BBBB"}}
     index, counts = versions.update(cache, {"node": lambda: fresh}, today="2999-01-01")
     assert counts["node"][1] == 2
     assert versions.refreshed_path(cache).is_file()
     loaded = versions.load(cache)
     assert loaded.digest == index.digest and loaded.date == "2999-01-01"
-    after = detect(tree, index=loaded)
+    after = detect(tree, REGISTRY, index=loaded)
     assert after.runtime.version == "22.99.0" != before.runtime.version
     assert after.versions_index == {"date": "2999-01-01", "digest": index.digest}
     # The cached plan is keyed by the index: a refresh is never hidden by an older plan.
-    assert detect_cached(tree, {}, cache, versions.shipped()).runtime.version == before.runtime.version
-    assert detect_cached(tree, {}, cache, loaded).runtime.version == "22.99.0"
+    assert detect_cached(tree, REGISTRY, {}, cache, versions.shipped()).runtime.version == before.runtime.version
+    assert detect_cached(tree, REGISTRY, {}, cache, loaded).runtime.version == "22.99.0"
 
 
 def test_a_refreshed_index_older_than_the_shipped_one_is_ignored(tmp_path):
@@ -68,6 +69,6 @@ def test_detect_never_depends_on_the_day(tmp_path):
     """Two detections with the same index give the same plan, whatever the registry serves."""
     tree = SourceTree(SAMPLE_APPS / "node-engines")
     index = versions.shipped()
-    assert detect(tree, index=index).to_json() == detect(tree, index=index).to_json()
+    assert detect(tree, REGISTRY, index=index).to_json() == detect(tree, REGISTRY, index=index).to_json()
     recorded = json.loads((SAMPLE_APPS.parent / "tests" / "snapshots" / "node-engines.json").read_text())
     assert recorded["runtime"]["version"] in index.versions("node")

@@ -14,6 +14,7 @@ import pytest
 from pack_it.detectors.python import requirements as requirements_txt
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import INVALID_INPUT, UNSUPPORTED, PackItError
+from pack_it.detectors.python.facts import InstallFacts
 from pack_it.packs.python import dependencies
 
 WHEEL = "pkg-1.0-py3-none-any.whl"
@@ -94,7 +95,7 @@ def generated(tmp_path: Path, app: Path, kind: str) -> str:
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
     ctx = SimpleNamespace(tree=SourceTree(app), work=work)
-    path, _ = dependencies.requirements(ctx, {"kind": kind, "files": [kind]}, None)
+    path, _ = dependencies.requirements(ctx, InstallFacts(kind, (kind,)), None)
     return path.read_text()
 
 

@@ -5,6 +5,7 @@ tree is neither compiled, installed nor copied."""
 from __future__ import annotations
 
 import shutil
+from types import SimpleNamespace
 import tarfile
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.packs import REGISTRY
+from pack_it.lifecycle.context import BuildContext
 from pack_it.packs import node as node_pack
 
 SECRET = "TOPSECRET-host-file-3f9c1e"
@@ -46,7 +49,7 @@ def test_a_go_file_linked_to_a_host_file_is_not_compiled(tmp_path, app_copy, go_
                          f'package main\n\nvar hostSecret = "{SECRET}"\n\nfunc init() {{ println(hostSecret) }}\n')
     (app / "secret.go").symlink_to(secret)
     cache = tmp_path / "cache"
-    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", run_image="base", cache_dir=cache))
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", run_image="base", cache_dir=cache), REGISTRY)
     names, data = layer_contents(result, cache)
     assert SECRET.encode() not in data
     assert not any(n.endswith("secret.go") for n in names)
@@ -61,7 +64,7 @@ def test_a_python_file_linked_to_a_host_file_is_not_in_any_layer(tmp_path):
     (app / "data").mkdir()
     (app / "data" / "shadow").symlink_to(host_secret(tmp_path, "shadow", SECRET))
     cache = tmp_path / "cache"
-    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", run_image="base", cache_dir=cache))
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", run_image="base", cache_dir=cache), REGISTRY)
     names, data = layer_contents(result, cache)
     assert any(n.endswith("workspace/main.py") for n in names)  # the app layer is there
     assert SECRET.encode() not in data
@@ -77,11 +80,12 @@ def test_a_node_file_linked_to_a_host_file_is_not_copied_into_the_layers(tmp_pat
     (app / "config.js").symlink_to(host_secret(tmp_path, "config.js", f'module.exports = "{SECRET}"\n'))
     (app / ".npmrc").symlink_to(host_secret(tmp_path, ".npmrc", f"//registry.npmjs.org/:_authToken={SECRET}\n"))
     tree = SourceTree(app)
-    for files in (node_pack._source_files(tree), node_pack._manifest_files(tree)):
+    ctx = SimpleNamespace(tree=tree)
+    for files in (tree.source_files(), node_pack._manifest_files(tree)):
         dest = tmp_path / "layer"
         shutil.rmtree(dest, ignore_errors=True)
         dest.mkdir()
-        node_pack._copy(tree, files, dest)
+        BuildContext.copy_source(ctx, dest, files)  # type: ignore[arg-type]
         copied = sorted(p for p in dest.rglob("*") if p.is_file())
         assert all(SECRET not in p.read_text() for p in copied)
         assert not {"config.js", ".npmrc"} & {p.name for p in copied}

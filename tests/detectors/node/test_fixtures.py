@@ -3,6 +3,7 @@ checked fact by fact (the Node pack builds from exactly these)."""
 
 from __future__ import annotations
 
+from pack_it.detectors.node.facts import NodeFacts
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from tests.detectors.node.helpers import fixture, refused, run
 
@@ -23,7 +24,7 @@ def test_npm_express():
         run_image=RunImageChoice("node", "default"),
         processes=(Process("web", ("node", "server.js"), "package.json (scripts.start)", default=True),),
         warnings=(),
-        details={
+        facts=NodeFacts.from_json({
             "name": "npm-express",
             "package_manager": npm_lock(),
             "node_range": None,
@@ -34,14 +35,14 @@ def test_npm_express():
             "framework": "express",
             "typescript": False,
             "env": {},
-        },
+        }),
     )
 
 
 def test_pnpm_fastify_from_package_manager_field():
     found = run(fixture("pnpm-fastify"))
     assert found.package_manager == PackageManager("pnpm", "package.json (packageManager)")
-    assert found.details["package_manager"] == {"name": "pnpm", "version": "9.1.0", "lockfile": "pnpm-lock.yaml"}
+    assert found.facts.to_json()["package_manager"] == {"name": "pnpm", "version": "9.1.0", "lockfile": "pnpm-lock.yaml"}
     assert found.framework == Framework("fastify", "package.json (dependencies.fastify)")
     assert found.processes[0].command == ("node", "--enable-source-maps", "app.js")
     assert found.warnings == ()
@@ -50,17 +51,17 @@ def test_pnpm_fastify_from_package_manager_field():
 def test_yarn_classic_koa_with_node_env_assignment():
     found = run(fixture("yarn-koa"))
     assert found.package_manager == PackageManager("yarn", "yarn.lock")
-    assert found.details["package_manager"] == {"name": "yarn", "version": None, "lockfile": "yarn.lock"}
+    assert found.facts.to_json()["package_manager"] == {"name": "yarn", "version": None, "lockfile": "yarn.lock"}
     assert found.framework.name == "koa"
     assert found.processes[0].command == ("node", "index.js")
-    assert found.details["env"] == {"NODE_ENV": "production"}
-    assert found.details["scripts"]["start"] == "NODE_ENV=production node index.js"
+    assert found.facts.to_json()["env"] == {"NODE_ENV": "production"}
+    assert found.facts.to_json()["scripts"]["start"] == "NODE_ENV=production node index.js"
 
 
 def test_yarn_berry_by_lockfile_metadata_hapi_main():
     found = run(fixture("yarn-berry"))
     assert found.package_manager == PackageManager("yarn-berry", "yarn.lock (__metadata)")
-    assert found.details["package_manager"]["lockfile"] == "yarn.lock"
+    assert found.facts.to_json()["package_manager"]["lockfile"] == "yarn.lock"
     assert found.framework == Framework("hapi", "package.json (dependencies.@hapi/hapi)")
     assert found.processes[0] == Process("web", ("node", "src/main.js"), "package.json (main)", default=True)
 
@@ -68,9 +69,9 @@ def test_yarn_berry_by_lockfile_metadata_hapi_main():
 def test_bun_lockfile():
     found = run(fixture("bun-app"))
     assert found.package_manager == PackageManager("bun", "bun.lock")
-    assert found.details["package_manager"] == {"name": "bun", "version": None, "lockfile": "bun.lock"}
+    assert found.facts.to_json()["package_manager"] == {"name": "bun", "version": None, "lockfile": "bun.lock"}
     assert found.framework is None
-    assert found.details["dependencies"] == []
+    assert found.facts.to_json()["dependencies"] == []
 
 
 def test_next_standalone():
@@ -79,16 +80,16 @@ def test_next_standalone():
     assert found.processes == (
         Process("web", ("node", ".next/standalone/server.js"), "next.config.mjs (output: 'standalone')", default=True),
     )
-    assert found.details["next_standalone"] is True
-    assert found.details["scripts"] == {"build": "next build", "start": "next start"}
-    assert found.details["dependencies"] == ["next", "react", "react-dom"]
+    assert found.facts.to_json()["next_standalone"] is True
+    assert found.facts.to_json()["scripts"] == {"build": "next build", "start": "next start"}
+    assert found.facts.to_json()["dependencies"] == ["next", "react", "react-dom"]
 
 
 def test_next_without_standalone_ignores_commented_out_option():
     found = run(fixture("next-default"))
     assert found.processes[0].command == ("node", "node_modules/next/dist/bin/next", "start")
     assert found.processes[0].source == "package.json (dependencies.next)"
-    assert found.details["next_standalone"] is False
+    assert found.facts.to_json()["next_standalone"] is False
 
 
 def test_nuxt_with_nvmrc_major():
@@ -98,7 +99,7 @@ def test_nuxt_with_nvmrc_major():
     assert found.package_manager == PackageManager("pnpm", "pnpm-lock.yaml")
     assert found.runtime == Runtime("node", "22.12.0", ".nvmrc")
     assert found.run_image == RunImageChoice("node", ".nvmrc")
-    assert found.details["node_range"] == "22"
+    assert found.facts.to_json()["node_range"] == "22"
 
 
 def test_sveltekit_adapter_node():
@@ -106,7 +107,7 @@ def test_sveltekit_adapter_node():
     assert found.framework == Framework("sveltekit", "package.json (devDependencies.@sveltejs/kit)")
     assert found.processes[0] == Process(
         "web", ("node", "build/index.js"), "package.json (devDependencies.@sveltejs/adapter-node)", default=True)
-    assert found.details["dependencies"] == []
+    assert found.facts.to_json()["dependencies"] == []
 
 
 def test_nestjs_runs_start_prod_not_nest_start():
@@ -114,14 +115,14 @@ def test_nestjs_runs_start_prod_not_nest_start():
     assert found.framework == Framework("nestjs", "package.json (dependencies.@nestjs/core)")
     assert found.processes[0].command == ("node", "dist/main")
     assert found.processes[0].source == "package.json (scripts.start:prod)"
-    assert found.details["typescript"] is True  # dist/main comes from compiled TypeScript
+    assert found.facts.to_json()["typescript"] is True  # dist/main comes from compiled TypeScript
 
 
 def test_typescript_compiled_by_build_and_started_from_dist():
     found = run(fixture("typescript-dist"))
     assert found.processes[0].command == ("node", "dist/index.js")
-    assert found.details["typescript"] is True
-    assert found.details["scripts"] == {"build": "tsc -p .", "start": "node dist/index.js"}
+    assert found.facts.to_json()["typescript"] is True
+    assert found.facts.to_json()["scripts"] == {"build": "tsc -p .", "start": "node dist/index.js"}
     assert found.framework.name == "express"
 
 
@@ -129,21 +130,21 @@ def test_engines_caret_20_resolves_to_newest_20():
     found = run(fixture("engines-range"))
     assert found.runtime == Runtime("node", "20.18.1", "package.json (engines.node)")
     assert found.run_image == RunImageChoice("node", "package.json (engines.node)")
-    assert found.details["node_range"] == "^20"
-    assert found.details["engines_node"] == "^20"
+    assert found.facts.to_json()["node_range"] == "^20"
+    assert found.facts.to_json()["engines_node"] == "^20"
 
 
 def test_nvmrc_lts_star_is_newest_even_major():
     found = run(fixture("nvmrc-lts-star"))
     assert found.runtime == Runtime("node", "22.12.0", ".nvmrc")
-    assert found.details["node_range"] == "lts/*"
+    assert found.facts.to_json()["node_range"] == "lts/*"
 
 
 def test_nvmrc_lts_iron_with_engines_is_newest_20():
     found = run(fixture("nvmrc-lts-iron"))
     assert found.runtime == Runtime("node", "20.18.1", ".nvmrc")
-    assert found.details["node_range"] == "lts/iron"
-    assert found.details["engines_node"] == ">=18"
+    assert found.facts.to_json()["node_range"] == "lts/iron"
+    assert found.facts.to_json()["engines_node"] == ">=18"
     assert found.processes[0].command == ("node", "app.js")
 
 
@@ -160,7 +161,7 @@ def test_conflicting_lockfiles_warn_and_name_the_winner():
 def test_package_manager_field_disagreeing_with_lockfile_wins_with_warnings():
     found = run(fixture("package-manager-disagrees"))
     assert found.package_manager == PackageManager("yarn-berry", "package.json (packageManager)")
-    assert found.details["package_manager"] == {"name": "yarn-berry", "version": "4.1.0", "lockfile": None}
+    assert found.facts.to_json()["package_manager"] == {"name": "yarn-berry", "version": "4.1.0", "lockfile": None}
     assert found.warnings[0] == (
         "packageManager says yarn@4.1.0 but the tree also has package-lock.json (npm); using yarn-berry, "
         "as Corepack would. Delete the other lockfiles."
@@ -200,7 +201,7 @@ def test_index_js_fallback_without_lockfile():
     found = run(fixture("index-js"))
     assert found.processes[0] == Process("web", ("node", "index.js"), "index.js", default=True)
     assert found.package_manager == PackageManager("npm", "default")
-    assert found.details["package_manager"] == {"name": "npm", "version": None, "lockfile": None}
+    assert found.facts.to_json()["package_manager"] == {"name": "npm", "version": None, "lockfile": None}
     assert found.warnings == (NO_LOCKFILE,)
 
 

@@ -95,8 +95,8 @@ def test_versions_are_not_listed_when_the_start_is_refused(tmp_path):
 def test_details_workspaces_and_dependencies(tmp_path):
     found = run(app(tmp_path, {"workspaces": ["packages/*"], "dependencies": {"zod": "3", "express": "4"},
                                "devDependencies": {"vitest": "2"}}))
-    assert found.details["workspaces"] is True
-    assert found.details["dependencies"] == ["express", "zod"]
+    assert found.facts.to_json()["workspaces"] is True
+    assert found.facts.to_json()["dependencies"] == ["express", "zod"]
 
 
 # --- TypeScript ---------------------------------------------------------------------------
@@ -114,14 +114,14 @@ def test_typescript_target_with_build_is_flagged(tmp_path):
     found = run(app(tmp_path, {"scripts": {"build": "tsc --noEmit", "start": "node src/index.mts"}},
                     {"src/index.mts": "export {}\n"}))
     assert web(found).command == ("node", "src/index.mts")
-    assert found.details["typescript"] is True
+    assert found.facts.to_json()["typescript"] is True
     assert "stripping types (Node.js 22.18 and later)" in found.warnings[0]
 
 
 def test_built_javascript_without_tsconfig_is_not_typescript(tmp_path):
     found = run(app(tmp_path, {"scripts": {"build": "esbuild src/a.js --outdir=dist", "start": "node dist/a.js"}},
                     {"src/a.js": SERVER}))
-    assert found.details["typescript"] is False
+    assert found.facts.to_json()["typescript"] is False
 
 
 # --- frameworks ---------------------------------------------------------------------------
@@ -136,22 +136,22 @@ def test_built_javascript_without_tsconfig_is_not_typescript(tmp_path):
 def test_framework_precedence(tmp_path, deps, name, package):
     found = run(app(tmp_path, {"scripts": {"build": "x", "start": "node server.js"}, "dependencies": deps}))
     assert found.framework == Framework(name, f"package.json (dependencies.{package})")
-    assert found.details["framework"] == name
+    assert found.facts.to_json()["framework"] == name
 
 
 @pytest.mark.parametrize("lookalike", ["express-session", "hapi", "koa-router", "next-auth", "@types/express"])
 def test_lookalike_packages_are_no_framework(tmp_path, lookalike):
     found = run(app(tmp_path, {"dependencies": {lookalike: "1"}}))
     assert found.framework is None
-    assert found.details["framework"] is None
+    assert found.facts.to_json()["framework"] is None
 
 
 def test_next_custom_server(tmp_path):
     found = run(app(tmp_path, {"scripts": {"build": "next build", "start": "NODE_ENV=production node server.js"},
                                "dependencies": NEXT}))
     assert web(found).command == ("node", "server.js")
-    assert found.details["env"] == {"NODE_ENV": "production"}
-    assert found.details["next_standalone"] is False
+    assert found.facts.to_json()["env"] == {"NODE_ENV": "production"}
+    assert found.facts.to_json()["next_standalone"] is False
 
 
 @pytest.mark.parametrize("config, text", [
@@ -161,13 +161,13 @@ def test_next_custom_server(tmp_path):
 def test_next_standalone_config_forms(tmp_path, config, text):
     found = run(app(tmp_path, {"scripts": {"build": "next build"}, "dependencies": NEXT}, {config: text}))
     assert web(found).source == f"{config} (output: 'standalone')"
-    assert found.details["next_standalone"] is True
+    assert found.facts.to_json()["next_standalone"] is True
 
 
 def test_next_export_is_not_standalone(tmp_path):
     found = run(app(tmp_path, {"scripts": {"build": "next build"}, "dependencies": NEXT},
                     {"next.config.mjs": "export default { output: 'export' };\n"}))
-    assert found.details["next_standalone"] is False
+    assert found.facts.to_json()["next_standalone"] is False
 
 
 @pytest.mark.parametrize("name, deps", [
@@ -185,7 +185,7 @@ def test_nestjs_without_a_node_start_runs_dist_main(tmp_path):
     found = run(app(tmp_path, {"scripts": {"build": "nest build", "start": "nest start"},
                                "dependencies": {"@nestjs/core": "10"}}, {"src/main.ts": "", "tsconfig.json": "{"}))
     assert web(found) == Process("web", ("node", "dist/main.js"), "package.json (dependencies.@nestjs/core)", default=True)
-    assert found.details["typescript"] is True
+    assert found.facts.to_json()["typescript"] is True
 
 
 def test_nestjs_start_script_with_node(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pack_it.detectors.python.facts import PythonFacts
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from pack_it.detectors.python import detect
 from pack_it.errors import PackItError
@@ -26,14 +27,14 @@ def test_flask_app():
         processes=(Process("web", ("python", "-m", "gunicorn", "app:app"), "app.py", default=True),),
         warnings=("Flask app without gunicorn in requirements.txt: pack-it adds gunicorn to the image "
                   "(never a development server).",),
-        details={
+        facts=PythonFacts.from_json({
             "python": "3.11",
             "python_source": "debian",
             "install": {"kind": "requirements", "files": ["requirements.txt"]},
             "dependencies": ["flask", "jinja2"],
             "added": ["gunicorn"],
             "app": "app:app",
-        },
+        }),
     )
 
 
@@ -43,9 +44,9 @@ def test_flask_factory_in_a_package_with_gunicorn_listed():
     # tests/test_views.py assigns a module-level Flask app too: tests are never searched.
     assert found.processes == (Process("web", ("python", "-m", "gunicorn", "blog:create_app()"),
                                        "blog/__init__.py", default=True),)
-    assert found.details["app"] == "blog:create_app()"
-    assert found.details["added"] == []
-    assert found.details["dependencies"] == ["flask", "gunicorn"]
+    assert found.facts.to_json()["app"] == "blog:create_app()"
+    assert found.facts.to_json()["added"] == []
+    assert found.facts.to_json()["dependencies"] == ["flask", "gunicorn"]
     assert found.warnings == ()
 
 
@@ -59,14 +60,14 @@ def test_fastapi_with_uv_lock():
         processes=(Process("web", uvicorn("app.main:app"), "app/main.py", default=True),),
         warnings=("FastAPI app without uvicorn in pyproject.toml: pack-it adds uvicorn to the image "
                   "(never a development server).",),
-        details={
+        facts=PythonFacts.from_json({
             "python": "3.13",
             "python_source": "debian",
             "install": {"kind": "uv.lock", "files": ["uv.lock", "pyproject.toml"]},
             "dependencies": ["fastapi", "pydantic-settings"],  # not the dev group
             "added": ["uvicorn"],
             "app": "app.main:app",
-        },
+        }),
     )
 
 
@@ -79,7 +80,7 @@ def test_django_with_poetry_lock_and_static_files():
         run_image=RunImageChoice("python-debian13", "pyproject.toml"),
         processes=(Process("web", ("python", "-m", "gunicorn", "mysite.wsgi"), "mysite/wsgi.py", default=True),),
         warnings=(),
-        details={
+        facts=PythonFacts.from_json({
             "python": "3.13",
             "python_source": "debian",
             "install": {"kind": "poetry.lock", "files": ["poetry.lock", "pyproject.toml"]},
@@ -88,7 +89,7 @@ def test_django_with_poetry_lock_and_static_files():
             "added": [],
             "app": "mysite.wsgi:application",
             "django": {"settings": "mysite.settings", "collectstatic": True},
-        },
+        }),
     )
 
 
@@ -96,10 +97,10 @@ def test_django_asgi_only_with_split_settings():
     found = detect(fixture("django-asgi-only"), {})
     assert found.framework == Framework("django", "manage.py")
     assert found.processes == (Process("web", uvicorn("config.asgi:application"), "config/asgi.py", default=True),)
-    assert found.details["app"] == "config.asgi:application"
+    assert found.facts.to_json()["app"] == "config.asgi:application"
     # base.py, star-imported by production.py, sets no STATIC_ROOT
-    assert found.details["django"] == {"settings": "config.settings.production", "collectstatic": False}
-    assert found.details["added"] == []  # uvicorn[standard] is listed
+    assert found.facts.to_json()["django"] == {"settings": "config.settings.production", "collectstatic": False}
+    assert found.facts.to_json()["added"] == []  # uvicorn[standard] is listed
     assert found.warnings == ()
 
 
@@ -112,14 +113,14 @@ def test_pipfile_lock_with_starlette():
         run_image=RunImageChoice("python-debian12", "Pipfile"),
         processes=(Process("web", uvicorn("server:app"), "server.py", default=True),),
         warnings=(),
-        details={
+        facts=PythonFacts.from_json({
             "python": "3.11",
             "python_source": "debian",
             "install": {"kind": "Pipfile.lock", "files": ["Pipfile.lock", "Pipfile"]},
             "dependencies": ["starlette", "uvicorn"],  # pywin32 is for win32, pytest for development
             "added": [],
             "app": "server:app",
-        },
+        }),
     )
 
 
@@ -132,7 +133,7 @@ def test_requirements_with_includes_markers_and_hashes():
         run_image=RunImageChoice("python-debian13", "default"),
         processes=(Process("web", uvicorn("main:app"), "main.py", default=True),),
         warnings=(),
-        details={
+        facts=PythonFacts.from_json({
             "python": "3.13",
             "python_source": "debian",
             "install": {"kind": "requirements", "files": [
@@ -143,7 +144,7 @@ def test_requirements_with_includes_markers_and_hashes():
                              "structlog", "uvicorn"],
             "added": [],
             "app": "main:app",
-        },
+        }),
     )
 
 
@@ -158,14 +159,14 @@ def test_setup_cfg_only_with_a_bare_wsgi_callable():
                            default=True),),
         warnings=("WSGI app without gunicorn in setup.cfg: pack-it adds gunicorn to the image "
                   "(never a development server).",),
-        details={
+        facts=PythonFacts.from_json({
             "python": "3.13",
             "python_source": "debian",
             "install": {"kind": "project", "files": ["setup.cfg"]},
             "dependencies": ["markupsafe", "waitress"],
             "added": ["gunicorn"],
             "app": "greeter.wsgi:application",
-        },
+        }),
     )
 
 
@@ -178,14 +179,14 @@ def test_bare_main_that_prints_is_a_worker():
         run_image=RunImageChoice("python-debian13", "default"),
         processes=(Process("worker", ("python", "main.py"), "main.py", default=True),),
         warnings=(),
-        details={
+        facts=PythonFacts.from_json({
             "python": "3.13",
             "python_source": "debian",
             "install": {"kind": "none", "files": []},
             "dependencies": [],
             "added": [],
             "app": None,
-        },
+        }),
     )
 
 
@@ -194,8 +195,8 @@ def test_bare_server_that_serves_is_web():
     assert found.processes == (Process("web", ("python", "server.py"), "server.py", default=True),)
     assert found.package_manager is None
     assert found.framework is None
-    assert found.details["install"] == {"kind": "none", "files": []}
-    assert found.details["app"] is None
+    assert found.facts.to_json()["install"] == {"kind": "none", "files": []}
+    assert found.facts.to_json()["app"] is None
 
 
 def test_src_layout_fastapi_project():
@@ -204,10 +205,10 @@ def test_src_layout_fastapi_project():
     assert found.package_manager == PackageManager("pip", "pyproject.toml")
     assert found.framework == Framework("fastapi", "src/shop/app.py")  # `fastapi.FastAPI(...)`
     assert found.processes == (Process("web", uvicorn("shop.app:app"), "src/shop/app.py", default=True),)
-    assert found.details["install"] == {"kind": "project", "files": ["pyproject.toml"]}
+    assert found.facts.to_json()["install"] == {"kind": "project", "files": ["pyproject.toml"]}
     # colorama is for win32; psycopg an optional extra
-    assert found.details["dependencies"] == ["fastapi", "sqlalchemy", "uvicorn", "uvloop"]
-    assert found.details["added"] == []
+    assert found.facts.to_json()["dependencies"] == ["fastapi", "sqlalchemy", "uvicorn", "uvloop"]
+    assert found.facts.to_json()["added"] == []
     assert found.warnings == ()
 
 
@@ -215,8 +216,8 @@ def test_fastapi_ipware_is_not_fastapi():
     found = detect(fixture("fastapi-ipware-lookalike"), {})
     assert found.framework is None
     assert found.processes == (Process("worker", ("python", "main.py"), "main.py", default=True),)
-    assert found.details["dependencies"] == ["fastapi-ipware", "requests"]
-    assert found.details["added"] == []
+    assert found.facts.to_json()["dependencies"] == ["fastapi-ipware", "requests"]
+    assert found.facts.to_json()["added"] == []
 
 
 def test_entry_point_worker_named_after_the_project():
@@ -226,8 +227,8 @@ def test_entry_point_worker_named_after_the_project():
         "worker", ("python", "-c", "import sys; from ticker.cli import main; sys.exit(main())"),
         "pyproject.toml", default=True),)
     assert found.package_manager == PackageManager("pip", "pyproject.toml")
-    assert found.details["install"] == {"kind": "project", "files": ["pyproject.toml"]}
-    assert found.details["app"] is None
+    assert found.facts.to_json()["install"] == {"kind": "project", "files": ["pyproject.toml"]}
+    assert found.facts.to_json()["app"] is None
 
 
 def test_poetry_entry_point_that_serves_is_web():
@@ -236,7 +237,7 @@ def test_poetry_entry_point_that_serves_is_web():
         "web", ("python", "-c", "import sys; from hub.server import main; sys.exit(main())"),
         "pyproject.toml", default=True),)
     assert found.runtime == Runtime("python", "3.13", "pyproject.toml")  # ">=3.11,<3.14"
-    assert found.details["dependencies"] == ["aiohttp"]
+    assert found.facts.to_json()["dependencies"] == ["aiohttp"]
 
 
 def test_runtime_txt_is_accepted_with_a_deprecation_warning():
@@ -250,7 +251,7 @@ def test_runtime_txt_is_accepted_with_a_deprecation_warning():
 def test_python_version_with_a_comment_first():
     found = detect(fixture("python-version-comment"), {})
     assert found.runtime == Runtime("python", "3.11", ".python-version")
-    assert found.details["python"] == "3.11"
+    assert found.facts.to_json()["python"] == "3.11"
 
 
 def test_broken_pyproject_names_the_file():
@@ -281,7 +282,7 @@ def test_each_manifest_alone_is_a_python_signal(tmp_path, name):
 def test_each_lock_is_a_python_signal(tmp_path, lock, companion):
     text = "{}" if lock == "Pipfile.lock" else ""
     found = detect(write_tree(tmp_path, {lock: text, companion: ""}), {})
-    assert found.details["install"]["kind"] == lock
+    assert found.facts.to_json()["install"]["kind"] == lock
 
 
 @pytest.mark.parametrize("script", ["main.py", "app.py", "server.py"])
@@ -304,7 +305,7 @@ def test_no_python_signal(tmp_path, files):
 def test_no_start_command_is_a_warning_not_an_error(tmp_path):
     found = detect(write_tree(tmp_path, {"requirements.txt": "requests\n", "lib/__init__.py": ""}), {})
     assert found.processes == ()
-    assert found.details["app"] is None
+    assert found.facts.to_json()["app"] is None
     assert found.warnings == ("No start command found (no framework app, entry point, or main.py/app.py/"
                               "server.py): add a Procfile that names it, e.g. `web: python serve.py`.",)
 
@@ -320,4 +321,4 @@ def test_details_are_json():
     import json
 
     found = detect(fixture("django-poetry"), {})
-    assert json.loads(json.dumps(found.details)) == found.details
+    assert json.loads(json.dumps(found.facts.to_json())) == found.facts.to_json()

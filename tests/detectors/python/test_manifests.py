@@ -53,9 +53,9 @@ def test_installer_for_each_manifest(tmp_path, files, manager, kind, install_fil
     result = found(tmp_path, files)
     source = install_files[0]
     assert result.package_manager == PackageManager(manager, source)
-    assert result.details["install"] == {"kind": kind, "files": install_files}
-    assert result.details["dependencies"] == ["flask", "gunicorn"]
-    assert result.details["added"] == []
+    assert result.facts.to_json()["install"] == {"kind": kind, "files": install_files}
+    assert result.facts.to_json()["dependencies"] == ["flask", "gunicorn"]
+    assert result.facts.to_json()["added"] == []
 
 
 def test_pipfile_without_its_lock_warns_that_versions_are_not_pinned(tmp_path):
@@ -100,7 +100,7 @@ def test_pipfile_wins_over_requirements(tmp_path):
 def test_requirements_win_over_the_project_dependencies(tmp_path):
     result = found(tmp_path, {"pyproject.toml": PROJECT, "requirements.txt": "flask==3.0.3\ngunicorn==22.0.0\n"})
     assert result.package_manager == PackageManager("pip", "requirements.txt")
-    assert result.details["install"] == {"kind": "requirements", "files": ["requirements.txt"]}
+    assert result.facts.to_json()["install"] == {"kind": "requirements", "files": ["requirements.txt"]}
     assert result.warnings == (beaten("requirements.txt", "pip", "pyproject.toml",
                                       "requirements.txt pins what to install; list `.` in it to install the "
                                       "project too"),)
@@ -115,9 +115,9 @@ def test_pyproject_with_only_tool_settings_is_no_conflict(tmp_path):
 def test_pyproject_with_only_tool_settings_installs_nothing(tmp_path):
     result = found(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 100\n"})
     assert result.package_manager is None
-    assert result.details["install"] == {"kind": "none", "files": []}
-    assert result.details["dependencies"] == []
-    assert result.details["added"] == ["gunicorn"]
+    assert result.facts.to_json()["install"] == {"kind": "none", "files": []}
+    assert result.facts.to_json()["dependencies"] == []
+    assert result.facts.to_json()["added"] == ["gunicorn"]
     assert result.warnings == ("Flask app without gunicorn (no dependency file): pack-it adds gunicorn to the "
                                "image (never a development server).",)
 
@@ -127,26 +127,26 @@ def test_setup_py_with_a_build_system_only_pyproject(tmp_path):
         "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
         "setup.py": 'from setuptools import setup\n\nsetup(name="app", install_requires=["Flask>=3", "gunicorn"])\n'})
     assert result.package_manager == PackageManager("pip", "setup.py")
-    assert result.details["install"] == {"kind": "project", "files": ["setup.py", "pyproject.toml"]}
-    assert result.details["dependencies"] == ["flask", "gunicorn"]
+    assert result.facts.to_json()["install"] == {"kind": "project", "files": ["setup.py", "pyproject.toml"]}
+    assert result.facts.to_json()["dependencies"] == ["flask", "gunicorn"]
 
 
 def test_setup_py_with_requirements_as_one_string(tmp_path):
     result = found(tmp_path, {"setup.py": "from setuptools import setup\nsetup(install_requires='flask\\n\\ngunicorn')\n"})
-    assert result.details["dependencies"] == ["flask", "gunicorn"]
+    assert result.facts.to_json()["dependencies"] == ["flask", "gunicorn"]
 
 
 def test_setup_py_with_computed_requirements_does_not_claim_missing_ones(tmp_path):
     result = found(tmp_path, {"setup.py": (
         "import setuptools\n\nsetuptools.setup(name='app', install_requires=open('reqs.txt').read().split())\n")})
-    assert result.details["dependencies"] == []
-    assert result.details["added"] == ["gunicorn"]  # not listed as far as anyone can tell before the build
+    assert result.facts.to_json()["dependencies"] == []
+    assert result.facts.to_json()["added"] == ["gunicorn"]  # not listed as far as anyone can tell before the build
     assert not any("does not list" in w for w in result.warnings)
 
 
 def test_setup_py_with_a_syntax_error_is_a_warning(tmp_path):
     result = found(tmp_path, {"setup.py": "from setuptools import setup\nsetup(\n"})
-    assert result.details["install"] == {"kind": "project", "files": ["setup.py"]}
+    assert result.facts.to_json()["install"] == {"kind": "project", "files": ["setup.py"]}
     assert result.warnings[0].startswith("setup.py cannot be parsed (")
     assert result.warnings[0].endswith("its dependencies are not known before the build.")
 
@@ -155,8 +155,8 @@ def test_setup_py_and_setup_cfg_together(tmp_path):
     result = found(tmp_path, {"setup.py": "from setuptools import setup\nsetup()\n",
                               "setup.cfg": "[options]\ninstall_requires =\n    flask\n    gunicorn\n"})
     assert result.package_manager == PackageManager("pip", "setup.py")
-    assert result.details["install"]["files"] == ["setup.py", "setup.cfg"]
-    assert result.details["dependencies"] == ["flask", "gunicorn"]
+    assert result.facts.to_json()["install"]["files"] == ["setup.py", "setup.cfg"]
+    assert result.facts.to_json()["dependencies"] == ["flask", "gunicorn"]
 
 
 def test_broken_setup_cfg(tmp_path):
@@ -209,7 +209,7 @@ def test_pep_621_dependencies_that_are_not_a_list(tmp_path):
 
 def test_dependencies_are_canonical_sorted_and_unique(tmp_path):
     result = found(tmp_path, {"requirements.txt": "Flask_SQLAlchemy\nflask\nFLASK[async]\nzope.interface\n"})
-    assert result.details["dependencies"] == ["flask", "flask-sqlalchemy", "zope-interface"]
+    assert result.facts.to_json()["dependencies"] == ["flask", "flask-sqlalchemy", "zope-interface"]
 
 
 def test_poetry_main_dependencies_only(tmp_path):
@@ -223,13 +223,13 @@ def test_poetry_main_dependencies_only(tmp_path):
         '\n[tool.poetry.group.dev.dependencies]\npytest = "^8"\n'
         '\n[tool.poetry.dev-dependencies]\nblack = "*"\n')
     result = found(tmp_path, {"pyproject.toml": pyproject, "poetry.lock": POETRY_LOCK})
-    assert result.details["dependencies"] == ["flask", "numpy", "uvloop"]
+    assert result.facts.to_json()["dependencies"] == ["flask", "numpy", "uvloop"]
 
 
 def test_poetry_2_project_table_with_poetry_lock(tmp_path):
     result = found(tmp_path, {"pyproject.toml": PROJECT + '\n[tool.poetry]\npackage-mode = false\n',
                               "poetry.lock": POETRY_LOCK})
-    assert result.details["dependencies"] == ["flask", "gunicorn"]
+    assert result.facts.to_json()["dependencies"] == ["flask", "gunicorn"]
 
 
 def test_pipfile_packages_with_markers(tmp_path):
@@ -237,16 +237,16 @@ def test_pipfile_packages_with_markers(tmp_path):
                'uvloop = { version = "*", markers = "sys_platform == \'linux\'" }\n'
                '"Django" = { version = "~=5.0", extras = ["bcrypt"] }\n')
     result = found(tmp_path, {"Pipfile": pipfile, "Pipfile.lock": PIPFILE_LOCK})
-    assert result.details["dependencies"] == ["django", "flask", "uvloop"]
+    assert result.facts.to_json()["dependencies"] == ["django", "flask", "uvloop"]
 
 
 def test_dynamic_dependencies_from_a_requirements_file(tmp_path):
     pyproject = ('[project]\nname = "a"\nversion = "1"\ndynamic = ["dependencies"]\n\n'
                  '[tool.setuptools.dynamic]\ndependencies = { file = ["requirements.in"] }\n')
     result = found(tmp_path, {"pyproject.toml": pyproject, "requirements.in": "flask\ngunicorn\n"})
-    assert result.details["install"] == {"kind": "project", "files": ["pyproject.toml"]}
-    assert result.details["dependencies"] == ["flask", "gunicorn"]
-    assert result.details["added"] == []
+    assert result.facts.to_json()["install"] == {"kind": "project", "files": ["pyproject.toml"]}
+    assert result.facts.to_json()["dependencies"] == ["flask", "gunicorn"]
+    assert result.facts.to_json()["added"] == []
 
 
 def test_framework_missing_from_the_dependencies_is_a_warning(tmp_path):
@@ -257,8 +257,8 @@ def test_framework_missing_from_the_dependencies_is_a_warning(tmp_path):
 def test_a_lookalike_does_not_count_as_the_server(tmp_path):
     result = detect(write_tree(tmp_path, {"main.py": FASTAPI_APP,
                                           "requirements.txt": "fastapi\nuvicorn-worker\nfastapi-ipware\n"}), {})
-    assert result.details["added"] == ["uvicorn"]
-    assert result.details["dependencies"] == ["fastapi", "fastapi-ipware", "uvicorn-worker"]
+    assert result.facts.to_json()["added"] == ["uvicorn"]
+    assert result.facts.to_json()["dependencies"] == ["fastapi", "fastapi-ipware", "uvicorn-worker"]
 
 
 def test_a_lookalike_does_not_count_as_the_framework(tmp_path):

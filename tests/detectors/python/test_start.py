@@ -76,7 +76,7 @@ def test_script_command(module, attribute, code):
 def test_django_without_gunicorn_gets_it_added(tmp_path):
     found = detected(tmp_path, {**DJANGO, "requirements.txt": "Django==5.0.6\n"})
     assert found.processes == (Process("web", gunicorn("site_x.wsgi"), "site_x/wsgi.py", default=True),)
-    assert found.details["added"] == ["gunicorn"]
+    assert found.facts.to_json()["added"] == ["gunicorn"]
     assert found.warnings == ("Django app without gunicorn in requirements.txt: pack-it adds gunicorn to the "
                               "image (never a development server).",)
 
@@ -91,7 +91,7 @@ def test_django_settings_by_assignment_and_as_a_package(tmp_path):
     del files["site_x/settings.py"]
     files["site_x/settings/__init__.py"] = "STATIC_ROOT = '/workspace/static'\n"
     found = detected(tmp_path, files)
-    assert found.details["django"] == {"settings": "site_x.settings", "collectstatic": True}
+    assert found.facts.to_json()["django"] == {"settings": "site_x.settings", "collectstatic": True}
 
 
 @pytest.mark.parametrize("settings, collect", [
@@ -105,20 +105,20 @@ def test_django_settings_by_assignment_and_as_a_package(tmp_path):
 ])
 def test_collectstatic_when_settings_assign_static_root(tmp_path, settings, collect):
     found = detected(tmp_path, {**DJANGO, "site_x/settings.py": settings})
-    assert found.details["django"]["collectstatic"] is collect
+    assert found.facts.to_json()["django"]["collectstatic"] is collect
 
 
 @pytest.mark.parametrize("star_import", ["from .base import *", "from site_x.base import *"])
 def test_static_root_from_star_imported_settings(tmp_path, star_import):
     found = detected(tmp_path, {**DJANGO, "site_x/settings.py": star_import + "\nDEBUG = False\n",
                                 "site_x/base.py": "STATIC_ROOT = '/srv/static'\n"})
-    assert found.details["django"]["collectstatic"] is True
+    assert found.facts.to_json()["django"]["collectstatic"] is True
 
 
 def test_star_import_cycle_terminates(tmp_path):
     found = detected(tmp_path, {**DJANGO, "site_x/settings.py": "from .base import *\n",
                                 "site_x/base.py": "from .settings import *\n"})
-    assert found.details["django"]["collectstatic"] is False
+    assert found.facts.to_json()["django"]["collectstatic"] is False
 
 
 def test_settings_module_not_in_the_app_is_not_django(tmp_path):
@@ -142,7 +142,7 @@ def test_django_without_wsgi_or_asgi_falls_through_with_a_warning(tmp_path):
 def test_manage_py_without_settings_is_not_django(tmp_path):
     found = detected(tmp_path, {**DJANGO, "manage.py": "import sys\nprint(sys.argv)\n"})
     assert found.framework is None
-    assert "django" not in found.details
+    assert found.facts.django is None
 
 
 def test_manage_py_with_a_syntax_error(tmp_path):
@@ -171,8 +171,8 @@ def test_django_never_runs_the_development_server(tmp_path):
 def test_asgi_framework_app_objects(tmp_path, source, target):
     found = detected(tmp_path, {"main.py": source})
     assert found.processes == (Process("web", uvicorn(target), "main.py", default=True),)
-    assert found.details["app"] == target
-    assert found.details["added"] == ["uvicorn"]
+    assert found.facts.to_json()["app"] == target
+    assert found.facts.to_json()["added"] == ["uvicorn"]
 
 
 @pytest.mark.parametrize("source", [
@@ -202,7 +202,7 @@ def test_several_apps_prefer_by_file_then_depth(tmp_path, files, chosen):
 
 def test_several_apps_in_one_module_prefer_app(tmp_path):
     source = "from fastapi import FastAPI\nadmin = FastAPI()\napp = FastAPI()\napp.mount('/admin', admin)\n"
-    assert detected(tmp_path, {"main.py": source}).details["app"] == "main:app"
+    assert detected(tmp_path, {"main.py": source}).facts.app == "main:app"
 
 
 def test_several_apps_in_one_module_none_named_app_is_ambiguous(tmp_path):
@@ -245,7 +245,7 @@ def test_a_module_that_is_not_utf8_is_skipped_with_a_warning(tmp_path):
     tree = write_tree(tmp_path, {"main.py": FASTAPI_APP})
     (tmp_path / "legacy.py").write_bytes(b"name = '\xe9'\n")
     found = detect(tree, {})
-    assert found.details["app"] == "main:app"
+    assert found.facts.to_json()["app"] == "main:app"
     assert found.warnings[0].startswith("legacy.py has a syntax error")
 
 
@@ -253,7 +253,7 @@ def test_a_declared_source_encoding_is_honoured(tmp_path):
     tree = write_tree(tmp_path, {})
     (tmp_path / "main.py").write_bytes(b"# -*- coding: latin-1 -*-\nfrom fastapi import FastAPI\n"
                                        b"app = FastAPI(title='caf\xe9')\n")
-    assert detect(tree, {}).details["app"] == "main:app"
+    assert detect(tree, {}).facts.app == "main:app"
 
 
 # --- Flask -----------------------------------------------------------------------------------
@@ -274,13 +274,13 @@ def test_flask_factory(tmp_path, name):
     source = f"from flask import Flask\n\n\ndef {name}():\n    app = Flask(__name__)\n    return app\n"
     found = detected(tmp_path, {"web/__init__.py": "", "web/factory.py": source})
     assert found.processes == (Process("web", gunicorn(f"web.factory:{name}()"), "web/factory.py", default=True),)
-    assert found.details["app"] == f"web.factory:{name}()"
+    assert found.facts.to_json()["app"] == f"web.factory:{name}()"
 
 
 def test_module_level_flask_app_wins_over_a_factory(tmp_path):
     factory = "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n"
     found = detected(tmp_path, {"main.py": factory, "site/__init__.py": "", "site/web.py": FLASK_APP})
-    assert found.details["app"] == "site.web:app"
+    assert found.facts.to_json()["app"] == "site.web:app"
 
 
 @pytest.mark.parametrize("source", [
@@ -355,19 +355,19 @@ def test_a_directory_that_is_not_a_package_is_not_searched(tmp_path):
 
 def test_a_package_named_like_a_skipped_directory_elsewhere_is_searched(tmp_path):
     files = {"requirements.txt": "fastapi\n", "testing/__init__.py": "", "testing/app.py": FASTAPI_APP}
-    assert detected(tmp_path, files).details["app"] == "testing.app:app"
+    assert detected(tmp_path, files).facts.app == "testing.app:app"
 
 
 def test_src_layout_module_names(tmp_path):
     found = detected(tmp_path, {"src/acme/__init__.py": "", "src/acme/web/__init__.py": "",
                                 "src/acme/web/server.py": FLASK_APP})
-    assert found.details["app"] == "acme.web.server:app"
+    assert found.facts.to_json()["app"] == "acme.web.server:app"
     assert found.processes[0].source == "src/acme/web/server.py"
 
 
 def test_a_package_app_in_init(tmp_path):
     found = detected(tmp_path, {"site/__init__.py": FLASK_APP})
-    assert found.details["app"] == "site:app"
+    assert found.facts.to_json()["app"] == "site:app"
 
 
 # --- entry points ----------------------------------------------------------------------------

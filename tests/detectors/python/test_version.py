@@ -42,7 +42,7 @@ def test_no_constraint_is_the_newest_debian_python(tmp_path):
     found = detect(write_tree(tmp_path, {"main.py": "print('hi')\n"}), {})
     assert found.runtime == Runtime("python", "3.13", "default")
     assert found.run_image == RunImageChoice("python-debian13", "default")
-    assert (found.details["python"], found.details["python_source"]) == ("3.13", "debian")
+    assert (found.facts.to_json()["python"], found.facts.to_json()["python_source"]) == ("3.13", "debian")
 
 
 def test_requires_python_below_3_12_is_3_11(tmp_path):
@@ -62,7 +62,7 @@ def test_python_version_3_12_with_standalone_in_env(tmp_path):
     found = detect(write_tree(tmp_path, {".python-version": "3.12\n", "main.py": ""}), STANDALONE)
     assert found.runtime == Runtime("python", "3.12", ".python-version")
     assert found.run_image == RunImageChoice("cc", ".python-version")
-    assert (found.details["python"], found.details["python_source"]) == ("3.12", "standalone")
+    assert (found.facts.to_json()["python"], found.facts.to_json()["python_source"]) == ("3.12", "standalone")
 
 
 def test_python_version_3_12_with_standalone_in_the_process_environment(tmp_path, monkeypatch):

@@ -62,7 +62,7 @@ def test_show_unknown_stack_is_a_usage_error(reference):
     assert out.returncode == 1
     assert out.stdout == ""
     assert out.stderr.startswith(f"error: {reference!r} is not a stack.")
-    assert "hint: Stacks: static, cc, python, node" in out.stderr
+    assert "hint: Stacks: static, cc, node, python" in out.stderr
     assert "Traceback" not in out.stderr
 
 

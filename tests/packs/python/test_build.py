@@ -1,5 +1,6 @@
 """The Python pack's build, for real (uv, PyPI): layers, caching, runtimes."""
 
+import sys
 import gzip
 import hashlib
 import io
@@ -11,6 +12,7 @@ import pytest
 
 from pack_it.errors import PackItError
 from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.packs import REGISTRY
 from pack_it.packs.python import dependencies
 
 
@@ -23,21 +25,21 @@ def _layers(result) -> dict[str, str]:
 def test_a_source_only_change_keeps_the_dependency_layer_and_runs_no_installer(tmp_path, app_copy, shared_cache, monkeypatch):
     app = app_copy("python-flask")
     options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=shared_cache)
-    first = build(options)
+    first = build(options, REGISTRY)
     (app / "app.py").write_text((app / "app.py").read_text().replace("Hello from", "Hi from"))
 
     def no_installer(*args, **kwargs):
         raise AssertionError("the installer ran after a source-only change")
 
     monkeypatch.setattr(dependencies, "install", no_installer)
-    second = build(options)
+    second = build(options, REGISTRY)
     assert _layers(second)["python/deps"] == _layers(first)["python/deps"]
     assert _layers(second)["python/app"] != _layers(first)["python/app"]
 
 
 def test_the_dependency_layer_holds_the_locked_versions_for_the_target_python(tmp_path, app_copy, shared_cache):
     app = app_copy("python-pipenv")  # Pipfile.lock, Python 3.11 (Debian 12)
-    build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
     locked = json.loads((app / "Pipfile.lock").read_text())["default"]
     index = json.loads((tmp_path / "l" / "index.json").read_text())
     manifest = json.loads((tmp_path / "l" / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_bytes())
@@ -83,7 +85,7 @@ def test_python_3_12_comes_from_a_standalone_release_on_the_cc_stack(tmp_path, s
     app.mkdir()
     (app / ".python-version").write_text("3.12\n")
     (app / "main.py").write_text("print('a script')\n")
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
     assert result.plan.run_image.name == "cc"
     metadata = json.loads(result.image.config_json["config"]["Labels"]["io.pack-it.metadata"])
     assert metadata["run_image"]["reference"] == "cc-debian12"
@@ -101,7 +103,7 @@ def test_a_tampered_standalone_release_is_refused(tmp_path, shared_cache, monkey
     (app / ".python-version").write_text("3.12\n")
     (app / "main.py").write_text("print('a script')\n")
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=tmp_path / "cache"))
+        build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=tmp_path / "cache"), REGISTRY)
     assert "SHA256" in err.value.message and name in err.value.message
     assert not (tmp_path / "l").exists()
 
@@ -112,7 +114,7 @@ def test_a_version_no_source_provides_names_the_file_and_what_is_available(tmp_p
     app.mkdir()
     (app / ".python-version").write_text("3.12\n")
     (app / "main.py").write_text("print('a script')\n")
-    proc = subprocess.run(["pack-it", "detect", str(app)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "pack_it", "detect", str(app)], capture_output=True, text=True)
     assert proc.returncode == 22
     assert ".python-version" in proc.stderr and "3.12" in proc.stderr and "3.11" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -121,7 +123,7 @@ def test_a_version_no_source_provides_names_the_file_and_what_is_available(tmp_p
 def test_pip_installs_when_uv_is_not_there(tmp_path, app_copy, monkeypatch):
     monkeypatch.setattr(dependencies, "find_uv", lambda: None)
     app = app_copy("python-flask")  # Python 3.13 on the host's 3.11: wheels only, for the target
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=tmp_path / "cache"))
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=tmp_path / "cache"), REGISTRY)
     index = json.loads((tmp_path / "l" / "index.json").read_text())
     manifest = json.loads((tmp_path / "l" / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_bytes())
     deps_blob = manifest["layers"][-2]["digest"][7:]  # deps, then app
@@ -131,12 +133,12 @@ def test_pip_installs_when_uv_is_not_there(tmp_path, app_copy, monkeypatch):
     assert any(n.startswith("layers/python/deps/site-packages/gunicorn-27.0.1") for n in names)
     assert any(n.endswith("markupsafe/_speedups.cpython-313-x86_64-linux-gnu.so") for n in names)  # a wheel for 3.13
     assert "layers/python/deps/bin/gunicorn" in names
-    assert result.plan.details["python"]["added"] == ["gunicorn"]
+    assert result.plan.details["python"].to_json()["added"] == ["gunicorn"]
 
 
 def test_bytecode_for_python_3_13_is_compiled_by_the_run_images_own_interpreter(tmp_path, app_copy, shared_cache):
     app = app_copy("python-flask")  # 3.13 (Debian 13), on a host whose Python is another version
-    build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
     index = json.loads((tmp_path / "l" / "index.json").read_text())
     manifest = json.loads((tmp_path / "l" / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_bytes())
     names = set()

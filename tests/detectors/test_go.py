@@ -1,5 +1,5 @@
 """The Go detector: go.mod parsing, choice of the main package, cgo refusal, vendoring and
-frameworks. App layouts are real fixture trees under tests/fixtures/detectors/; the many
+frameworks. App layouts are real fixture trees under tests/fixtures/go/; the many
 small go.mod variations are parametrised strings or tmp_path trees."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from pack_it.detectors import golang
+from pack_it.detectors import go as golang
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
-from pack_it.detectors.golang import GoMod, detect, parse_go_mod, uses_cgo
+from pack_it.detectors.go import GoFacts, GoMod, detect, parse_go_mod, uses_cgo
 from pack_it.detectors.source import SourceTree
 from tests.detectors.trees import write_tree  # noqa: F401  (re-exported for the tests here)
 from pack_it.errors import PackItError
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "detectors"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "go"
 MAIN = "package main\n\nfunc main() {}\n"
 
 
@@ -199,21 +199,21 @@ def test_root_main_package():
         framework=None,
         run_image=RunImageChoice("static", "default"),
         processes=(Process("web", ("hello",), "main.go", default=True),),
-        details={
-            "module": "github.com/acme/hello",
-            "main": ".",
-            "main_reason": "go.mod directory has package main",
-            "binary": "hello",
-            "vendored": False,
-            "cgo": False,
-        },
+        facts=GoFacts(
+            module="github.com/acme/hello",
+            main=".",
+            main_reason="go.mod directory has package main",
+            binary="hello",
+            vendored=False,
+            cgo=False,
+        ),
     )
 
 
 def test_toolchain_directive_wins_over_go():
     found = detect(fixture("go-toolchain"))
     assert found.runtime == Runtime("go", "1.22.5", "go.mod (toolchain)")
-    assert found.details["binary"] == "tc"
+    assert found.facts.binary == "tc"
 
 
 def test_no_go_directive_defaults_to_any(tmp_path):
@@ -223,18 +223,18 @@ def test_no_go_directive_defaults_to_any(tmp_path):
 
 def test_only_main_under_cmd_server():
     found = detect(fixture("go-cmd-server"))
-    assert found.details["main"] == "./cmd/server"
-    assert found.details["binary"] == "server"
-    assert found.details["main_reason"] == "only main package (cmd/server)"
-    assert found.details["module"] == "example.com/svc"
+    assert found.facts.main == "./cmd/server"
+    assert found.facts.binary == "server"
+    assert found.facts.main_reason == "only main package (cmd/server)"
+    assert found.facts.module == "example.com/svc"
     assert found.processes == (Process("web", ("server",), "cmd/server/main.go", default=True),)
 
 
 def test_several_mains_the_one_named_after_the_module_wins():
     found = detect(fixture("go-multi-named"))
-    assert found.details["main"] == "./cmd/api"
-    assert found.details["binary"] == "api"
-    assert found.details["main_reason"] == "named after the module github.com/acme/api"
+    assert found.facts.main == "./cmd/api"
+    assert found.facts.binary == "api"
+    assert found.facts.main_reason == "named after the module github.com/acme/api"
     assert found.processes[0].command == ("api",)
 
 
@@ -249,22 +249,22 @@ def test_several_mains_none_named_after_the_module_is_ambiguous():
 @pytest.mark.parametrize("value", ["./cmd/b", "cmd/b", "./cmd/b/"])
 def test_env_chooses_the_main_package(value):
     found = detect(fixture("go-multi-ambiguous"), env={"PACK_IT_GO_MAIN": value})
-    assert found.details["main"] == "./cmd/b"
-    assert found.details["binary"] == "b"
-    assert found.details["main_reason"] == "--env PACK_IT_GO_MAIN"
+    assert found.facts.main == "./cmd/b"
+    assert found.facts.binary == "b"
+    assert found.facts.main_reason == "--env PACK_IT_GO_MAIN"
     assert found.processes[0].source == "cmd/b/main.go"
 
 
 def test_env_overrides_even_a_root_main(tmp_path):
     tree = write_tree(tmp_path, {"go.mod": "module example.com/both\n", "main.go": MAIN, "cmd/tool/main.go": MAIN})
-    assert detect(tree).details["main"] == "."
-    assert detect(tree, env={"PACK_IT_GO_MAIN": "./cmd/tool"}).details["main"] == "./cmd/tool"
+    assert detect(tree).facts.main == "."
+    assert detect(tree, env={"PACK_IT_GO_MAIN": "./cmd/tool"}).facts.main == "./cmd/tool"
 
 
 def test_env_choosing_the_root():
     found = detect(fixture("go-root-main"), env={"PACK_IT_GO_MAIN": "."})
-    assert found.details["main"] == "."
-    assert found.details["main_reason"] == "--env PACK_IT_GO_MAIN"
+    assert found.facts.main == "."
+    assert found.facts.main_reason == "--env PACK_IT_GO_MAIN"
 
 
 @pytest.mark.parametrize(
@@ -284,7 +284,7 @@ def test_env_naming_no_main_package_is_ambiguous(fixture_name, value, listed):
 
 
 def test_env_without_the_variable_is_ignored():
-    assert detect(fixture("go-cmd-server"), env={"OTHER": "./x"}).details["main"] == "./cmd/server"
+    assert detect(fixture("go-cmd-server"), env={"OTHER": "./x"}).facts.main == "./cmd/server"
 
 
 def test_no_main_package_is_unsupported():
@@ -297,7 +297,7 @@ def test_no_main_package_is_unsupported():
 def test_cgo_single_line_import_chooses_the_cc_stack_and_names_the_file():
     found = detect(fixture("go-cgo-single"))
     assert found.run_image == RunImageChoice("cc", 'native/native.go (import "C")')
-    assert found.details["cgo"] is True
+    assert found.facts.cgo is True
 
 
 def test_cgo_inside_import_block_chooses_the_cc_stack_and_names_the_file():
@@ -310,10 +310,10 @@ def test_test_files_vendor_testdata_and_underscore_dot_dirs_are_ignored():
     # they would make the choice ambiguous or switch the app to the cc stack.
     found = detect(fixture("go-ignored"))
     assert found.run_image == RunImageChoice("static", "default")
-    assert found.details["main"] == "./cmd/app"
-    assert found.details["main_reason"] == "only main package (cmd/app)"
+    assert found.facts.main == "./cmd/app"
+    assert found.facts.main_reason == "only main package (cmd/app)"
     assert found.processes[0].source == "cmd/app/main.go"
-    assert found.details["vendored"] is False  # vendor/ without modules.txt
+    assert found.facts.vendored is False  # vendor/ without modules.txt
     assert found.package_manager == PackageManager("go modules", "go.mod")
 
 
@@ -324,9 +324,9 @@ def test_go_sources_skip_what_go_build_skips():
 
 def test_vendored_modules():
     found = detect(fixture("go-vendored"))
-    assert found.details["vendored"] is True
+    assert found.facts.vendored is True
     assert found.package_manager == PackageManager("go modules", "vendor/modules.txt")
-    assert found.details["main"] == "."  # the vendored package errors is not a candidate
+    assert found.facts.main == "."  # the vendored package errors is not a candidate
 
 
 def test_gin_framework_from_exact_module_path():
@@ -379,7 +379,7 @@ def test_broken_go_mod_surfaces_from_detect(tmp_path):
 
 def test_major_version_suffix_is_not_the_binary_name(tmp_path):
     tree = write_tree(tmp_path, {"go.mod": "module example.com/app/v2\n\ngo 1.22\n", "main.go": MAIN})
-    assert detect(tree).details["binary"] == "app"
+    assert detect(tree).facts.binary == "app"
 
 
 def test_major_version_module_still_picks_the_main_named_after_it(tmp_path):
@@ -388,7 +388,7 @@ def test_major_version_module_still_picks_the_main_named_after_it(tmp_path):
         "cmd/app/main.go": MAIN,
         "cmd/migrate/main.go": MAIN,
     })
-    assert detect(tree).details["main"] == "./cmd/app"
+    assert detect(tree).facts.main == "./cmd/app"
 
 
 def test_nested_module_is_not_part_of_this_module(tmp_path):
@@ -399,7 +399,7 @@ def test_nested_module_is_not_part_of_this_module(tmp_path):
         "tools/go.mod": "module example.com/tools\n\ngo 1.22\n",
         "tools/main.go": MAIN,
     })
-    assert detect(tree).details["main"] == "./cmd/server"
+    assert detect(tree).facts.main == "./cmd/server"
 
 
 def test_build_ignored_file_does_not_make_a_main_package(tmp_path):
@@ -409,4 +409,4 @@ def test_build_ignored_file_does_not_make_a_main_package(tmp_path):
         "lib.go": "package gen\n",
         "cmd/server/main.go": MAIN,
     })
-    assert detect(tree).details["main"] == "./cmd/server"
+    assert detect(tree).facts.main == "./cmd/server"

@@ -22,7 +22,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from pack_it.errors import MISSING_TOOLCHAIN, USAGE, PackItError
-from pack_it.lifecycle.stacks.node_runtime import (NodejsDistSource, NodeRuntime, NpmRegistrySource,
+from pack_it.packs.node.runtime import (NodejsDistSource, NodeRuntime, NpmRegistrySource,
                                                    fetch_node, resolve_version)
 
 VERSIONS = ["20.18.1", "22.9.0", "22.12.0", "23.3.0", "24.1.0", "25.2.0", "4.0.0-rc.1"]

@@ -1,4 +1,4 @@
-"""The build phase and the layer cache, on a real Go app with the real toolchain."""
+"""The Go pack's build: layer reuse without running go, compile errors, missing or old toolchains."""
 
 import os
 import stat
@@ -9,6 +9,7 @@ import pytest
 from pack_it.errors import BUILD_FAILED, MISSING_TOOLCHAIN, PackItError
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.packs import REGISTRY
 
 
 def _go_spy(tmp_path: Path, go: str) -> tuple[Path, Path]:
@@ -28,15 +29,15 @@ def test_unchanged_source_reuses_the_layer_without_running_go_build(tmp_path, ap
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=shared_cache)
 
-    first = build(options)
+    first = build(options, REGISTRY)
     log.write_text("")
-    second = build(options)
+    second = build(options, REGISTRY)
     assert second.image.digest == first.image.digest
     assert second.reused_layers == 1
     assert "build" not in log.read_text().split()
 
     (app / "main.go").write_text((app / "main.go").read_text().replace("Hello from", "Hi from"))
-    third = build(options)
+    third = build(options, REGISTRY)
     assert third.reused_layers == 0
     assert "build" in log.read_text().split()
     assert third.image.digest != first.image.digest
@@ -47,7 +48,7 @@ def test_a_compile_error_is_a_build_failure_and_leaves_no_output(tmp_path, app_c
     (app / "main.go").write_text("package main\n\nfunc main() { undefined() }\n")
     out = tmp_path / "out.tar"
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"tar:{out}", cache_dir=shared_cache))
+        build(BuildOptions(app, output=f"tar:{out}", cache_dir=shared_cache), REGISTRY)
     assert err.value.exit_code == BUILD_FAILED
     assert "undefined" in err.value.message
     assert not out.exists()
@@ -58,7 +59,7 @@ def test_missing_go_is_a_clear_error(tmp_path, app_copy, monkeypatch):
     app = app_copy("go-hello")
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"))
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert "go" in err.value.message
 
@@ -67,6 +68,6 @@ def test_go_mod_asking_for_a_newer_go_than_installed_fails_clearly(tmp_path, app
     app = app_copy("go-hello")
     (app / "go.mod").write_text("module example.com/go-hello\n\ngo 1.99\n")
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"))
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert "1.99" in err.value.message

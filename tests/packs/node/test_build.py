@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.packs import REGISTRY
 from pack_it.packs import node as node_pack
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "node-builds"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "node" / "builds"
 
 
 def _layers(result) -> dict[str, str]:
@@ -21,7 +22,7 @@ def _layers(result) -> dict[str, str]:
 def test_a_source_only_change_keeps_node_modules_and_runs_no_installer(tmp_path, app_copy, shared_cache, monkeypatch):
     app = app_copy("node-ts")  # a build script (tsc) that needs devDependencies
     options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=shared_cache)
-    first = build(options)
+    first = build(options, REGISTRY)
     (app / "src" / "server.ts").write_text((app / "src" / "server.ts").read_text().replace("Hello from", "Hi from"))
 
     def no_installer(*args, **kwargs):
@@ -29,7 +30,7 @@ def test_a_source_only_change_keeps_node_modules_and_runs_no_installer(tmp_path,
 
     monkeypatch.setattr(node_pack, "_install_full", no_installer)
     monkeypatch.setattr(node_pack, "_prune", no_installer)
-    second = build(options)
+    second = build(options, REGISTRY)
     assert _layers(second)["node/node_modules"] == _layers(first)["node/node_modules"]
     assert _layers(second)["node/build"] != _layers(first)["node/build"]  # tsc ran again
 
@@ -37,7 +38,7 @@ def test_a_source_only_change_keeps_node_modules_and_runs_no_installer(tmp_path,
 def test_node_engines_image_runs_the_pinned_major(tmp_path, app_copy, shared_cache, podman):
     app = app_copy("node-engines")  # engines.node 22.x; the host has another major
     image = "localhost/pack-it-test-node-engines:test"
-    build(BuildOptions(app, tag=image, output=f"tar:{tmp_path / 'i.tar'}", cache_dir=shared_cache))
+    build(BuildOptions(app, tag=image, output=f"tar:{tmp_path / 'i.tar'}", cache_dir=shared_cache), REGISTRY)
     subprocess.run([podman, "load", "-i", str(tmp_path / "i.tar")], check=True, capture_output=True)
     try:
         proc = subprocess.run([podman, "run", "--rm", "--entrypoint", "node", image, "--version"],
@@ -68,7 +69,7 @@ def _node_modules(result, layout) -> set[str]:
 def test_each_package_manager_installs_frozen_and_prunes_to_production(fixture, tmp_path, shared_cache):
     app = tmp_path / fixture
     shutil.copytree(FIXTURES / fixture, app)
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache))
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
     assert result.plan.package_manager.name == {"npm-ms": "npm", "pnpm-ms": "pnpm", "yarn-ms": "yarn", "berry-ms": "yarn-berry", "bun-ms": "bun"}[fixture]
     modules = _node_modules(result, tmp_path / "l")
     assert "ms" in modules

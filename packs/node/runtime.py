@@ -1,4 +1,5 @@
-"""Official Node.js binaries (bin/node and its LICENSE) for run images, fetched and verified.
+"""Official Node.js binaries (bin/node and its LICENSE): the Node pack's runtime layer and the
+Node its package managers run under, fetched and verified.
 
 Two sources serve the same binaries: the npm packages node-linux-<arch>, which the Node
 project publishes for every release, and nodejs.org/dist. Each lists its versions, downloads
@@ -22,16 +23,19 @@ import lzma
 import os
 import re
 import shutil
+import subprocess
 import tarfile
 import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from pack_it.errors import MISSING_TOOLCHAIN, UNSUPPORTED, USAGE, PackItError, build_error
 from pack_it.lifecycle import versions as versions_index
+from pack_it.lifecycle.context import BuildContext
+from pack_it.lifecycle.layers import Layer
 
 NPM_REGISTRY = "https://registry.npmjs.org"
 NODEJS_DIST = "https://nodejs.org/dist"
@@ -354,3 +358,38 @@ def fetch_node(spec: str | None, cache_dir: Path, source=None,
     except OSError as e:
         raise build_error(f"Cannot write Node.js into the cache {node_dir}: {e.strerror or e}.",
                           "Pass a writable cache directory with --cache-dir.") from None
+
+
+# The runtime layer ------------------------------------------------------------------------
+
+def _strip_version() -> str | None:
+    strip = shutil.which("strip")
+    if strip is None:
+        return None
+    return subprocess.run([strip, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+
+
+def layer(ctx: BuildContext, version: str, node: Callable[[], Path]) -> Layer:
+    """bin/node and its LICENSE at /layers/node/runtime (its bin/ on the image's PATH). The
+    official binary carries 18 MB of symbol tables; they are stripped (as Alpine's and
+    Debian's node are) when binutils' strip is there. Native stack symbols are lost;
+    JavaScript stack traces are not. `node()` fetches the binary, only when the layer is made."""
+    strip = _strip_version()
+    integrity = ctx.index.releases(INDEX_RUNTIME).get(version, {}).get("integrity")
+
+    def fill(directory: Path) -> None:
+        binary = node()
+        (directory / "bin").mkdir(parents=True, exist_ok=True)
+        target = directory / "bin" / "node"
+        ctx.reporter.step(f"  layer runtime: Node.js {version}" + (" (stripped)" if strip else ""))
+        if strip:
+            subprocess.run(["strip", "-o", str(target), str(binary)], check=True)
+        else:
+            shutil.copyfile(binary, target)
+        target.chmod(0o755)
+        license = binary.parent.parent / "LICENSE"
+        if license.is_file():
+            shutil.copyfile(license, directory / "LICENSE")
+
+    return ctx.layer("runtime", {"node": version, "integrity": integrity, "strip": strip}, fill,
+                     unchanged=f"Node.js {version}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from pack_it.errors import AMBIGUOUS, UNSUPPORTED, detect_error
-from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
+from pack_it.detectors.facts import Facts, Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from pack_it.detectors.source import SourceTree
 
 GO_MOD = "go.mod"
@@ -37,6 +37,18 @@ FRAMEWORKS = {
     "github.com/gorilla/mux": "gorilla/mux",
 }
 
+
+
+@dataclass(frozen=True)
+class GoFacts(Facts):
+    """What the Go pack builds from."""
+
+    module: str  # go.mod's module path
+    main: str  # the main package's directory, as `go build` takes it (".", "./cmd/api")
+    main_reason: str  # why that one
+    binary: str  # the binary's name: the main package's directory, or the module's last element
+    vendored: bool  # vendor/modules.txt is there: build with -mod=vendor
+    cgo: bool  # a source file imports "C"
 
 @dataclass(frozen=True)
 class GoMod:
@@ -218,12 +230,12 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
         run_image=run_image,
         # The command is the binary's name; the pack that builds it knows where it lives.
         processes=(Process("web", (name,), main_source, default=True),),
-        details={
-            "module": mod.module,
-            "main": "./" + main_dir if main_dir != "." else ".",
-            "main_reason": why,
-            "binary": name,
-            "vendored": vendored,
-            "cgo": cgo_file is not None,
-        },
+        facts=GoFacts(
+            module=mod.module,
+            main="./" + main_dir if main_dir != "." else ".",
+            main_reason=why,
+            binary=name,
+            vendored=vendored,
+            cgo=cgo_file is not None,
+        ),
     )

@@ -1,0 +1,35 @@
+"""What the Node pack builds from: the facts detection found, typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pack_it.detectors.facts import Facts
+
+
+@dataclass(frozen=True)
+class ManagerFacts(Facts):
+    name: str  # npm, pnpm, yarn, yarn-berry, bun
+    version: str | None  # from packageManager, else the lockfile's format, else None
+    lockfile: str | None
+
+
+@dataclass(frozen=True)
+class Scripts(Facts):
+    build: str | None
+    start: str | None
+
+
+@dataclass(frozen=True)
+class NodeFacts(Facts):
+    name: str | None  # package.json's name
+    package_manager: ManagerFacts
+    node_range: str | None  # the constraint text that chose the Node version, if any
+    engines_node: str | None
+    scripts: Scripts
+    workspaces: bool
+    dependencies: tuple[str, ...]
+    framework: str | None
+    typescript: bool
+    env: dict[str, str] = field(default_factory=dict)  # VAR=value from the start script
+    next_standalone: bool | None = None  # Next.js only: built with output: 'standalone'
