@@ -29,6 +29,7 @@ class BuildOptions:
     run_image: str | None = None  # default: the one the plan chose (a stack)
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
+    locked: bool = False  # a stack is built from its shipped lock only, never re-locked
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
         reporter.phase("export")
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
         node_version = plan.runtime.version if plan.runtime and plan.runtime.name == "node" else None
-        run = runimage.resolve(chosen, cache, epoch, reporter, node_version)
+        run = runimage.resolve(chosen, cache, epoch, reporter, node_version, options.locked)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
         image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter)
         destination = publisher.publish(image, cache, str(ref))

@@ -20,6 +20,7 @@ from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.stacks import definitions
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
 from pack_it.lifecycle.stacks.lockfile import lock_dir as lockfile_dir
+from pack_it.lifecycle.stacks.relock import path as relock_path
 
 DEFAULT_RUN_IMAGE = "static"
 GENERATED = "base"  # no Debian packages at all: for static binaries that need no CA bundle or tzdata
@@ -51,9 +52,10 @@ def _base(cache: Cache, epoch: int) -> RunImage:
 
 
 def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Reporter(),
-            node_version: str | None = None) -> RunImage:
+            node_version: str | None = None, locked: bool = False) -> RunImage:
     """A run image: a stack (`static`, `python-debian13`, ...), `base`, or an image file
-    (`oci:DIR`, `tar:FILE`) whose blobs are copied into the cache."""
+    (`oci:DIR`, `tar:FILE`) whose blobs are copied into the cache. `locked`: a stack is built
+    from its shipped lock only, never re-locked."""
     if reference == GENERATED:
         return _base(cache, epoch)
     if reference.startswith(("oci:", "tar:")):
@@ -66,7 +68,7 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
             cache.put_bytes(source.image.manifest)
             return RunImage(reference, source.image)
     name, release = definitions.parse_reference(reference)
-    key = _stack_key(name, release, epoch, node_version)
+    key = _stack_key(name, release, epoch, node_version, cache, locked)
     record = cache.layer_record("stack-image", reference, key, epoch) if key else None
     if record and cache.has_blob(record["config"]):
         return RunImage(record["reference"], Image(cache.blob_path(record["digest"]).read_bytes(),
@@ -74,22 +76,26 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
     # The Debian machinery is imported only when a stack has to be (re)assembled.
     from pack_it.lifecycle.stacks import assemble
 
-    stack_ref, image = assemble.build_stack(name, release, cache, epoch, reporter, node_spec=node_version)
+    stack_ref, image = assemble.build_stack(name, release, cache, epoch, reporter, node_spec=node_version, locked=locked)
+    key = key and _stack_key(name, release, epoch, node_version, cache, locked)  # a re-lock changes it
     if key:
         cache.save_layer_record("stack-image", reference, key, epoch, {
             "reference": stack_ref, "digest": image.digest, "config": image.config_descriptor.digest})
     return RunImage(stack_ref, image)
 
 
-def _stack_key(name: str, release: str, epoch: int, node_version: str | None) -> str | None:
-    """What an assembled stack image depends on: its definitions, locks and the code that
-    turns them into layers. None where it also depends on the network (a Node spec that is
-    not an exact version resolves to whatever is newest)."""
+def _stack_key(name: str, release: str, epoch: int, node_version: str | None, cache: Cache,
+               locked: bool) -> str | None:
+    """What an assembled stack image depends on: its definitions, locks (and the cache's
+    re-lock, unless `locked`) and the code that turns them into layers. None where it also
+    depends on the network (a Node spec that is not an exact version resolves to whatever is
+    newest)."""
     if name == "node" and not (node_version and node_version.count(".") == 2):
         return None
     h = hashlib.sha256(f"{name}\0{release}\0{epoch}\0{node_version}".encode())
     stacks_dir = Path(definitions.__file__).parent
+    relocked = [] if locked else [p for p in [relock_path(cache, release)] if p.is_file()]
     for path in sorted([*stacks_dir.glob("*.py"), *(stacks_dir / "definitions").glob("*.toml"),
-                        *lockfile_dir().glob(f"*-{release}-*.json")]):
+                        *lockfile_dir().glob(f"*-{release}-*.json"), *relocked]):
         h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
