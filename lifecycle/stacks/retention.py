@@ -6,7 +6,7 @@ mirrors keep old files:
 
 - `snapshot+URL` (and any URL on snapshot.debian.org): the snapshot.debian.org API, as
   Debian's reproducible-builds tools use it. /mr/binary/<pkg>/<version>/binfiles?fileinfo=1
-  names the file's hash, then /file/<hash> serves it;
+  names the file's hash for each architecture, then /file/<hash> serves it;
 - any other URL: a mirror with the Debian pool layout (aptly, Artifactory), <base>/<filename>.
 
 Whatever serves a file, it is kept only if it has the lock's SHA256.
@@ -15,7 +15,6 @@ Whatever serves a file, it is kept only if it has the lock's SHA256.
 from __future__ import annotations
 
 import json
-import posixpath
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,21 +42,16 @@ def is_snapshot(mirror: str) -> bool:
 
 
 def snapshot_urls(base: str, package: Package) -> list[str]:
-    """The URLs snapshot.debian.org gives for exactly this file (its name and architecture),
-    asked through its machine-readable API."""
+    """The URLs snapshot.debian.org gives for this package version on its architecture,
+    asked through its machine-readable API (the lock's SHA256 then says which is the one)."""
     name = urllib.parse.quote(package.name, safe="")
     version = urllib.parse.quote(package.version, safe="")
     try:
         answer = json.loads(_read_url(f"{base}/mr/binary/{name}/{version}/binfiles?fileinfo=1"))
     except (PackItError, ValueError):  # unknown to snapshot (404), or not its API
         return []
-    wanted = posixpath.basename(package.filename)
-    urls = []
-    for result in answer.get("result", []):
-        infos = answer.get("fileinfo", {}).get(result.get("hash"), [])
-        if result.get("architecture") == package.arch and any(i.get("name") == wanted for i in infos):
-            urls.append(f"{base}/file/{result['hash']}")
-    return urls
+    return [f"{base}/file/{r['hash']}" for r in answer.get("result", [])
+            if r.get("architecture") == package.arch and r.get("hash")]
 
 
 def candidate_urls(mirror: str, package: Package) -> list[str]:

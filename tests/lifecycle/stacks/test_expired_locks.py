@@ -112,7 +112,7 @@ def server():
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     served.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     yield served
     httpd.shutdown()
@@ -352,6 +352,19 @@ def test_d_stacks_build_locked_exits_61_with_two_lines(archive, monkeypatch, cap
                       "from every retention mirror."
     assert err[-1].startswith("hint: Build without --locked")
     assert not (archive.tmp / "cli-cache" / "stacks").exists()
+
+
+def test_locked_on_a_warm_cache_does_not_reuse_the_relocked_stack_image(archive):
+    """Through runimage, which keeps assembled stack images by what they were made from."""
+    from pack_it.lifecycle import runimage
+
+    cache = archive.cache("fresh")
+    relocked = runimage.resolve(f"cc-{RELEASE}", cache, DEFAULT_EPOCH, Recorder())
+    assert relock.LABEL in relocked.image.config_json["config"]["Labels"]
+    assert runimage.resolve(f"cc-{RELEASE}", cache, DEFAULT_EPOCH).image.digest == relocked.image.digest
+    with pytest.raises(PackItError) as e:
+        runimage.resolve(f"cc-{RELEASE}", cache, DEFAULT_EPOCH, locked=True)
+    assert e.value.exit_code == 61 and f"hello {OLD}" in e.value.message
 
 
 def test_relock_that_fails_too_is_an_error_not_a_loop(archive):
