@@ -367,6 +367,23 @@ def test_locked_on_a_warm_cache_does_not_reuse_the_relocked_stack_image(archive)
     assert e.value.exit_code == 61 and f"hello {OLD}" in e.value.message
 
 
+def test_d_pack_it_build_locked_reaches_the_stack(archive, monkeypatch, capsys):
+    """`pack-it build --locked` down to the run image (the app's own layers left out: the
+    option only matters to the stack)."""
+    from pack_it import cli
+    from pack_it.lifecycle import pipeline
+
+    monkeypatch.setattr(pipeline.build_phase, "build", lambda *args: [])
+    app = Path(__file__).parents[2] / "fixtures" / "detectors" / "go-root-main"
+    monkeypatch.setattr(sys, "argv", ["pack-it", "build", str(app), "--run-image", f"cc-{RELEASE}", "--locked",
+                                      "--cache-dir", str(archive.tmp / "cli-cache"), "-o", f"tar:{archive.tmp}/app.tar"])
+    with pytest.raises(SystemExit) as exit:
+        cli.main()
+    assert exit.value.code == 61
+    assert f"error: hello {OLD}, locked for stack cc-{RELEASE}, is gone" in capsys.readouterr().err
+    assert not (archive.tmp / "cli-cache" / "stacks").exists() and not (archive.tmp / "app.tar").exists()
+
+
 def test_relock_that_fails_too_is_an_error_not_a_loop(archive):
     """The re-resolved version is gone as well (the archive mid-update): one error."""
     del archive.server.routes[f"/debian-security/{HELLO_POOL.format(NEW)}"]
