@@ -24,7 +24,7 @@ from pack_it.lifecycle.stacks.deb import read_deb
 from pack_it.lifecycle.stacks.debian import Index, Package, load_suite, resolve
 from pack_it.lifecycle.stacks.definitions import STACKS, Stack, chain, excluded, load, releases
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
-from pack_it.lifecycle.stacks.retention import Gone, fetch_locked
+from pack_it.lifecycle.stacks.retention import fetch_locked
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CA_DIR = "usr/share/ca-certificates/"
@@ -88,8 +88,8 @@ class LockExpired(PackItError):
     """Locked packages no source has any more (the archive deleted them, no retention mirror
     kept them)."""
 
-    def __init__(self, reference: str, gone: list[Gone], hint: str) -> None:
-        first = gone[0].package
+    def __init__(self, reference: str, gone: list[Package], hint: str) -> None:
+        first = gone[0]
         more = f" (and {len(gone) - 1} more packages)" if len(gone) > 1 else ""
         super().__init__(f"{first.name} {first.version}{more}, locked for stack {reference}, is gone from the Debian "
                          f"archive and from every retention mirror.", exit_code=EXPORT_FAILED, phase="export", hint=hint)
@@ -103,12 +103,14 @@ AGAIN_HINT = "The Debian archive may be mid-update; try again later, or set PACK
 
 
 def _moved(changes: list[str]) -> str:
-    return ", ".join(line[2:] for line in changes)
+    """lockfile.changes() lines as one phrase: "libssl3 3.0.15-1 -> 3.0.16-1, libnew 1.0 (new)"."""
+    said = {"~": "", "+": " (new)", "-": " (dropped)"}
+    return ", ".join(line[2:] + said[line[0]] for line in changes)
 
 
 # Building ------------------------------------------------------------------------------
 
-def _fetch_debs(packages: list[Package], cache: Cache, reporter: Reporter) -> list[Gone]:
+def _fetch_debs(packages: list[Package], cache: Cache, reporter: Reporter) -> list[Package]:
     """Downloads the .debs the cache lacks; returns those no source has any more."""
     missing = [p for p in packages if not cache.has_blob("sha256:" + p.sha256)]
     if not missing:
@@ -116,7 +118,7 @@ def _fetch_debs(packages: list[Package], cache: Cache, reporter: Reporter) -> li
     reporter.step(f"downloading {len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
     with ThreadPoolExecutor(DOWNLOADS) as pool:
         futures = [pool.submit(fetch_locked, p, cache.blob_path("sha256:" + p.sha256), reporter) for p in missing]
-        return [gone for future in futures if (gone := future.result())]
+        return [p for p, future in zip(missing, futures) if not future.result()]
 
 
 def level_entries(stack: Stack, packages: list[Package], cache: Cache) -> list[Entry]:
@@ -224,7 +226,7 @@ def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: 
         if locked:
             raise
         relocked = relock_release(release_id, cache, reporter)
-        reporter.warn(f"{expired.gone[0].package.name} {expired.gone[0].package.version} is gone from the Debian archive "
+        reporter.warn(f"{expired.gone[0].name} {expired.gone[0].version} is gone from the Debian archive "
                       f"and the retention mirrors, so {release_id} was re-locked from the signed index: "
                       f"{_moved([c for lines in relocked.changes.values() for c in lines]) or 'no version moved'} "
                       f"(they are security updates); the new lock is {relock.path(cache, release_id)}.")

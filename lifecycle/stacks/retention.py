@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from dataclasses import dataclass
 from pathlib import Path
 
 from pack_it.errors import PackItError
@@ -60,36 +59,28 @@ def candidate_urls(mirror: str, package: Package) -> list[str]:
     return [f"{mirror}/{package.filename}"]
 
 
-@dataclass(frozen=True)
-class Gone:
-    """A locked package no source has any more, and what each source said."""
-
-    package: Package
-    tried: tuple[str, ...]
-
-
-def fetch_locked(package: Package, dest: Path, reporter: Reporter) -> Gone | None:
+def fetch_locked(package: Package, dest: Path, reporter: Reporter) -> bool:
     """Fetches a locked .deb to `dest`: from its archive, else, if the archive no longer has
-    it, from the retention mirrors in order. None once it is there; a Gone if no source had
-    the file with the lock's SHA256. Anything but a missing file on the archive (the network
-    down, wrong bytes) is an error, as before: only a deleted version has other sources."""
+    it, from the retention mirrors in order. False if no source had the file with the lock's
+    SHA256 (what each said is verbose output). Anything but a missing file on the archive
+    (the network down, wrong bytes) is an error, as before: only a deleted version is looked
+    for elsewhere, never a tampered one."""
     try:
         download(package.url(), dest, package.sha256)
-        return None
+        return True
     except NotOnMirror as e:
-        tried = [e.message]
+        reporter.detail(e.message)
     for mirror in retention_mirrors():
         urls = candidate_urls(mirror, package)
         if not urls:
-            tried.append(f"{mirror} has no {package.name} {package.version}")
+            reporter.detail(f"{mirror} has no {package.name} {package.version}")
         for url in urls:
             try:
                 download(url, dest, package.sha256)
-                return None
+                return True
             except WrongFile as e:
                 # A retention mirror is trusted for nothing: wrong bytes are refused, the next one is asked.
                 reporter.warn(e.message + " Refused; trying the next source.")
-                tried.append(e.message)
             except PackItError as e:
-                tried.append(e.message)
-    return Gone(package, tuple(tried))
+                reporter.detail(e.message)
+    return False

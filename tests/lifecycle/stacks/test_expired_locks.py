@@ -34,6 +34,8 @@ RELEASE = "fake1"
 OLD, NEW = "1.0-1", "1.0-2"
 HELLO_POOL = "pool/updates/main/h/hello/hello_{}_amd64.deb"
 BASE_POOL = "pool/main/b/base-data/base-data_1.0_all.deb"
+LIBNEW_POOL = "pool/updates/main/libn/libnew/libnew_1.0_amd64.deb"
+MOVED = f"libnew 1.0 (new), hello {OLD} -> {NEW}"
 
 
 # A signing key, an archive, a server ----------------------------------------------------
@@ -152,10 +154,14 @@ def archive(tmp_path, server, signing_key, monkeypatch) -> Archive:
     for path, data in suite_files(home, "fake", [paragraph("base-data", "1.0", "all", BASE_POOL, base)]).items():
         server.routes[f"/debian/{path}"] = data
     server.routes[f"/debian/{BASE_POOL}"] = base
-    hello = paragraph("hello", NEW, "amd64", HELLO_POOL.format(NEW), new, depends="base-data")
-    for path, data in suite_files(home, "fake-security", [hello]).items():
+    # The security update also needs a new library (as security fixes sometimes do).
+    libnew = deb(tmp_path, "libnew", "1.0", "amd64", b"libnew")
+    hello = paragraph("hello", NEW, "amd64", HELLO_POOL.format(NEW), new, depends="base-data, libnew")
+    security = [hello, paragraph("libnew", "1.0", "amd64", LIBNEW_POOL, libnew)]
+    for path, data in suite_files(home, "fake-security", security).items():
         server.routes[f"/debian-security/{path}"] = data
     server.routes[f"/debian-security/{HELLO_POOL.format(NEW)}"] = new
+    server.routes[f"/debian-security/{LIBNEW_POOL}"] = libnew
 
     defs = tmp_path / "definitions"
     defs.mkdir()
@@ -286,17 +292,18 @@ def test_c_no_mirror_has_it_the_release_is_relocked_into_the_cache_and_built(arc
     image = build(cache, reporter)
 
     [warning] = reporter.warnings
-    assert f"hello {OLD} is gone" in warning and f"hello {OLD} -> {NEW}" in warning
+    assert f"hello {OLD} is gone" in warning and MOVED in warning
     assert "security updates" in warning and str(relock.path(cache, RELEASE)) in warning
     assert image.digest != original
-    assert image.config_json["config"]["Labels"][relock.LABEL] == f"hello {OLD} -> {NEW}"
+    assert image.config_json["config"]["Labels"][relock.LABEL] == MOVED
     cc_layer = cache.blob_path(image.layers[1].digest)
     assert f"Version: {NEW}\n" in layer_file(cc_layer, "var/lib/dpkg/status.d/hello").decode()
     assert layer_file(cc_layer, "usr/share/hello") == b"hello, the security update"
 
     made = relock.read(cache, RELEASE)
-    assert [(p.name, p.version) for p in made.stacks["cc"]] == [("hello", NEW)]
-    assert made.changes["cc"] == [f"~ hello {OLD} -> {NEW}"] and made.changes["static"] == []
+    assert [(p.name, p.version) for p in made.stacks["cc"]] == [("hello", NEW), ("libnew", "1.0")]
+    assert made.changes["cc"] == ["+ libnew 1.0", f"~ hello {OLD} -> {NEW}"] and made.changes["static"] == []
+    assert layer_file(cc_layer, "usr/share/libnew") == b"libnew"
     assert {p.name: p.read_bytes() for p in archive.locks.iterdir()} == shipped  # the shipped locks untouched
     assert nothing_half_written(cache)
 
