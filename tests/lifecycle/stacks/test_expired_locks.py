@@ -391,6 +391,37 @@ def test_d_pack_it_build_locked_reaches_the_stack(archive, monkeypatch, capsys):
     assert not (archive.tmp / "cli-cache" / "stacks").exists() and not (archive.tmp / "app.tar").exists()
 
 
+def test_relock_trusts_only_a_signed_index_and_writes_nothing_otherwise(archive, tmp_path):
+    """A mirror serving a forged index (Release re-signed by another key) cannot choose what a
+    re-lock installs."""
+    other = tmp_path / "other-gpg"
+    other.mkdir(mode=0o700)
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "Mallory <m@example.com>", "ed25519",
+                    "sign", "never"], env={"GNUPGHOME": str(other), "PATH": "/usr/bin:/bin"}, check=True,
+                   capture_output=True)
+    signed = archive.server.routes["/debian-security/dists/fake-security/InRelease"]
+    text = subprocess.run(["gpg", "--batch", "--decrypt"], input=signed, capture_output=True,
+                          env={"GNUPGHOME": str(other), "PATH": "/usr/bin:/bin"}).stdout
+    assert text.startswith(b"Origin: Test\n")
+    archive.server.routes["/debian-security/dists/fake-security/InRelease"] = clearsign(other, text)
+    cache = archive.cache("fresh")
+    try:
+        with pytest.raises(PackItError) as e:
+            build(cache, Recorder())
+    finally:
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env={"GNUPGHOME": str(other)}, capture_output=True)
+    assert "signature does not verify" in e.value.message
+    assert not relock.path(cache, RELEASE).exists() and nothing_half_written(cache)
+
+
+def test_relock_that_fails_while_written_leaves_nothing(archive, monkeypatch):
+    monkeypatch.setattr(relock, "FORMAT", object())  # the JSON cannot be made: fails mid-write
+    cache = archive.cache("fresh")
+    with pytest.raises(TypeError):
+        build(cache, Recorder())
+    assert not relock.path(cache, RELEASE).exists() and nothing_half_written(cache)
+
+
 def test_relock_that_fails_too_is_an_error_not_a_loop(archive):
     """The re-resolved version is gone as well (the archive mid-update): one error."""
     del archive.server.routes[f"/debian-security/{HELLO_POOL.format(NEW)}"]
