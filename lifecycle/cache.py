@@ -4,6 +4,7 @@ and the packs' persistent caches (compilers' and package managers').
     <cache>/blobs/sha256/<hex>        layer blobs, configs, manifests
     <cache>/layers/<hex>.json         a built layer: its cache key -> its blob
     <cache>/packs/<pack>/<name>/      a pack's persistent cache (e.g. GOCACHE)
+    <cache>/stacks/locks/             stacks re-locked because a locked .deb left the archive
     <cache>/tmp/                      staging; every write is renamed into place whole
 """
 

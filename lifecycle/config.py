@@ -5,6 +5,7 @@ default. The file is TOML at $PACK_IT_CONFIG, else $XDG_CONFIG_HOME/pack-it/conf
     [debian]
     mirror = "http://mirror.example/debian"
     security_mirror = "http://mirror.example/debian-security"
+    retention_mirrors = ["snapshot+https://snapshot.debian.org", "https://artifactory.example/debian"]
 """
 
 from __future__ import annotations
@@ -41,3 +42,17 @@ def setting(section: str, key: str, env: str, default: str) -> str:
         return os.environ[env]
     value = _read(config_path()).get(section, {}).get(key)
     return str(value) if value else default
+
+
+def list_setting(section: str, key: str, env: str, default: list[str]) -> list[str]:
+    """As setting(), for a list: the environment variable holds it space-separated, the file
+    as a TOML list (an empty list there means none)."""
+    if os.environ.get(env, "").strip():
+        return os.environ[env].split()
+    value = _read(config_path()).get(section, {}).get(key)
+    if value is None:
+        return list(default)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PackItError(f"{key} under [{section}] in the pack-it config file {config_path()} is not a list of strings.",
+                          exit_code=USAGE, phase="config", hint=f'Write it as {key} = ["http://mirror.example/debian"].')
+    return list(value)

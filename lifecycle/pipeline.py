@@ -30,6 +30,7 @@ class BuildOptions:
     run_image: str | None = None  # default: the one the plan chose (a stack)
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
+    locked: bool = False  # a stack is built from its shipped lock only, never re-locked
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def build(options: BuildOptions, registry: Registry, reporter: Reporter = Report
         layers = build_phase.build(plan, registry, tree, options.env, cache, work, epoch, reporter, index)
         reporter.phase("export")
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
-        run = runimage.resolve(chosen, cache, epoch, reporter)
+        run = runimage.resolve(chosen, cache, epoch, reporter, locked=options.locked)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
         image = export(plan, run, layers, cache, epoch, source_labels(tree.root), registry.versions(plan.packs), reporter)
         destination = publisher.publish(image, cache, str(ref))

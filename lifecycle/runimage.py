@@ -20,6 +20,7 @@ from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.stacks import definitions
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
 from pack_it.lifecycle.stacks.lockfile import lock_dir as lockfile_dir
+from pack_it.lifecycle.stacks.relock import path as relock_path
 
 DEFAULT_RUN_IMAGE = "static"
 GENERATED = "base"  # no Debian packages at all: for static binaries that need no CA bundle or tzdata
@@ -50,9 +51,11 @@ def _base(cache: Cache, epoch: int) -> RunImage:
     return RunImage(GENERATED, image)
 
 
-def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Reporter()) -> RunImage:
+def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Reporter(),
+            locked: bool = False) -> RunImage:
     """A run image: a stack (`static`, `python-debian13`, ...), `base`, or an image file
-    (`oci:DIR`, `tar:FILE`) whose blobs are copied into the cache."""
+    (`oci:DIR`, `tar:FILE`) whose blobs are copied into the cache. `locked`: a stack is built
+    from its shipped lock only, never re-locked."""
     if reference == GENERATED:
         return _base(cache, epoch)
     if reference.startswith(("oci:", "tar:")):
@@ -65,7 +68,7 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
             cache.put_bytes(source.image.manifest)
             return RunImage(reference, source.image)
     name, release = definitions.parse_reference(reference)
-    key = _stack_key(name, release, epoch)
+    key = _stack_key(name, release, epoch, cache, locked)
     record = cache.layer_record("stack-image", reference, key, epoch)
     if record and cache.has_blob(record["config"]):
         return RunImage(record["reference"], Image(cache.blob_path(record["digest"]).read_bytes(),
@@ -73,18 +76,20 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
     # The Debian machinery is imported only when a stack has to be (re)assembled.
     from pack_it.lifecycle.stacks import assemble
 
-    stack_ref, image = assemble.build_stack(name, release, cache, epoch, reporter)
+    stack_ref, image = assemble.build_stack(name, release, cache, epoch, reporter, locked=locked)
+    key = _stack_key(name, release, epoch, cache, locked)  # a re-lock changes it
     cache.save_layer_record("stack-image", reference, key, epoch, {
         "reference": stack_ref, "digest": image.digest, "config": image.config_descriptor.digest})
     return RunImage(stack_ref, image)
 
 
-def _stack_key(name: str, release: str, epoch: int) -> str:
-    """What an assembled stack image depends on: its definitions, locks and the code that
-    turns them into layers."""
+def _stack_key(name: str, release: str, epoch: int, cache: Cache, locked: bool) -> str:
+    """What an assembled stack image depends on: its definitions, locks (and the cache's
+    re-lock, unless `locked`) and the code that turns them into layers."""
     h = hashlib.sha256(f"{name}\0{release}\0{epoch}".encode())
     stacks_dir = Path(definitions.__file__).parent
+    relocked = [] if locked else [p for p in [relock_path(cache, release)] if p.is_file()]
     for path in sorted([*stacks_dir.glob("*.py"), *(stacks_dir / "definitions").glob("*.toml"),
-                        *lockfile_dir().glob(f"*-{release}-*.json")]):
+                        *lockfile_dir().glob(f"*-{release}-*.json"), *relocked]):
         h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()

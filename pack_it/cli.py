@@ -142,6 +142,7 @@ def build(
     run_image: Optional[str] = typer.Option(None, "--run-image", help=f"A stack ({_stack_names()}; -debian13 for Debian 13), base, oci:DIR or tar:FILE. Default: the stack the app needs."),
     env: List[str] = typer.Option([], "--env", "-e", help="KEY=VALUE for the build (e.g. GOFLAGS)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
+    locked: bool = typer.Option(False, "--locked", help="Build a stack from its shipped lock only; fail (exit 61) rather than re-lock it when a locked package is gone."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show the commands run and their output."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print results and errors."),
 ) -> None:
@@ -151,7 +152,7 @@ def build(
     from pack_it.lifecycle.pipeline import BuildOptions, build as run_build
     from pack_it.packs import REGISTRY
 
-    options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir)
+    options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir, locked)
     started = time.monotonic()
     result = run_build(options, REGISTRY, ConsoleReporter(state["verbosity"]))
     print(f"Built {result.reference} in {time.monotonic() - started:.1f}s -> {result.destination}")
@@ -216,6 +217,7 @@ def stacks_build(
     stack: str = typer.Argument(..., help="e.g. static, python-debian13"),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Also write the stack image: oci:DIR or tar:FILE."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
+    locked: bool = typer.Option(False, "--locked", help="Build a stack from its shipped lock only; fail (exit 61) rather than re-lock it when a locked package is gone."),
 ) -> None:
     """Build a stack's layers into the cache (every app on it then shares them)."""
     from pack_it.lifecycle.archive import source_date_epoch
@@ -226,7 +228,7 @@ def stacks_build(
 
     cache = Cache(cache_dir or default_cache_dir())
     started = time.monotonic()
-    run = resolve(stack, cache, source_date_epoch(), ConsoleReporter(state["verbosity"]))
+    run = resolve(stack, cache, source_date_epoch(), ConsoleReporter(state["verbosity"]), locked=locked)
     compressed, uncompressed = image_sizes(run.image, cache)
     print(f"Built stack {run.reference} in {time.monotonic() - started:.1f}s")
     print(f"  digest: {run.image.digest}")

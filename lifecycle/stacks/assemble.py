@@ -2,7 +2,9 @@
 `build_stack` turns the locks into one layer per stack level (static, cc, then python or
 node), each built once per lock and kept compressed in the cache, so every app on a stack
 shares the same blobs. Stacks hold Debian packages only: a language runtime that Debian does
-not ship at the app's version is a pack's layer (packs/node/runtime.py)."""
+not ship at the app's version is a pack's layer (packs/node/runtime.py). A locked version
+the archive deleted comes from a retention mirror (retention.py), else the release is
+re-locked from the signed index into the cache (relock.py), unless the build is `locked`."""
 
 from __future__ import annotations
 
@@ -13,15 +15,17 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pack_it.errors import EXPORT_FAILED, PackItError
 from pack_it.lifecycle.archive import Entry, LayerBlob, file_entry, timestamp, write_layer
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.oci import INIT_LABEL, LAYER_GZIP, Descriptor, Image
 from pack_it.lifecycle.reporter import Reporter
-from pack_it.lifecycle.stacks import lockfile, trim
+from pack_it.lifecycle.stacks import lockfile, relock, trim
 from pack_it.lifecycle.stacks.deb import read_deb
-from pack_it.lifecycle.stacks.debian import Index, Package, download, load_suite, resolve
+from pack_it.lifecycle.stacks.debian import Index, Package, load_suite, resolve
 from pack_it.lifecycle.stacks.definitions import STACKS, Stack, chain, excluded, load, releases
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
+from pack_it.lifecycle.stacks.retention import fetch_locked
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CA_DIR = "usr/share/ca-certificates/"
@@ -33,9 +37,9 @@ DOWNLOADS = 8
 
 # Locking -------------------------------------------------------------------------------
 
-def lock(release_id: str, directory: Path | None = None, reporter: Reporter = Reporter()) -> dict[str, list[str]]:
-    """Re-resolves every stack of a release from the archive and rewrites their lock files;
-    returns, per stack, what changed."""
+def resolve_release(release_id: str, reporter: Reporter = Reporter()) -> dict[str, list[Package]]:
+    """Every stack of a release resolved from the signed current index: stack -> packages
+    (each level without what its parent holds)."""
     release = releases()[release_id]
     packages: list[Package] = []
     for archive, suite in release.suites:
@@ -43,31 +47,79 @@ def lock(release_id: str, directory: Path | None = None, reporter: Reporter = Re
         packages += load_suite(archive, suite, list(release.keyrings))
     index, exclude = Index(packages), excluded()
     installed: dict[str, set[str]] = {}
-    changed = {}
+    resolved = {}
     for name in STACKS:
         stack = load(name, release_id)
         below = installed.get(stack.parent, set()) if stack.parent else set()
-        level = resolve(list(stack.packages), index, exclude, below)
-        installed[name] = below | {p.name for p in level}
-        try:
-            old = lockfile.read(name, release_id, directory)
-        except Exception:  # no lock yet, or an unreadable one: everything is new
-            old = []
+        resolved[name] = resolve(list(stack.packages), index, exclude, below)
+        installed[name] = below | {p.name for p in resolved[name]}
+    return resolved
+
+
+def _shipped_or_nothing(name: str, release_id: str, directory: Path | None = None) -> list[Package]:
+    try:
+        return lockfile.read(name, release_id, directory)
+    except Exception:  # no lock yet, or an unreadable one: everything is new
+        return []
+
+
+def lock(release_id: str, directory: Path | None = None, reporter: Reporter = Reporter()) -> dict[str, list[str]]:
+    """Re-resolves every stack of a release from the archive and rewrites their lock files;
+    returns, per stack, what changed."""
+    changed = {}
+    for name, level in resolve_release(release_id, reporter).items():
+        stack = load(name, release_id)
+        old = _shipped_or_nothing(name, release_id, directory)
         lockfile.write(name, release_id, stack.parent, level, directory)
         changed[stack.reference] = lockfile.changes(old, level)
     return changed
 
 
+def relock_release(release_id: str, cache: Cache, reporter: Reporter = Reporter()) -> relock.Relock:
+    """Re-resolves a release whose locked versions left the archive, and keeps the result in
+    the cache (the shipped locks are pack-it's, and may not be writable)."""
+    resolved = resolve_release(release_id, reporter)
+    changes = {name: lockfile.changes(_shipped_or_nothing(name, release_id), level) for name, level in resolved.items()}
+    made = relock.Relock(release_id, relock.shipped_digest(release_id), resolved, changes)
+    relock.write(cache, made)
+    return made
+
+
+class LockExpired(PackItError):
+    """Locked packages no source has any more (the archive deleted them, no retention mirror
+    kept them)."""
+
+    def __init__(self, reference: str, gone: list[Package], hint: str) -> None:
+        first = gone[0]
+        more = f" (and {len(gone) - 1} more packages)" if len(gone) > 1 else ""
+        super().__init__(f"{first.name} {first.version}{more}, locked for stack {reference}, is gone from the Debian "
+                         f"archive and from every retention mirror.", exit_code=EXPORT_FAILED, phase="export", hint=hint)
+        self.reference = reference
+        self.gone = gone
+
+
+RELOCK_HINT = ("Build without --locked to re-lock the stack from the signed Debian index (the newer versions are "
+               "security updates), or set PACK_IT_DEBIAN_RETENTION_MIRRORS to a mirror that keeps old versions.")
+AGAIN_HINT = "The Debian archive may be mid-update; try again later, or set PACK_IT_DEBIAN_RETENTION_MIRRORS."
+
+
+def _moved(changes: list[str]) -> str:
+    """lockfile.changes() lines as one phrase: "libssl3 3.0.15-1 -> 3.0.16-1, libnew 1.0 (new)"."""
+    said = {"~": "", "+": " (new)", "-": " (dropped)"}
+    return ", ".join(line[2:] + said[line[0]] for line in changes)
+
+
 # Building ------------------------------------------------------------------------------
 
-def _fetch_debs(packages: list[Package], cache: Cache, reporter: Reporter) -> None:
+def _fetch_debs(packages: list[Package], cache: Cache, reporter: Reporter) -> list[Package]:
+    """Downloads the .debs the cache lacks; returns those no source has any more."""
     missing = [p for p in packages if not cache.has_blob("sha256:" + p.sha256)]
     if not missing:
-        return
+        return []
     reporter.step(f"downloading {len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
     with ThreadPoolExecutor(DOWNLOADS) as pool:
-        for future in [pool.submit(download, p.url(), cache.blob_path("sha256:" + p.sha256), p.sha256) for p in missing]:
-            future.result()
+        futures = [pool.submit(fetch_locked, p, cache.blob_path("sha256:" + p.sha256), reporter) for p in missing]
+        return [p for p, future in zip(missing, futures) if not future.result()]
 
 
 def level_entries(stack: Stack, packages: list[Package], cache: Cache) -> list[Entry]:
@@ -116,17 +168,40 @@ def _cached_layer(cache: Cache, name: str, key: str, epoch: int, entries_of) -> 
     return blob
 
 
-def level_layer(stack: Stack, cache: Cache, epoch: int, reporter: Reporter) -> LayerBlob:
-    packages = lockfile.read(stack.name, stack.release.id)
+def level_layer(stack: Stack, cache: Cache, epoch: int, reporter: Reporter,
+                packages: list[Package] | None = None, hint: str = RELOCK_HINT) -> LayerBlob:
+    """One level's layer from `packages` (default: its shipped lock); LockExpired if some of
+    them can no longer be fetched."""
+    packages = lockfile.read(stack.name, stack.release.id) if packages is None else packages
     key = _level_key(stack, packages)
     if cache.layer_record("stack", stack.reference, key, epoch) is None:
-        _fetch_debs(packages, cache, reporter)
+        if gone := _fetch_debs(packages, cache, reporter):
+            raise LockExpired(stack.reference, gone, hint)
         reporter.step(f"layer {stack.reference}: {len(packages)} packages")
     return _cached_layer(cache, stack.reference, key, epoch, lambda: level_entries(stack, packages, cache))
 
 
-def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: Reporter = Reporter()) -> tuple[str, Image]:
-    """The stack as an image (its blobs in the cache): (reference, image)."""
+def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: Reporter = Reporter(),
+                locked: bool = False) -> tuple[str, Image]:
+    """The stack as an image (its blobs in the cache): (reference, image). From the shipped
+    locks, or the cache's newer re-lock; when a locked version is gone from every source,
+    re-locks the release from the signed index and builds that, unless `locked`."""
+    relocked = None if locked else relock.current(cache, release_id)
+    try:
+        return _assemble(name, release_id, cache, epoch, reporter, relocked, RELOCK_HINT)
+    except LockExpired as expired:
+        if locked:
+            raise
+        relocked = relock_release(release_id, cache, reporter)
+        reporter.warn(f"{expired.gone[0].name} {expired.gone[0].version} is gone from the Debian archive "
+                      f"and the retention mirrors, so {release_id} was re-locked from the signed index: "
+                      f"{_moved([c for lines in relocked.changes.values() for c in lines]) or 'no version moved'} "
+                      f"(they are security updates); the new lock is {relock.path(cache, release_id)}.")
+        return _assemble(name, release_id, cache, epoch, reporter, relocked, AGAIN_HINT)
+
+
+def _assemble(name: str, release_id: str, cache: Cache, epoch: int, reporter: Reporter,
+              relocked: relock.Relock | None, hint: str) -> tuple[str, Image]:
     levels = chain(name, release_id)
     layers: list[LayerBlob] = []
     history = []
@@ -134,11 +209,16 @@ def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: 
     labels = {}
     for stack in levels:
         if stack.packages or stack.links:
-            layers.append(level_layer(stack, cache, epoch, reporter))
+            packages = relocked.stacks.get(stack.name, []) if relocked else None
+            layers.append(level_layer(stack, cache, epoch, reporter, packages, hint))
             history.append(f"pack-it stack {stack.reference}")
         env.update(stack.env)
         if stack.init:
             labels[INIT_LABEL] = stack.init
+    # The image says it is not the shipped lock's, and what moved (exported images keep it).
+    moved = _moved([c for stack in levels for c in (relocked.changes.get(stack.name, []) if relocked else [])])
+    if moved:
+        labels[relock.LABEL] = moved
     config = {
         "architecture": "amd64", "os": "linux", "created": timestamp(epoch),
         "config": {"Env": [f"{k}={v}" for k, v in sorted(env.items())], "User": f"{NONROOT_UID}:{NONROOT_UID}",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from pack_it.errors import MISSING_TOOLCHAIN, PackItError, export_error
+from pack_it.errors import EXPORT_FAILED, MISSING_TOOLCHAIN, PackItError, export_error
 from pack_it.lifecycle.config import setting
 
 KEYS = Path(__file__).parent / "keys"
@@ -60,6 +60,15 @@ def _fetch_error(url: str, reason: object) -> PackItError:
     )
 
 
+class NotOnMirror(PackItError):
+    """The server answered that it does not have the file (404, 410): the archive deletes a
+    version once it is superseded, and other sources may still hold it."""
+
+
+class WrongFile(PackItError):
+    """The server sent a file whose SHA256 is not the one expected."""
+
+
 def download(url: str, dest: Path, sha256: str | None = None) -> None:
     """Downloads `url` to `dest`, checking its SHA256; `dest` appears only if all is well."""
     import urllib.error
@@ -74,9 +83,15 @@ def download(url: str, dest: Path, sha256: str | None = None) -> None:
                 digest.update(chunk)
                 out.write(chunk)
         if sha256 is not None and digest.hexdigest() != sha256:
-            raise export_error(f"{url} does not match its SHA256 (expected {sha256}, got {digest.hexdigest()}).",
-                               "The mirror serves a different file than the index or lock names; try another mirror.")
+            raise WrongFile(f"{url} does not match its SHA256 (expected {sha256}, got {digest.hexdigest()}).",
+                            exit_code=EXPORT_FAILED, phase="export",
+                            hint="The mirror serves a different file than the index or lock names; try another mirror.")
         os.replace(tmp, dest)
+    except urllib.error.HTTPError as e:
+        if e.code in (404, 410):
+            raise NotOnMirror(f"{url} is not on the mirror (HTTP {e.code}).", exit_code=EXPORT_FAILED,
+                              phase="export", hint="The archive deletes a version once it is superseded.")
+        raise _fetch_error(url, e)
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         raise _fetch_error(url, getattr(e, "reason", e))
     finally:
