@@ -15,7 +15,7 @@ from pack_it.lifecycle.cache import Cache, default_cache_dir
 from pack_it.lifecycle.export import export
 from pack_it.lifecycle.oci import Image
 from pack_it.lifecycle.plan import Plan
-from pack_it.lifecycle.publish import publisher_for
+from pack_it.lifecycle.publish import default_output, publisher_for
 from pack_it.lifecycle.publish import reference as refs
 from pack_it.lifecycle.reporter import Reporter
 from pack_it import packs
@@ -29,6 +29,7 @@ class BuildOptions:
     run_image: str | None = None  # default: the one the plan chose (a stack)
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
+    registry: object | None = None  # RegistryOptions: credentials, CA, insecure hosts
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def source_labels(app: Path) -> dict[str, str]:
 def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult:
     tree = SourceTree(options.app_dir)
     ref = refs.parse(options.tag) if options.tag else refs.from_directory(tree.root.name)
-    publisher = publisher_for(options.output or f"tar:{ref.name.rsplit('/', 1)[-1]}.tar")
+    output = options.output or default_output(f"{ref.name.rsplit('/', 1)[-1]}.tar", reporter)
+    publisher = publisher_for(output, options.registry, reporter)
     cache = Cache(options.cache_dir or default_cache_dir())
     epoch = source_date_epoch()
 
@@ -72,7 +74,7 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
         reporter.phase("export")
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
         node_version = plan.runtime.version if plan.runtime and plan.runtime.name == "node" else None
-        run = runimage.resolve(chosen, cache, epoch, reporter, node_version)
+        run = runimage.resolve(chosen, cache, epoch, reporter, node_version, registry=options.registry)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
         image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter)
         destination = publisher.publish(image, cache, str(ref))
