@@ -236,3 +236,15 @@ def test_run_image_layers_are_mounted_from_their_repository(registry, proxy, cac
     assert sorted(publisher.report.mounted) == sorted(d.digest for d in run.layers)
     assert app_layer.digest in publisher.report.uploaded
     assert [p for m, p in proxy.requests if m == "POST" and "mount=" in p and "from=t%2Frun-image" in p]
+
+
+def test_a_manifest_not_matching_the_registrys_digest_is_refused(registry, proxy, cache, tmp_path):
+    from tests.lifecycle.registry.servers import Fault
+
+    image = synthetic_image(cache, (100,))
+    client(registry.host, "t/bad-manifest:1", options(registry), push=True).push(image, cache)
+    proxy.faults = [Fault("GET", "/manifests/1", "corrupt")]
+    with pytest.raises(PackItError) as e:
+        client(proxy.host, "t/bad-manifest:1", options(registry)).pull(Cache(tmp_path / "p"))
+    assert e.value.exit_code == INVALID_IMAGE
+    assert e.value.message.startswith("The manifest of") and "does not match its digest" in e.value.message
