@@ -55,7 +55,7 @@ def source_labels(app: Path) -> dict[str, str]:
 def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult:
     tree = SourceTree(options.app_dir)
     ref = refs.parse(options.tag) if options.tag else refs.from_directory(tree.root.name)
-    output = options.output or default_output(f"{ref.name.rsplit('/', 1)[-1]}.tar", reporter)
+    output, chosen_because = (options.output, "") if options.output else default_output(f"{ref.name.rsplit('/', 1)[-1]}.tar")
     publisher = publisher_for(output, options.registry, reporter)
     cache = Cache(options.cache_dir or default_cache_dir())
     epoch = source_date_epoch()
@@ -72,6 +72,8 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
         reporter.phase("build")
         layers = build_phase.build(plan, tree, options.env, cache, work, epoch, reporter)
         reporter.phase("export")
+        if chosen_because:
+            reporter.step(chosen_because)
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
         node_version = plan.runtime.version if plan.runtime and plan.runtime.name == "node" else None
         run = runimage.resolve(chosen, cache, epoch, reporter, node_version, registry=options.registry)

@@ -48,15 +48,13 @@ def publisher_for(output: str, registry=None, reporter: Reporter = Reporter()) -
                            "registry:HOST/REPO[:TAG] (push), or docker (load into the engine at DOCKER_HOST).")
 
 
-def default_output(file_name: str, reporter: Reporter = Reporter()) -> str:
-    """The engine when one answers quickly (DOCKER_HOST, or Docker's default socket), else
-    the tarball `file_name`; the reporter says which, and why."""
+def default_output(file_name: str) -> tuple[str, str]:
+    """(output, why): the engine when one answers quickly (DOCKER_HOST, or Docker's default
+    socket), else the tarball `file_name`; `why` is the line that tells the user."""
     from pack_it.lifecycle import engine
 
     address = engine.answers()
     if address:
-        reporter.step(f"output: the engine at {address} (--output tar:FILE writes a file instead)")
-        return "docker"
-    reporter.step(f"output: tar:{file_name} (no engine answered at "
-                  f"{engine.engine_address() or 'DOCKER_HOST or ' + str(engine.DEFAULT_SOCKET)})")
-    return f"tar:{file_name}"
+        return "docker", f"output: the engine at {address} (--output tar:FILE writes a file instead)"
+    where = engine.engine_address() or f"DOCKER_HOST or {engine.DEFAULT_SOCKET}"
+    return f"tar:{file_name}", f"output: tar:{file_name} (no engine answered at {where})"

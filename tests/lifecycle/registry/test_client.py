@@ -248,3 +248,63 @@ def test_a_manifest_not_matching_the_registrys_digest_is_refused(registry, proxy
         client(proxy.host, "t/bad-manifest:1", options(registry)).pull(Cache(tmp_path / "p"))
     assert e.value.exit_code == INVALID_IMAGE
     assert e.value.message.startswith("The manifest of") and "does not match its digest" in e.value.message
+
+
+def test_a_redirect_to_blob_storage_does_not_carry_the_credentials(cache, tmp_path):
+    import http.server
+    import threading
+
+    image = synthetic_image(cache, (1000,))
+    layer = image.layers[0].digest
+    seen_by_storage = []
+
+    class Storage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen_by_storage.append(self.headers.get("Authorization"))
+            data = cache.blob_path(layer).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    storage = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Storage)
+    storage_host = f"127.0.0.1:{storage.server_address[1]}"
+
+    class Registry(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if not self.headers.get("Authorization"):
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="test"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if self.path.endswith(layer):
+                self.send_response(307)
+                self.send_header("Location", f"http://{storage_host}/signed/blob")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = image.manifest if "/manifests/" in self.path else image.config
+            self.send_response(200)
+            self.send_header("Content-Type", oci.MANIFEST)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    registry_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    host = f"127.0.0.1:{registry_server.server_address[1]}"
+    for server in (storage, registry_server):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        opts = RegistryOptions(credentials=Credentials(USER, PASSWORD), insecure_hosts=frozenset({host, storage_host}), env={})
+        pulled = client(host, "t/redirect:1", opts).pull(Cache(tmp_path / "p"))
+        assert pulled.digest == image.digest
+        assert seen_by_storage == [None]
+    finally:
+        storage.shutdown(), registry_server.shutdown()
