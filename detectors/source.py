@@ -103,6 +103,10 @@ class SourceTree:
         except ValueError:
             return False
 
+    def inside(self, rel: str) -> bool:
+        """Whether `rel` resolves (links followed) to a path in the tree."""
+        return self._inside(self.root / rel)
+
     def path(self, rel: str) -> Path:
         """The absolute path of `rel`, refusing anything that resolves outside the tree."""
         full = self.root / rel

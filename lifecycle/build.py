@@ -12,17 +12,18 @@ from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs import by_id
 
 
 def build(plan: Plan, tree: SourceTree, env: dict[str, str], cache: Cache, work: Path,
-          epoch: int, reporter: Reporter) -> list[Layer]:
+          epoch: int, reporter: Reporter, index: VersionsIndex) -> list[Layer]:
     layers: list[Layer] = []
     build_env: dict[str, str] = {}
     for pack_id in plan.packs:
         pack = by_id(pack_id)
         reporter.step(f"{pack_id} {pack.VERSION}")
-        ctx = BuildContext(pack_id, tree, plan, env, cache, work, reporter, epoch, dict(build_env))
+        ctx = BuildContext(pack_id, tree, plan, env, cache, work, reporter, epoch, dict(build_env), index)
         for layer in pack.build(ctx):
             layers.append(layer)
             if layer.build and layer.path is not None:

@@ -4,6 +4,7 @@ earlier packs' build layers, a scratch directory and the cache."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle.versions import VersionsIndex, shipped
 
 TOOL_OUTPUT_LINES = 30  # how much of a failing tool's output the error shows
 SLOW_STEP_SECONDS = 2.0
@@ -32,6 +34,7 @@ class BuildContext:
     reporter: Reporter
     epoch: int  # the layers' fixed mtime
     build_env: dict[str, str] = field(default_factory=dict)  # from earlier packs' build layers
+    index: VersionsIndex = field(default_factory=shipped)  # the one the plan was made with
 
     def reuse(self, name: str, key: str, at: str | None = None) -> Layer | None:
         """The layer built earlier from the same inputs, if the cache still has it."""
@@ -46,6 +49,16 @@ class BuildContext:
         path = self.work / "layers" / self.pack / name
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def copy_source(self, dest: Path, files: list[str] | tuple[str, ...] | None = None) -> Path:
+        """A copy of the tree's admitted files (default: all of them) at `dest`, for a tool
+        that would otherwise read the app directory itself, where a link can lead to any host
+        file. Copies, not hard links: the app's file could change while the tool reads it."""
+        for rel in self.tree.files() if files is None else files:
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.tree.path(rel), dest / rel)
+            shutil.copymode(self.tree.path(rel), dest / rel)
+        return dest
 
     def cache_dir(self, name: str) -> Path:
         return self.cache.pack_dir(self.pack, name)

@@ -5,20 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from dataclasses import replace
+from pathlib import Path
 
 from pack_it.detectors.facts import Detection, Process
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import NOTHING_DETECTED, detect_error
+from pack_it.lifecycle.cache import atomic_file
 from pack_it.lifecycle.plan import Plan
+from pack_it.lifecycle.versions import VersionsIndex, shipped
 from pack_it.packs import GROUPS, Group
 
 
-def _run_group(group: Group, tree: SourceTree, env: dict[str, str]) -> list[tuple[str, Detection]] | None:
+def _run_group(group: Group, tree: SourceTree, env: dict[str, str],
+               index: VersionsIndex) -> list[tuple[str, Detection]] | None:
     found = []
     for member in group.members:
-        detection = member.pack.detect(tree, env)
+        detection = member.pack.detect(tree, env, index)
         if detection is None:
             if member.optional:
                 continue
@@ -41,10 +44,14 @@ def _merge_processes(found: list[tuple[str, Detection]]) -> tuple[Process, ...]:
     return tuple(replace(p, default=p is default) for p in processes)
 
 
-def detect(tree: SourceTree, env: dict[str, str] | None = None, groups: tuple[Group, ...] = GROUPS) -> Plan:
+def detect(tree: SourceTree, env: dict[str, str] | None = None, groups: tuple[Group, ...] = GROUPS,
+           index: VersionsIndex | None = None) -> Plan:
+    """The plan: a function of the tree, the --env values and the versions index (by default
+    the one shipped with pack-it), never of what a registry serves on the day."""
     env = env or {}
+    index = index or shipped()
     for group in groups:
-        found = _run_group(group, tree, env)
+        found = _run_group(group, tree, env, index)
         if not found:
             continue
         first = lambda attr: next((getattr(d, attr) for _, d in found if getattr(d, attr)), None)  # noqa: E731
@@ -58,6 +65,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None, groups: tuple[Gr
             processes=_merge_processes(found),
             warnings=tuple(w for _, d in found for w in d.warnings),
             details={pack_id: d.details for pack_id, d in found if d.details},
+            versions_index=index.to_json(),
         )
     looked_for = [m.pack.LOOKS_FOR for g in groups for m in g.members if not m.optional]
     raise detect_error(
@@ -67,28 +75,24 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None, groups: tuple[Gr
     )
 
 
-PLAN_MAX_AGE = 24 * 3600  # as long as the Node version list a plan may have been made from
-
-
-def _plan_key(tree: SourceTree, env: dict[str, str]) -> str:
-    """Detection is a function of the tree's content, the --env values and pack-it's own
-    settings: the same inputs give the same plan, so a no-op rebuild need not detect again."""
+def _plan_key(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> str:
+    """Detection is a function of the tree's content, the --env values, the versions index and
+    pack-it's own settings: the same inputs give the same plan, so a no-op rebuild need not
+    detect again."""
     from pack_it import __version__
 
     settings = {k: v for k, v in os.environ.items() if k.startswith("PACK_IT_")}
-    return hashlib.sha256(json.dumps([__version__, tree.digest(), env, settings], sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([__version__, tree.digest(), env, settings, index.digest],
+                                     sort_keys=True).encode()).hexdigest()
 
 
-def detect_cached(tree: SourceTree, env: dict[str, str], cache_dir) -> Plan:
-    path = cache_dir / "plans" / f"{_plan_key(tree, env)}.json"
+def detect_cached(tree: SourceTree, env: dict[str, str], cache_dir: Path, index: VersionsIndex) -> Plan:
+    path = cache_dir / "plans" / f"{_plan_key(tree, env, index)}.json"
     try:
-        if time.time() - path.stat().st_mtime < PLAN_MAX_AGE:
-            return Plan.from_json(json.loads(path.read_text()))
+        return Plan.from_json(json.loads(path.read_text()))
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    plan = detect(tree, env)
-    from pack_it.lifecycle.cache import atomic_file
-
+    plan = detect(tree, env, index=index)
     with atomic_file(path, cache_dir / "tmp") as f:
         f.write(json.dumps(plan.to_json(), sort_keys=True).encode())
     return plan

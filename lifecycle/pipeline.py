@@ -18,6 +18,7 @@ from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.publish import default_output, publisher_for
 from pack_it.lifecycle.publish import reference as refs
 from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle import versions
 from pack_it import packs
 
 
@@ -61,8 +62,8 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
     epoch = source_date_epoch()
 
     reporter.phase("detect")
-    # Detectors may read lists pack-it keeps (Node versions): they find them in this cache.
-    plan = detect_phase.detect_cached(tree, {**options.env, "PACK_IT_CACHE_DIR": str(cache.root)}, cache.root)
+    index = versions.load(cache.root)
+    plan = detect_phase.detect_cached(tree, options.env, cache.root, index)
     for warning in plan.warnings:
         reporter.warn(warning)
     reporter.step(f"{plan.language}: packs {', '.join(plan.packs)}")
@@ -70,13 +71,13 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
     work = cache.work_dir()
     try:
         reporter.phase("build")
-        layers = build_phase.build(plan, tree, options.env, cache, work, epoch, reporter)
+        layers = build_phase.build(plan, tree, options.env, cache, work, epoch, reporter, index)
         reporter.phase("export")
         if chosen_because:
             reporter.step(chosen_because)
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
         node_version = plan.runtime.version if plan.runtime and plan.runtime.name == "node" else None
-        run = runimage.resolve(chosen, cache, epoch, reporter, node_version, registry=options.registry)
+        run = runimage.resolve(chosen, cache, epoch, reporter, node_version, index, registry=options.registry)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
         image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter)
         destination = publisher.publish(image, cache, str(ref))

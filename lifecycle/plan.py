@@ -19,6 +19,7 @@ class Plan:
     processes: tuple[Process, ...] = ()
     warnings: tuple[str, ...] = ()
     details: dict = field(default_factory=dict)  # pack id -> that pack's facts
+    versions_index: dict | None = None  # {date, digest} of the versions index detection read
 
     @property
     def default_process(self) -> Process | None:
@@ -41,6 +42,7 @@ class Plan:
             "packs": list(self.packs),
             "warnings": list(self.warnings),
             "details": self.details,
+            "versions_index": self.versions_index,
         }
 
     @classmethod
@@ -59,4 +61,5 @@ class Plan:
                             for p in data["processes"]),
             warnings=tuple(data["warnings"]),
             details=data["details"],
+            versions_index=data.get("versions_index"),
         )

@@ -22,6 +22,8 @@ from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.stacks import definitions
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
 from pack_it.lifecycle.stacks.lockfile import lock_dir as lockfile_dir
+from pack_it.lifecycle import versions
+from pack_it.lifecycle.versions import VersionsIndex
 
 DEFAULT_RUN_IMAGE = "static"
 GENERATED = "base"  # no Debian packages at all: for static binaries that need no CA bundle or tzdata
@@ -53,7 +55,8 @@ def _base(cache: Cache, epoch: int) -> RunImage:
 
 
 def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Reporter(),
-            node_version: str | None = None, registry=None) -> RunImage:
+            node_version: str | None = None, index: VersionsIndex | None = None,
+            registry=None) -> RunImage:
     """A run image: a stack (`static`, `python-debian13`, ...), `base`, or an image file
     (`oci:DIR`, `tar:FILE`) whose blobs are copied into the cache."""
     if reference == GENERATED:
@@ -70,6 +73,12 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
     if reference.startswith("registry:") or names.names_registry(reference):
         return _pulled(reference, cache, reporter, registry)
     name, release = definitions.parse_reference(reference)
+    index = index or versions.load(cache.root)
+    if any(level.node for level in definitions.chain(name, release)):
+        # "22" or "lts" names one exact release of the versions index, so the image is keyed by it.
+        from pack_it.lifecycle.stacks.node_runtime import INDEX_RUNTIME, exact_version
+
+        node_version = exact_version(node_version, index.releases(INDEX_RUNTIME))
     key = _stack_key(name, release, epoch, node_version)
     record = cache.layer_record("stack-image", reference, key, epoch) if key else None
     if record and cache.has_blob(record["config"]):
@@ -78,7 +87,7 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
     # The Debian machinery is imported only when a stack has to be (re)assembled.
     from pack_it.lifecycle.stacks import assemble
 
-    stack_ref, image = assemble.build_stack(name, release, cache, epoch, reporter, node_spec=node_version)
+    stack_ref, image = assemble.build_stack(name, release, cache, epoch, reporter, node_spec=node_version, index=index)
     if key:
         cache.save_layer_record("stack-image", reference, key, epoch, {
             "reference": stack_ref, "digest": image.digest, "config": image.config_descriptor.digest})
@@ -94,12 +103,9 @@ def _pulled(reference: str, cache: Cache, reporter: Reporter, registry) -> RunIm
     return RunImage(str(ref), image)
 
 
-def _stack_key(name: str, release: str, epoch: int, node_version: str | None) -> str | None:
-    """What an assembled stack image depends on: its definitions, locks and the code that
-    turns them into layers. None where it also depends on the network (a Node spec that is
-    not an exact version resolves to whatever is newest)."""
-    if name == "node" and not (node_version and node_version.count(".") == 2):
-        return None
+def _stack_key(name: str, release: str, epoch: int, node_version: str | None) -> str:
+    """What an assembled stack image depends on: its definitions, locks, the exact runtime
+    release it adds, and the code that turns them into layers."""
     h = hashlib.sha256(f"{name}\0{release}\0{epoch}\0{node_version}".encode())
     stacks_dir = Path(definitions.__file__).parent
     for path in sorted([*stacks_dir.glob("*.py"), *(stacks_dir / "definitions").glob("*.toml"),

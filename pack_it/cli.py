@@ -93,9 +93,11 @@ def detect(
 ) -> None:
     """Show what pack-it would build, and which file decided each thing."""
     from pack_it.detectors.source import SourceTree
+    from pack_it.lifecycle import versions
+    from pack_it.lifecycle.cache import default_cache_dir
     from pack_it.lifecycle.detect import detect as run_detect
 
-    plan = run_detect(SourceTree(path), _parse_env(env))
+    plan = run_detect(SourceTree(path), _parse_env(env), index=versions.load(default_cache_dir()))
     if as_json:
         print(json.dumps(plan.to_json(), indent=2))
         return
@@ -290,6 +292,59 @@ def stacks_lock(
             print(f"{reference}: " + ("unchanged" if not lines else f"{len(lines)} changes"))
             for line in lines:
                 print(f"  {line}")
+
+
+versions_app = typer.Typer(no_args_is_help=True, help="The runtime releases pack-it knows (its versions index).")
+app.add_typer(versions_app, name="versions")
+
+
+def _index_fetchers() -> dict:
+    """Each runtime the index holds, and the function that asks its registry for the releases."""
+    from pack_it.lifecycle.stacks import node_runtime
+
+    return {node_runtime.INDEX_RUNTIME: node_runtime.releases_from_registry}
+
+
+@versions_app.command("show")
+def versions_show(
+    runtime: Optional[str] = typer.Argument(None, help="e.g. node: list its releases, newest first."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
+) -> None:
+    """Which index detection uses (shipped or refreshed), its date and digest, and its releases."""
+    from pack_it.lifecycle import versions
+    from pack_it.lifecycle.cache import default_cache_dir
+
+    index = versions.load(cache_dir or default_cache_dir())
+    print(f"versions index {index.date} ({index.origin}) {index.digest}")
+    if runtime is None:
+        for name in sorted(index.runtimes):
+            print(f"  {name}: {len(index.releases(name))} releases")
+        return
+    if runtime not in index.runtimes:
+        raise PackItError(f"The versions index has no runtime {runtime!r}.", exit_code=USAGE, phase="usage",
+                          hint=f"Known: {', '.join(sorted(index.runtimes))}.")
+    for version in sorted(index.versions(runtime), key=_version_key, reverse=True):
+        print(f"  {version}")
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else -1 for p in version.split("."))
+
+
+@versions_app.command("update")
+def versions_update(
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
+    into: Optional[Path] = typer.Option(None, "--into", help="Write the index to this file instead of the cache (a release step: lifecycle/versions.json)."),
+) -> None:
+    """Ask the registries for their current releases and write a new index into the cache; later
+    detections use it (their plans name it)."""
+    from pack_it.lifecycle import versions
+    from pack_it.lifecycle.cache import default_cache_dir
+
+    index, counts = versions.update(cache_dir or default_cache_dir(), _index_fetchers(), into=into)
+    print(f"versions index {index.date} {index.digest} -> {index.origin}")
+    for name, (before, after) in sorted(counts.items()):
+        print(f"  {name}: {before} -> {after} releases")
 
 
 def main() -> None:

@@ -3,7 +3,9 @@
 A pack is a module with:
     ID: str, VERSION: str
     LOOKS_FOR: str                        what its detect reads, for the "nothing detected" message
-    detect(tree, env) -> Detection | None  pure: reads the tree, never writes or runs a tool
+    detect(tree, env, index) -> Detection | None
+                                          pure: reads the tree (and the versions index), never
+                                          writes or runs a tool
     build(ctx) -> list[Layer]              runs toolchains, returns launch/build/cache layers
 """
 

@@ -19,6 +19,7 @@ from packaging.version import Version
 from pack_it.detectors import golang
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
+from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer, layer_key
@@ -31,7 +32,7 @@ GOARCH = "amd64"
 LDFLAGS = "-s -w -buildid="
 
 
-def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
+def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
     detection = golang.detect(tree, env)
     if detection is None:
         return None
@@ -84,7 +85,10 @@ def build(ctx: BuildContext) -> list[Layer]:
     binary = layer / "bin" / details["binary"]
     argv[argv.index("OUT")] = str(binary)
     ctx.reporter.step(f"  go build {details['main']} (go {host_version}, {details['main_reason']})")
-    ctx.run(argv, cwd=ctx.tree.root, what=f"go build {details['main']}", env={
+    # go reads the directory it is given, links leaving the tree included: it builds a copy
+    # of what SourceTree admits (-trimpath keeps the copy's path out of the binary).
+    source = ctx.copy_source(ctx.work / "go-src")
+    ctx.run(argv, cwd=source, what=f"go build {details['main']}", env={
         "CGO_ENABLED": "1" if details["cgo"] else "0", "GOOS": "linux", "GOARCH": GOARCH, "GOFLAGS": goflags,
         "GOTOOLCHAIN": "local",  # never download another toolchain behind the user's back
         "GOCACHE": str(go_cache.path / "build"),

@@ -1,5 +1,9 @@
 """Shared fixtures. Tests that need a container engine or an image tool skip with a reason
-on a machine without one; with PACK_IT_REQUIRE_ENGINE=1 (CI sets it) they fail instead."""
+on a machine without one; with PACK_IT_REQUIRE_ENGINE=1 (CI sets it) they fail instead.
+
+Every test runs hermetically: pack-it's own settings (PACK_IT_*), SOURCE_DATE_EPOCH and the
+tools' registry settings are cleared, and HOME and the XDG directories point at a fresh
+temporary directory, so no test reads the invoking user's cache, config or credentials."""
 
 from __future__ import annotations
 
@@ -13,6 +17,56 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_APPS = REPO / "sample_apps"
 REQUIRED = os.environ.get("PACK_IT_REQUIRE_ENGINE") == "1"
+# The test harness's own switches survive the clean-up; everything else PACK_IT_* is pack-it's.
+HARNESS = {"PACK_IT_REQUIRE_ENGINE", "PACK_IT_REQUIRE_NETWORK", "PACK_IT_TEST_CACHE"}
+CLEARED = ("SOURCE_DATE_EPOCH", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "DOCKER_CONFIG",
+           "DOCKER_HOST", "REGISTRY_AUTH_FILE", "npm_config_registry", "NPM_CONFIG_REGISTRY",
+           "npm_config_cache", "UV_INDEX_URL", "PIP_INDEX_URL", "GOFLAGS", "GOPROXY", "GOTOOLCHAIN")
+
+
+# What `network` tests reach: the package registries pack-it downloads from.
+REGISTRIES = (("registry.npmjs.org", 443), ("pypi.org", 443), ("files.pythonhosted.org", 443),
+              ("deb.debian.org", 80), ("proxy.golang.org", 443))
+NETWORK_REQUIRED = os.environ.get("PACK_IT_REQUIRE_NETWORK") == "1"
+
+
+def _unreachable_registry() -> str | None:
+    """The first registry that does not accept a connection, or None when all do."""
+    import socket
+
+    for host, port in REGISTRIES:
+        try:
+            socket.create_connection((host, port), timeout=5).close()
+        except OSError as e:
+            return f"{host}:{port} ({e})"
+    return None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "network: needs the package registries; skipped offline unless "
+                                       "PACK_IT_REQUIRE_NETWORK=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not any(item.get_closest_marker("network") for item in items) or NETWORK_REQUIRED:
+        return
+    unreachable = _unreachable_registry()
+    if unreachable:
+        skip = pytest.mark.skip(reason=f"offline: cannot reach {unreachable}; PACK_IT_REQUIRE_NETWORK=1 "
+                                       "makes network tests mandatory")
+        for item in items:
+            if item.get_closest_marker("network"):
+                item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(monkeypatch, tmp_path_factory):
+    for name in list(os.environ):
+        if (name.startswith("PACK_IT_") and name not in HARNESS) or name in CLEARED:
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    return home
 
 
 def need(tool: str, probe: list[str] | None = None) -> str:

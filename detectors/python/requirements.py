@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from packaging.markers import Marker
 
@@ -49,6 +50,45 @@ def _included(rel: str, line: int, target: str, tree: SourceTree) -> str:
     return path
 
 
+def _local_target(target: str) -> str | None:
+    """The file-system path a requirement or option names (a path or a file: URL), else None."""
+    if target.startswith("file:"):
+        parts = urlsplit(target)
+        return unquote(parts.path) if parts.netloc in ("", "localhost") else "//" + parts.netloc
+    if "://" in target:
+        return None
+    return target
+
+
+def _check_inside(rel: str, line: int, target: str, tree: SourceTree) -> None:
+    """Refuses a wheel, sdist or directory outside the app: the installer would put a host
+    file into the image. Relative paths are checked from the file's directory and from the
+    app's root (pip resolves them from its working directory, uv from the file)."""
+    path = _local_target(target.split("#", 1)[0])
+    if path is None:
+        return
+    for base in dict.fromkeys((posixpath.dirname(rel), "")):
+        joined = posixpath.normpath(posixpath.join(base, path))
+        if posixpath.isabs(joined) or joined.split("/")[0] == ".." or not tree.inside(joined):
+            raise detect_error(f"{rel} line {line} installs {target}, which is outside the app.",
+                               "Copy the package into the app and name it by a relative path, or "
+                               "publish it to an index.", exit_code=UNSUPPORTED)
+
+
+def _check_local_paths(rel: str, parsed, tree: SourceTree) -> None:
+    for req in parsed.requirements:
+        if req.link is not None and (req.is_local_path or req.link.is_file):
+            _check_inside(rel, req.line_number, req.link.url, tree)
+    for option in parsed.options:
+        for target in option.options.get("find_links", []):
+            _check_inside(rel, option.requirement_line.line_number, target, tree)
+        for key in ("index_url", "extra_index_urls"):
+            urls = option.options.get(key) or []
+            for target in [urls] if isinstance(urls, str) else urls:
+                if target.startswith("file:"):
+                    _check_inside(rel, option.requirement_line.line_number, target, tree)
+
+
 def _read(tree: SourceTree, rel: str, constraint: bool, seen: set[tuple[str, bool]],
           files: list[str], found: list[Requirement]) -> None:
     seen.add((rel, constraint))
@@ -62,6 +102,7 @@ def _read(tree: SourceTree, rel: str, constraint: bool, seen: set[tuple[str, boo
                            f"Fix or remove that line; pip would refuse it too "
                            f"({invalid.error_message.splitlines()[0].strip()}).",
                            exit_code=INVALID_INPUT)
+    _check_local_paths(rel, parsed, tree)
     if not constraint:
         for req in parsed.requirements:
             found.append(Requirement(req.name, req.marker, f"{rel} line {req.line_number}"))

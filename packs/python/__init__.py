@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from pack_it.detectors import python as python_detector
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
+from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.lifecycle import runimage
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer, layer_key
@@ -39,7 +40,7 @@ NOT_SOURCE = {"__pycache__", ".venv", "venv", ".tox", ".nox", ".pytest_cache", "
               ".ruff_cache", "node_modules", ".eggs", "build", "dist"}
 
 
-def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
+def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
     return python_detector.detect(tree, env)
 
 

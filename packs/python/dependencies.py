@@ -7,14 +7,19 @@ installed with --no-deps --require-hashes: exactly what the lock says, nothing r
 
 from __future__ import annotations
 
+import re
 import shutil
 from functools import lru_cache
 import subprocess
 import sys
 from pathlib import Path
 
+from packaging.markers import InvalidMarker, Marker
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from pack_it.detectors.source import SourceTree
-from pack_it.errors import build_error
+from pack_it.errors import INVALID_INPUT, PackItError, build_error
 from pack_it.lifecycle.context import BuildContext
 
 # Production servers pack-it adds when the start command needs one the app does not list.
@@ -26,11 +31,50 @@ PIP_PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(36, 16, -1)] +
     "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
 
 
-def _line(name: str, version: str, marker: str | None, hashes: list[str]) -> str:
-    line = f"{name}=={version}"
+PEP508_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+HASH = re.compile(r"(sha256|sha384|sha512):[0-9a-f]+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _invalid(source: str, name: object, what: str) -> PackItError:
+    return build_error(f"{source} has an invalid {what} for package {str(name)[:60]!r}.",
+                       f"Fix {source} (or regenerate it with its tool).", exit_code=INVALID_INPUT)
+
+
+def _checked(source: str, name: object, what: str, value: object, parse):
+    """`value` parsed by `parse` (packaging's own parsers), or an error naming the file: the
+    generated requirements file is made of parsed values only, so no raw string from the
+    app (a newline and `-r /etc/shadow`, say) can become a line that uv reads."""
+    if not isinstance(value, str) or CONTROL.search(value):
+        raise _invalid(source, name, what)
+    try:
+        return parse(value)
+    except (InvalidVersion, InvalidSpecifier, InvalidMarker, ValueError):
+        raise _invalid(source, name, what) from None
+
+
+def _name(source: str, name: object) -> str:
+    def parse(text: str) -> str:
+        if not PEP508_NAME.fullmatch(text):
+            raise ValueError(text)
+        return text
+    return _checked(source, name, "name", name, parse)
+
+
+def _hash(source: str, name: str, value: object) -> str:
+    def parse(text: str) -> str:
+        if not HASH.fullmatch(text):
+            raise ValueError(text)
+        return text
+    return _checked(source, name, "hash", value, parse)
+
+
+def _line(source: str, name: object, version: object, marker: object, hashes: list) -> str:
+    checked = _name(source, name)
+    line = f"{checked}=={_checked(source, name, 'version', version, Version)}"
     if marker:
-        line += f" ; {marker}"
-    return line + "".join(f" \\\n    --hash={h}" for h in hashes)
+        line += f" ; {_checked(source, name, 'marker', marker, Marker)}"
+    return line + "".join(f" \\\n    --hash={_hash(source, checked, h)}" for h in hashes)
 
 
 def _poetry(tree: SourceTree) -> list[str]:
@@ -41,7 +85,7 @@ def _poetry(tree: SourceTree) -> list[str]:
             continue
         marker = package.get("markers")
         marker = marker.get("main") if isinstance(marker, dict) else marker
-        lines.append(_line(package["name"], package["version"], marker,
+        lines.append(_line("poetry.lock", package.get("name"), package.get("version"), marker,
                            [f["hash"] for f in package.get("files", []) if f.get("hash")]))
     return lines
 
@@ -51,7 +95,7 @@ def _pdm(tree: SourceTree) -> list[str]:
     for package in tree.read_toml("pdm.lock").get("package", []):
         if "default" not in package.get("groups", ["default"]):
             continue
-        lines.append(_line(package["name"], package["version"], package.get("marker"),
+        lines.append(_line("pdm.lock", package.get("name"), package.get("version"), package.get("marker"),
                            [f["hash"] for f in package.get("files", []) if f.get("hash")]))
     return lines
 
@@ -63,7 +107,7 @@ def _pipfile_lock(tree: SourceTree) -> list[str]:
         if not version:  # a VCS or path dependency: not reproducible from the lock alone
             raise build_error(f"Pipfile.lock pins {name} without a version (a VCS or path dependency).",
                               "Publish it as a package, or vendor it into the app.")
-        lines.append(_line(name, version, spec.get("markers"), spec.get("hashes", [])))
+        lines.append(_line("Pipfile.lock", name, version, spec.get("markers"), spec.get("hashes", [])))
     return lines
 
 
@@ -71,7 +115,9 @@ def _pipfile(tree: SourceTree) -> list[str]:
     lines = []
     for name, spec in (tree.read_toml("Pipfile").get("packages") or {}).items():
         version = spec if isinstance(spec, str) else spec.get("version", "*")
-        lines.append(name if version in ("*", "") else f"{name}{version}")
+        checked = _name("Pipfile", name)
+        lines.append(checked if version in ("*", "") else
+                     f"{checked}{_checked('Pipfile', name, 'version', version, SpecifierSet)}")
     return lines
 
 

