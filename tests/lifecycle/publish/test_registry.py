@@ -119,3 +119,10 @@ def test_run_image_from_the_registry_and_its_layers_mounted(published, app, regi
     assert info["run_image"]["reference"] == run_ref
     assert info["layers"][-1]["made_by"].startswith("go/")
     assert info["layers"][0]["made_by"] == f"run image {run_ref}"
+
+
+def test_publish_needs_a_registry_tag_and_no_output(tmp_path):
+    proc = pack_it("build", tmp_path, "--publish")
+    assert proc.returncode == 1 and "error: --publish pushes to the registry -t names" in proc.stderr
+    proc = pack_it("build", tmp_path, "--output", "registry:just-a-name")
+    assert proc.returncode == 1 and "error: 'just-a-name' is not a registry image reference." in proc.stderr

@@ -308,3 +308,14 @@ def test_a_redirect_to_blob_storage_does_not_carry_the_credentials(cache, tmp_pa
         assert seen_by_storage == [None]
     finally:
         storage.shutdown(), registry_server.shutdown()
+
+
+def test_a_push_by_digest_puts_the_manifest_under_its_digest(registry, proxy, cache, tmp_path):
+    image = synthetic_image(cache, (100,))
+    client(proxy.host, f"t/by-digest@{image.digest}", options(registry), push=True).push(image, cache)
+    assert [p for m, p in proxy.requests if m == "PUT" and "/manifests/" in p][-1] == f"/v2/t/by-digest/manifests/{image.digest}"
+    assert client(registry.host, f"t/by-digest@{image.digest}", options(registry)).pull(Cache(tmp_path / "p")).digest == image.digest
+    other = synthetic_image(cache, (100,))
+    with pytest.raises(PackItError) as e:
+        client(proxy.host, f"t/by-digest@{image.digest}", options(registry), push=True).push(other, cache)
+    assert "names a digest" in e.value.message
