@@ -16,15 +16,17 @@ from pack_it.lifecycle.reporter import Reporter
 
 
 class RegistryPublisher:
-    def __init__(self, target: str, options: RegistryOptions, reporter: Reporter = Reporter()) -> None:
+    def __init__(self, target: str, options: RegistryOptions, reporter: Reporter = Reporter(),
+                 make_client=RegistryClient) -> None:
         self.ref = names.parse(target)
         self.options = options
         self.reporter = reporter
+        self.make_client = make_client  # injected, as ko's WithDockerClient: tests may hand in their own
         self.report: PushReport | None = None
 
     def publish(self, image: Image, blobs: Cache, reference: str) -> str:
         mount_from, mountable = run_image_origin(image, self.ref)
-        client = RegistryClient(self.ref, self.options, push=True, mount_from=mount_from)
+        client = self.make_client(self.ref, self.options, push=True, mount_from=mount_from)
         self.report = client.push(image, blobs, mountable)
         r = self.report
         self.reporter.step(f"pushed {len(r.uploaded)} blobs ({r.bytes_sent} bytes) to {self.ref.host}; "
