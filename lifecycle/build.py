@@ -13,15 +13,15 @@ from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.versions import VersionsIndex
-from pack_it.lifecycle.contract import Registry
+from pack_it.lifecycle.contract import PackRegistry
 
 
-def build(plan: Plan, registry: Registry, tree: SourceTree, env: dict[str, str], cache: Cache, work: Path,
+def build(plan: Plan, packs: PackRegistry, tree: SourceTree, env: dict[str, str], cache: Cache, work: Path,
           epoch: int, reporter: Reporter, index: VersionsIndex) -> list[Layer]:
     layers: list[Layer] = []
     build_env: dict[str, str] = {}
     for pack_id in plan.packs:
-        pack = registry.by_id(pack_id)
+        pack = packs.by_id(pack_id)
         reporter.step(f"{pack_id} {pack.VERSION}")
         ctx = BuildContext(pack_id, tree, plan, env, cache, work, reporter, epoch, dict(build_env), index,
                            pack_version=pack.VERSION)

@@ -1,6 +1,6 @@
 """What the lifecycle asks of a pack, and the ordered registry of packs it is handed.
 
-The lifecycle knows no language: the composition root (the CLI) passes it a `Registry` built
+The lifecycle knows no language: the composition root (the CLI) passes it a `PackRegistry` built
 in `pack_it/packs/__init__.py`, and it calls each pack only through `Pack`. A pack is a module;
 mypy checks every registered module against `Pack` (packs/__init__.py), and a test does the
 same at run time over the registry.
@@ -81,7 +81,7 @@ class Group:
 
 
 @dataclass(frozen=True)
-class Registry:
+class PackRegistry:
     """The groups the detect phase tries, in order: the first whose required packs all detect
     wins."""
 

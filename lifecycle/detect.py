@@ -14,7 +14,7 @@ from pack_it.errors import NOTHING_DETECTED, detect_error
 from pack_it.lifecycle.cache import atomic_file
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.versions import VersionsIndex, shipped
-from pack_it.lifecycle.contract import Group, Registry
+from pack_it.lifecycle.contract import Group, PackRegistry
 
 
 def _run_group(group: Group, tree: SourceTree, env: dict[str, str],
@@ -44,13 +44,13 @@ def _merge_processes(found: list[tuple[str, Detection]]) -> tuple[Process, ...]:
     return tuple(replace(p, default=p is default) for p in processes)
 
 
-def detect(tree: SourceTree, registry: Registry, env: dict[str, str] | None = None,
+def detect(tree: SourceTree, packs: PackRegistry, env: dict[str, str] | None = None,
            index: VersionsIndex | None = None) -> Plan:
     """The plan: a function of the tree, the --env values and the versions index (by default
     the one shipped with pack-it), never of what a registry serves on the day."""
     env = env or {}
     index = index or shipped()
-    groups = registry.groups
+    groups = packs.groups
     for group in groups:
         found = _run_group(group, tree, env, index)
         if not found:
@@ -88,15 +88,15 @@ def _plan_key(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> st
                                      sort_keys=True).encode()).hexdigest()
 
 
-def detect_cached(tree: SourceTree, registry: Registry, env: dict[str, str], cache_dir: Path,
+def detect_cached(tree: SourceTree, packs: PackRegistry, env: dict[str, str], cache_dir: Path,
                   index: VersionsIndex) -> Plan:
     path = cache_dir / "plans" / f"{_plan_key(tree, env, index)}.json"
     try:
         data = json.loads(path.read_text())
-        return Plan.from_json(data, registry.facts_types(tuple(data["packs"])))
+        return Plan.from_json(data, packs.facts_types(tuple(data["packs"])))
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    plan = detect(tree, registry, env, index=index)
+    plan = detect(tree, packs, env, index=index)
     with atomic_file(path, cache_dir / "tmp") as f:
         f.write(json.dumps(plan.to_json(), sort_keys=True).encode())
     return plan

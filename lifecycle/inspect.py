@@ -4,14 +4,53 @@ made it (through the pack-it metadata label) or to the run image."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from typing import Iterator
 
 from pack_it.lifecycle import oci
 from pack_it.lifecycle.archive import uncompressed_size
+from pack_it.lifecycle.cache import Cache, default_cache_dir
 from pack_it.lifecycle.imagefile import open_image
+from pack_it.lifecycle.oci import Image
+from pack_it.lifecycle.registry import names
 
 
-def describe(spec: str) -> dict:
-    with open_image(spec) as source:
+class CachedImage:
+    """An image whose blobs are in the cache (pulled from a registry, verified)."""
+
+    def __init__(self, image: Image, cache: Cache) -> None:
+        self.image = image
+        self.cache = cache
+
+    def open_blob(self, digest: str):
+        return self.cache.blob_path(digest).open("rb")
+
+
+@contextmanager
+def open_any(spec: str, registry=None, cache: Cache | None = None) -> Iterator:
+    """oci:DIR[:REF], tar:FILE, docker:REF (the engine's), registry:REF or HOST/REPO[:TAG]."""
+    if spec.startswith(("oci:", "tar:")):
+        with open_image(spec) as source:
+            yield source
+    elif spec.startswith("docker:"):
+        from pack_it.lifecycle import engine
+
+        cache = cache or Cache(default_cache_dir())
+        with engine.saved_image(spec.removeprefix("docker:"), cache.root / "tmp") as path:
+            with open_image(f"tar:{path}") as source:
+                yield source
+    elif spec.startswith("registry:") or names.names_registry(spec):
+        from pack_it.lifecycle.registry.client import RegistryClient, RegistryOptions
+
+        cache = cache or Cache(default_cache_dir())
+        yield CachedImage(RegistryClient(names.parse(spec), registry or RegistryOptions()).pull(cache), cache)
+    else:
+        with open_image(spec) as source:  # says what an image reference may look like
+            yield source
+
+
+def describe(spec: str, registry=None, cache: Cache | None = None) -> dict:
+    with open_any(spec, registry, cache) as source:
         image = source.image
         config = image.config_json.get("config") or {}
         labels = dict(config.get("Labels") or {})

@@ -15,11 +15,11 @@ from pack_it.lifecycle.cache import Cache, default_cache_dir
 from pack_it.lifecycle.export import export
 from pack_it.lifecycle.oci import Image
 from pack_it.lifecycle.plan import Plan
-from pack_it.lifecycle.publish import publisher_for
+from pack_it.lifecycle.publish import default_output, publisher_for
 from pack_it.lifecycle.publish import reference as refs
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle import versions
-from pack_it.lifecycle.contract import Registry
+from pack_it.lifecycle.contract import PackRegistry
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class BuildOptions:
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
     locked: bool = False  # a stack is built from its shipped lock only, never re-locked
+    registry: object | None = None  # RegistryOptions: credentials, CA, insecure hosts
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,17 @@ def source_labels(app: Path) -> dict[str, str]:
     return labels
 
 
-def build(options: BuildOptions, registry: Registry, reporter: Reporter = Reporter()) -> BuildResult:
+def build(options: BuildOptions, packs: PackRegistry, reporter: Reporter = Reporter()) -> BuildResult:
     tree = SourceTree(options.app_dir)
     ref = refs.parse(options.tag) if options.tag else refs.from_directory(tree.root.name)
-    publisher = publisher_for(options.output or f"tar:{ref.name.rsplit('/', 1)[-1]}.tar")
+    output, chosen_because = (options.output, "") if options.output else default_output(f"{ref.name.rsplit('/', 1)[-1]}.tar")
+    publisher = publisher_for(output, options.registry, reporter)
     cache = Cache(options.cache_dir or default_cache_dir())
     epoch = source_date_epoch()
 
     reporter.phase("detect")
     index = versions.load(cache.root)
-    plan = detect_phase.detect_cached(tree, registry, options.env, cache.root, index)
+    plan = detect_phase.detect_cached(tree, packs, options.env, cache.root, index)
     for warning in plan.warnings:
         reporter.warn(warning)
     reporter.step(f"{plan.language}: packs {', '.join(plan.packs)}")
@@ -70,12 +72,14 @@ def build(options: BuildOptions, registry: Registry, reporter: Reporter = Report
     work = cache.work_dir()
     try:
         reporter.phase("build")
-        layers = build_phase.build(plan, registry, tree, options.env, cache, work, epoch, reporter, index)
+        layers = build_phase.build(plan, packs, tree, options.env, cache, work, epoch, reporter, index)
         reporter.phase("export")
+        if chosen_because:
+            reporter.step(chosen_because)
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
-        run = runimage.resolve(chosen, cache, epoch, reporter, locked=options.locked)
+        run = runimage.resolve(chosen, cache, epoch, reporter, locked=options.locked, registry=options.registry)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
-        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), registry.versions(plan.packs), reporter)
+        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter)
         destination = publisher.publish(image, cache, str(ref))
     finally:
         Cache.remove(work)

@@ -3,7 +3,8 @@
 - a stack (lifecycle/stacks): `static`, `cc`, `python`, `node`, optionally `-debian13`;
 - `base`: generated, no Debian packages at all (users and groups, /tmp, nsswitch.conf,
   os-release), for static binaries that need no CA bundle or time zones;
-- any OCI image given as `oci:DIR` or `tar:FILE`.
+- any OCI image given as `oci:DIR` or `tar:FILE`;
+- an image in a registry, `HOST/REPO[:TAG]` or `registry:HOST/REPO[:TAG]`, every blob verified.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pack_it.lifecycle import imagefile
 from pack_it.lifecycle.archive import timestamp, write_layer
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.oci import LAYER_GZIP, Descriptor, Image
+from pack_it.lifecycle.registry import names
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.stacks import definitions
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
@@ -52,7 +54,7 @@ def _base(cache: Cache, epoch: int) -> RunImage:
 
 
 def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Reporter(),
-            locked: bool = False) -> RunImage:
+            locked: bool = False, registry=None) -> RunImage:
     """A run image: a stack (`static`, `python-debian13`, ...), `base`, or an image file
     (`oci:DIR`, `tar:FILE`) whose blobs are copied into the cache. `locked`: a stack is built
     from its shipped lock only, never re-locked."""
@@ -67,6 +69,8 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
                         holder.append(descriptor.digest)
             cache.put_bytes(source.image.manifest)
             return RunImage(reference, source.image)
+    if reference.startswith("registry:") or names.names_registry(reference):
+        return _pulled(reference, cache, reporter, registry)
     name, release = definitions.parse_reference(reference)
     key = _stack_key(name, release, epoch, cache, locked)
     record = cache.layer_record("stack-image", reference, key, epoch)
@@ -81,6 +85,15 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
     cache.save_layer_record("stack-image", reference, key, epoch, {
         "reference": stack_ref, "digest": image.digest, "config": image.config_descriptor.digest})
     return RunImage(stack_ref, image)
+
+
+def _pulled(reference: str, cache: Cache, reporter: Reporter, registry) -> RunImage:
+    from pack_it.lifecycle.registry.client import RegistryClient, RegistryOptions
+
+    ref = names.parse(reference)
+    image = RegistryClient(ref, registry or RegistryOptions()).pull(cache)
+    reporter.step(f"pulled {ref} ({image.digest[:19]}), {len(image.layers)} layers verified")
+    return RunImage(str(ref), image)
 
 
 def _stack_key(name: str, release: str, epoch: int, cache: Cache, locked: bool) -> str:

@@ -134,17 +134,36 @@ def _human_size(n: int) -> str:
     return f"{n} B"
 
 
+def _registry_options(creds: Optional[str], registry_ca: Optional[Path], insecure: List[str], reporter: Reporter):
+    """What --creds, --registry-ca and --insecure-registry say about reaching registries."""
+    from pack_it.lifecycle.registry.client import RegistryOptions
+    from pack_it.lifecycle.registry.credentials import parse_creds
+
+    return RegistryOptions(credentials=parse_creds(creds) if creds else None, ca_file=registry_ca,
+                           insecure_hosts=frozenset(insecure), on_retry=reporter.warn)
+
+
+CREDS_HELP = "USER:PASSWORD for the registry (else PACK_IT_REGISTRY_USERNAME/PASSWORD, podman's auth.json, ~/.docker/config.json)."
+CA_HELP = "A PEM file of the CA that signed the registry's certificate (besides the system's)."
+INSECURE_HELP = "HOST[:PORT] to reach over plain HTTP (nothing else ever is). Repeatable."
+
+
 @app.command()
 def build(
     path: Path = typer.Argument(..., help="The app's source directory."),
     tag: Optional[str] = typer.Option(None, "-t", "--tag", help="NAME[:TAG]; default: the directory's name, tag latest."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="oci:DIR or tar:FILE; default: tar:./NAME.tar."),
-    run_image: Optional[str] = typer.Option(None, "--run-image", help=f"A stack ({_stack_names()}; -debian13 for Debian 13), base, oci:DIR or tar:FILE. Default: the stack the app needs."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="oci:DIR, tar:FILE, registry:HOST/REPO[:TAG] or docker; default: the engine if one answers, else tar:./NAME.tar."),
+    run_image: Optional[str] = typer.Option(None, "--run-image", help=f"A stack ({_stack_names()}; -debian13 for Debian 13), base, oci:DIR, tar:FILE or HOST/REPO[:TAG] (pulled, verified). Default: the stack the app needs."),
     env: List[str] = typer.Option([], "--env", "-e", help="KEY=VALUE for the build (e.g. GOFLAGS)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
     locked: bool = typer.Option(False, "--locked", help="Build a stack from its shipped lock only; fail (exit 61) rather than re-lock it when a locked package is gone."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show the commands run and their output."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print results and errors."),
+    publish: bool = typer.Option(False, "--publish", help="Push to the registry -t names (HOST/REPO:TAG); same as --output registry:HOST/REPO:TAG."),
+    digest_file: Optional[Path] = typer.Option(None, "--digest-file", help="Write the image's manifest digest (as pushed) to FILE."),
+    creds: Optional[str] = typer.Option(None, "--creds", help=CREDS_HELP),
+    registry_ca: Optional[Path] = typer.Option(None, "--registry-ca", help=CA_HELP),
+    insecure_registry: List[str] = typer.Option([], "--insecure-registry", help=INSECURE_HELP),
 ) -> None:
     """Build an OCI image of the app."""
     if verbose or quiet:
@@ -152,9 +171,18 @@ def build(
     from pack_it.lifecycle.pipeline import BuildOptions, build as run_build
     from pack_it.packs import REGISTRY
 
-    options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir, locked)
+    reporter = ConsoleReporter(state["verbosity"])
+    if publish:
+        if output or not tag:
+            raise PackItError("--publish pushes to the registry -t names, and takes no --output.", exit_code=USAGE,
+                              phase="usage", hint="Write --publish -t HOST/REPO:TAG, or --output registry:HOST/REPO:TAG.")
+        output = f"registry:{tag}"
+    options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir, locked,
+                           _registry_options(creds, registry_ca, insecure_registry, reporter))
     started = time.monotonic()
-    result = run_build(options, REGISTRY, ConsoleReporter(state["verbosity"]))
+    result = run_build(options, REGISTRY, reporter)
+    if digest_file:
+        digest_file.write_text(result.image.digest + "\n")
     print(f"Built {result.reference} in {time.monotonic() - started:.1f}s -> {result.destination}")
     print(f"  digest: {result.image.digest}")
     print(f"  size:   {_human_size(result.uncompressed_size)} ({_human_size(result.compressed_size)} compressed)")
@@ -162,6 +190,13 @@ def build(
     kind, _, target = result.destination.partition(":")
     if kind == "tar":
         print(f"  run:    podman load -i {target} && podman run --rm{port} {result.reference}")
+    elif kind == "registry":
+        from pack_it.lifecycle.registry import names
+
+        pushed = names.parse(target)
+        print(f"  run:    podman run --rm{port} {pushed.host}/{pushed.repository}@{result.image.digest}")
+    elif kind == "docker":
+        print(f"  run:    docker run --rm{port} {result.reference}")
     else:
         print(f"  run:    skopeo copy oci:{target}:{result.reference} containers-storage:{result.reference}"
               f" && podman run --rm{port} {result.reference}")
@@ -169,13 +204,19 @@ def build(
 
 @app.command()
 def inspect(
-    image: str = typer.Argument(..., help="oci:DIR[:REF] or tar:FILE."),
+    image: str = typer.Argument(..., help="oci:DIR[:REF], tar:FILE, docker:REF (the engine's), registry:REF or HOST/REPO[:TAG]."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    creds: Optional[str] = typer.Option(None, "--creds", help=CREDS_HELP),
+    registry_ca: Optional[Path] = typer.Option(None, "--registry-ca", help=CA_HELP),
+    insecure_registry: List[str] = typer.Option([], "--insecure-registry", help=INSECURE_HELP),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where pulled blobs are kept; default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
 ) -> None:
     """Show an image's layers (and the pack that made each), entrypoint, user, env, ports, labels."""
+    from pack_it.lifecycle.cache import Cache
     from pack_it.lifecycle.inspect import describe, render
 
-    info = describe(image)
+    registry = _registry_options(creds, registry_ca, insecure_registry, ConsoleReporter(state["verbosity"]))
+    info = describe(image, registry, Cache(cache_dir) if cache_dir else None)
     print(json.dumps(info, indent=2) if as_json else render(info))
 
 

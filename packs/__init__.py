@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pack_it.lifecycle.contract import Group, Member, Registry
+from pack_it.lifecycle.contract import Group, Member, PackRegistry
 
 
 def _member(pack_id: str, optional: bool = False) -> Member:
@@ -20,7 +20,7 @@ def _member(pack_id: str, optional: bool = False) -> Member:
 # never incidental); Python before Node, because Python web apps often carry a package.json
 # for front-end assets while Node apps rarely carry Python manifests. procfile joins each
 # group as an optional pack so a Procfile can override the start command.
-REGISTRY = Registry((
+REGISTRY = PackRegistry((
     Group((_member("go"), _member("procfile", optional=True))),
     Group((_member("python"), _member("procfile", optional=True))),
     Group((_member("node"), _member("procfile", optional=True))),
