@@ -108,7 +108,8 @@ def test_the_python_section_is_made_from_uvs_download_metadata():
              "url": f"{base}/20240415/cpython-3.12.3%2B20240415-x86_64-unknown-linux-gnu-install_only.tar.gz"}
     metadata = {
         "cpython-3.12.3-linux-x86_64-gnu": entry,
-        "cpython-3.12.3+debug-linux-x86_64-gnu": {**entry, "variant": "debug"},
+        "cpython-3.12.3+debug-linux-x86_64-gnu": {**entry, "variant": "debug", "sha256": "d" * 64},
+        "cpython-3.12.3+freethreaded-linux-x86_64-gnu": {**entry, "variant": "freethreaded", "sha256": "f" * 64, "url": entry["url"].replace("-gnu-", "-gnu-freethreaded-")},
         "cpython-3.12.3-linux-x86_64_v3-gnu": {**entry, "arch": {"family": "x86_64", "variant": "v3"}},
         "cpython-3.12.3-linux-x86_64-musl": {**entry, "libc": "musl"},
         "cpython-3.13.0rc1-linux-x86_64-gnu": {**entry, "minor": 13, "patch": 0, "prerelease": "rc1"},
@@ -269,3 +270,14 @@ def test_runtime_txt_python_3_11_7_runs_3_11_7_in_the_container(tmp_path, pbs_ca
         assert app_run.stdout.startswith("3.11.7 ")  # the app's own sys.version
     finally:
         subprocess.run([podman, "rmi", "-f", image], capture_output=True)
+
+
+def test_detection_chooses_from_the_index_the_build_uses(tmp_path):
+    """A refreshed index's new release is what the pack detects (not the shipped index's)."""
+    cache = tmp_path / "cache"
+    _index_in(cache, {"3.12.99": {"tag": "20991231", "asset": "x.tar.gz", "sha256": "0" * 64}})
+    from pack_it.detectors.source import SourceTree
+
+    found = REGISTRY.by_id("python").detect(SourceTree(_app(tmp_path, {".python-version": "3.12\n"})), {},
+                                            versions.load(cache))
+    assert found is not None and found.runtime.version == "3.12.99"
