@@ -16,6 +16,8 @@ start command (a production server for a framework's app, never a development se
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 
@@ -23,10 +25,17 @@ SIGNALS = ("requirements.txt", "pyproject.toml", "uv.lock", "poetry.lock", "pdm.
            "Pipfile.lock", "setup.py", "setup.cfg", "main.py", "app.py", "server.py")
 
 
-def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | None:
+def detect(tree: SourceTree, env: dict[str, str] | None = None,
+           releases: Mapping[str, Mapping[str, str]] | None = None) -> Detection | None:
+    """`releases`: the versions index's python section (python-build-standalone's builds);
+    by default the shipped index's."""
     if not any(tree.has_file(f) for f in SIGNALS):
         return None
     # Imported only for trees that look like Python: a Node or Go build never pays for it.
     from pack_it.detectors.python.detection import detect_app
 
-    return detect_app(tree, env or {})
+    if releases is None:
+        from pack_it.lifecycle import versions
+
+        releases = versions.shipped().releases("python")
+    return detect_app(tree, env or {}, releases)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from pack_it.detectors.python import manifests, start, version
 from pack_it.detectors.python.commands import Start
@@ -31,10 +33,10 @@ def _check_dependencies(found: Start, install: Install) -> tuple[list[str], list
     return added, warnings
 
 
-def detect_app(tree: SourceTree, env: dict[str, str]) -> Detection:
+def detect_app(tree: SourceTree, env: dict[str, str], releases: Mapping[str, Mapping[str, str]]) -> Detection:
     pyproject = tree.read_toml("pyproject.toml") if tree.has_file("pyproject.toml") else None
     pipfile = tree.read_toml("Pipfile") if tree.has_file("Pipfile") else None
-    python = version.choose(tree, pyproject, pipfile, env)
+    python = version.choose(tree, pyproject, pipfile, env, releases)
     install = manifests.choose(tree, pyproject, pipfile, python.minor)
     sources = Sources(tree)
     found = start.find(tree, sources, pyproject)
@@ -45,6 +47,7 @@ def detect_app(tree: SourceTree, env: dict[str, str]) -> Detection:
 
     facts = PythonFacts(
         python=python.minor,
+        version=python.version,
         python_source="standalone" if python.standalone else "debian",
         install=InstallFacts(install.kind, tuple(install.files)),
         dependencies=tuple(install.dependencies),
@@ -55,7 +58,7 @@ def detect_app(tree: SourceTree, env: dict[str, str]) -> Detection:
     framework = found and found.framework and Framework(found.framework, found.framework_source or found.source)
     return Detection(
         language="python",
-        runtime=Runtime("python", python.minor, python.source),
+        runtime=Runtime("python", python.version, python.source),
         package_manager=PackageManager(install.manager, install.source) if install.manager else None,
         framework=framework or None,
         run_image=RunImageChoice(python.run_image, python.source),

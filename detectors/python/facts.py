@@ -22,6 +22,7 @@ class InstallFacts(Facts):
 @dataclass(frozen=True)
 class PythonFacts(Facts):
     python: str  # the minor version: "3.12"
+    version: str  # the exact release: "3.12.3" (python-build-standalone's), "3.13.5" (Debian's)
     python_source: str  # "debian" (the stack's python) or "standalone" (python-build-standalone)
     install: InstallFacts
     dependencies: tuple[str, ...]  # the normalised names the app's dependency files list

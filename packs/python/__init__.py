@@ -6,7 +6,8 @@ stack (or python-build-standalone on cc for the versions Debian lacks).
                      into /layers/python/deps/site-packages; key: the lock, Python, platform
             app      the source, without VCS, caches, virtualenvs or .dockerignore'd files,
                      in /workspace; Django's static files collected into it
-            runtime  (3.10, 3.12, 3.14 only) CPython from python-build-standalone
+            runtime  CPython from python-build-standalone, when Debian's does not satisfy the
+                     app (runtime.py); key: the release's sha256 from the versions index
     Bytecode is compiled with --invalidation-mode unchecked-hash (stable digests, fast
     start-up) by an interpreter of the target's version: the host's when its minor matches,
     else the run image's own python, run on the host through the image's dynamic loader.
@@ -39,11 +40,11 @@ DEPS = f"/layers/{ID}/deps"
 RUNTIME = f"/layers/{ID}/runtime"
 WORKSPACE = "/workspace"
 FACTS = PythonFacts
-RELEASES: ReleaseFetchers = {}
+RELEASES: ReleaseFetchers = {runtime.INDEX_RUNTIME: runtime.releases_from_uv}
 
 
 def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
-    return python_detector.detect(tree, env)
+    return python_detector.detect(tree, env, index.releases(runtime.INDEX_RUNTIME))
 
 
 def _interpreter(ctx: BuildContext, python: str) -> tuple[list[str], str] | None:
@@ -97,7 +98,7 @@ def build(ctx: BuildContext) -> list[Layer]:
     if interpreter is None:
         ctx.reporter.warn(f"Python {python} bytecode is not precompiled (no interpreter of that version "
                           "can run here); the app starts a little slower.")
-    layers: list[Layer] = [_runtime_layer(ctx, python)] if standalone else []
+    layers: list[Layer] = [_runtime_layer(ctx, facts.version)] if standalone else []
 
     has_deps = facts.install.kind != "none" or bool(facts.added)
     deps_inputs = _deps_inputs(ctx, facts, compiler) if has_deps else {}
@@ -132,10 +133,15 @@ def build(ctx: BuildContext) -> list[Layer]:
     return layers
 
 
-def _runtime_layer(ctx: BuildContext, python: str) -> Layer:
-    entries, version = runtime.fetch(python, ctx.cache_dir("standalone"))
-    return ctx.layer("runtime", {"runtime": version, "files": len(entries)},
-                     lambda directory: runtime.materialize(entries, directory),
+def _runtime_layer(ctx: BuildContext, version: str) -> Layer:
+    releases = ctx.index.releases(runtime.INDEX_RUNTIME)
+    release = releases.get(version, {})
+
+    def fill(directory: Path) -> None:  # downloads only when the layer is not in the cache
+        tarball = runtime.archive(version, releases, ctx.cache_dir("standalone"))
+        runtime.materialize(runtime.entries(version, tarball), directory)
+
+    return ctx.layer("runtime", {"runtime": version, "sha256": release.get("sha256")}, fill,
                      unchanged=f"CPython {version} (python-build-standalone)")
 
 

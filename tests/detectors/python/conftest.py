@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pack_it.detectors.python.version import STANDALONE_ENV
-
 
 @pytest.fixture(autouse=True)
-def no_standalone(monkeypatch):
-    """Tests start without python-build-standalone, whatever the machine running them sets."""
-    monkeypatch.delenv(STANDALONE_ENV, raising=False)
+def no_standalone_mirror(monkeypatch):
+    """Detection never depends on where python-build-standalone is downloaded from."""
+    monkeypatch.delenv("PACK_IT_PYTHON_STANDALONE_URL", raising=False)

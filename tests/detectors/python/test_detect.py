@@ -20,7 +20,7 @@ def uvicorn(target: str) -> tuple[str, ...]:
 def test_flask_app():
     assert detect(fixture("flask-app"), {}) == Detection(
         language="python",
-        runtime=Runtime("python", "3.11", ".python-version"),
+        runtime=Runtime("python", "3.11.2", ".python-version"),
         package_manager=PackageManager("pip", "requirements.txt"),
         framework=Framework("flask", "app.py"),
         run_image=RunImageChoice("python-debian12", ".python-version"),
@@ -29,6 +29,7 @@ def test_flask_app():
                   "(never a development server).",),
         facts=PythonFacts.from_json({
             "python": "3.11",
+            "version": "3.11.2",
             "python_source": "debian",
             "install": {"kind": "requirements", "files": ["requirements.txt"]},
             "dependencies": ["flask", "jinja2"],
@@ -53,7 +54,7 @@ def test_flask_factory_in_a_package_with_gunicorn_listed():
 def test_fastapi_with_uv_lock():
     assert detect(fixture("fastapi-uv"), {}) == Detection(
         language="python",
-        runtime=Runtime("python", "3.13", ".python-version"),
+        runtime=Runtime("python", "3.13.5", ".python-version"),
         package_manager=PackageManager("uv", "uv.lock"),
         framework=Framework("fastapi", "app/main.py"),
         run_image=RunImageChoice("python-debian13", ".python-version"),
@@ -62,6 +63,7 @@ def test_fastapi_with_uv_lock():
                   "(never a development server).",),
         facts=PythonFacts.from_json({
             "python": "3.13",
+            "version": "3.13.5",
             "python_source": "debian",
             "install": {"kind": "uv.lock", "files": ["uv.lock", "pyproject.toml"]},
             "dependencies": ["fastapi", "pydantic-settings"],  # not the dev group
@@ -74,7 +76,7 @@ def test_fastapi_with_uv_lock():
 def test_django_with_poetry_lock_and_static_files():
     assert detect(fixture("django-poetry"), {}) == Detection(
         language="python",
-        runtime=Runtime("python", "3.13", "pyproject.toml"),  # python = "^3.11"
+        runtime=Runtime("python", "3.13.5", "pyproject.toml"),  # python = "^3.11"
         package_manager=PackageManager("poetry", "poetry.lock"),
         framework=Framework("django", "manage.py"),
         run_image=RunImageChoice("python-debian13", "pyproject.toml"),
@@ -82,6 +84,7 @@ def test_django_with_poetry_lock_and_static_files():
         warnings=(),
         facts=PythonFacts.from_json({
             "python": "3.13",
+            "version": "3.13.5",
             "python_source": "debian",
             "install": {"kind": "poetry.lock", "files": ["poetry.lock", "pyproject.toml"]},
             # psycopg is optional (an extra), pytest-django a dev group: neither is a runtime dependency
@@ -107,7 +110,7 @@ def test_django_asgi_only_with_split_settings():
 def test_pipfile_lock_with_starlette():
     assert detect(fixture("pipenv-starlette"), {}) == Detection(
         language="python",
-        runtime=Runtime("python", "3.11", "Pipfile"),
+        runtime=Runtime("python", "3.11.2", "Pipfile"),
         package_manager=PackageManager("pipenv", "Pipfile.lock"),
         framework=Framework("starlette", "server.py"),
         run_image=RunImageChoice("python-debian12", "Pipfile"),
@@ -115,6 +118,7 @@ def test_pipfile_lock_with_starlette():
         warnings=(),
         facts=PythonFacts.from_json({
             "python": "3.11",
+            "version": "3.11.2",
             "python_source": "debian",
             "install": {"kind": "Pipfile.lock", "files": ["Pipfile.lock", "Pipfile"]},
             "dependencies": ["starlette", "uvicorn"],  # pywin32 is for win32, pytest for development
@@ -127,7 +131,7 @@ def test_pipfile_lock_with_starlette():
 def test_requirements_with_includes_markers_and_hashes():
     assert detect(fixture("requirements-includes"), {}) == Detection(
         language="python",
-        runtime=Runtime("python", "3.13", "default"),
+        runtime=Runtime("python", "3.13.5", "default"),
         package_manager=PackageManager("pip", "requirements.txt"),
         framework=Framework("litestar", "main.py"),
         run_image=RunImageChoice("python-debian13", "default"),
@@ -135,6 +139,7 @@ def test_requirements_with_includes_markers_and_hashes():
         warnings=(),
         facts=PythonFacts.from_json({
             "python": "3.13",
+            "version": "3.13.5",
             "python_source": "debian",
             "install": {"kind": "requirements", "files": [
                 "requirements.txt", "requirements/base.txt", "requirements/common.txt", "constraints.txt"]},
@@ -151,7 +156,7 @@ def test_requirements_with_includes_markers_and_hashes():
 def test_setup_cfg_only_with_a_bare_wsgi_callable():
     assert detect(fixture("setup-cfg-only"), {}) == Detection(
         language="python",
-        runtime=Runtime("python", "3.13", "default"),
+        runtime=Runtime("python", "3.13.5", "default"),
         package_manager=PackageManager("pip", "setup.cfg"),
         framework=Framework("wsgi", "greeter/wsgi.py"),
         run_image=RunImageChoice("python-debian13", "default"),
@@ -161,6 +166,7 @@ def test_setup_cfg_only_with_a_bare_wsgi_callable():
                   "(never a development server).",),
         facts=PythonFacts.from_json({
             "python": "3.13",
+            "version": "3.13.5",
             "python_source": "debian",
             "install": {"kind": "project", "files": ["setup.cfg"]},
             "dependencies": ["markupsafe", "waitress"],
@@ -173,7 +179,7 @@ def test_setup_cfg_only_with_a_bare_wsgi_callable():
 def test_bare_main_that_prints_is_a_worker():
     assert detect(fixture("bare-main-print"), {}) == Detection(
         language="python",
-        runtime=Runtime("python", "3.13", "default"),
+        runtime=Runtime("python", "3.13.5", "default"),
         package_manager=None,
         framework=None,
         run_image=RunImageChoice("python-debian13", "default"),
@@ -181,6 +187,7 @@ def test_bare_main_that_prints_is_a_worker():
         warnings=(),
         facts=PythonFacts.from_json({
             "python": "3.13",
+            "version": "3.13.5",
             "python_source": "debian",
             "install": {"kind": "none", "files": []},
             "dependencies": [],
@@ -201,7 +208,7 @@ def test_bare_server_that_serves_is_web():
 
 def test_src_layout_fastapi_project():
     found = detect(fixture("src-layout"), {})
-    assert found.runtime == Runtime("python", "3.13", "pyproject.toml")
+    assert found.runtime == Runtime("python", "3.13.5", "pyproject.toml")
     assert found.package_manager == PackageManager("pip", "pyproject.toml")
     assert found.framework == Framework("fastapi", "src/shop/app.py")  # `fastapi.FastAPI(...)`
     assert found.processes == (Process("web", uvicorn("shop.app:app"), "src/shop/app.py", default=True),)
@@ -236,21 +243,21 @@ def test_poetry_entry_point_that_serves_is_web():
     assert found.processes == (Process(
         "web", ("python", "-c", "import sys; from hub.server import main; sys.exit(main())"),
         "pyproject.toml", default=True),)
-    assert found.runtime == Runtime("python", "3.13", "pyproject.toml")  # ">=3.11,<3.14"
+    assert found.runtime == Runtime("python", "3.13.5", "pyproject.toml")  # ">=3.11,<3.14"
     assert found.facts.to_json()["dependencies"] == ["aiohttp"]
 
 
 def test_runtime_txt_is_accepted_with_a_deprecation_warning():
     found = detect(fixture("runtime-txt"), {})
-    assert found.runtime == Runtime("python", "3.11", "runtime.txt")
-    assert found.run_image == RunImageChoice("python-debian12", "runtime.txt")
-    assert found.warnings == ("runtime.txt is deprecated: write the version in .python-version (e.g. 3.11) "
+    assert found.runtime == Runtime("python", "3.11.9", "runtime.txt")  # the pinned patch, not Debian's 3.11.2
+    assert found.run_image == RunImageChoice("cc", "runtime.txt")
+    assert found.warnings == ("runtime.txt is deprecated: write the version in .python-version (e.g. 3.11.9) "
                               "and delete runtime.txt.",)
 
 
 def test_python_version_with_a_comment_first():
     found = detect(fixture("python-version-comment"), {})
-    assert found.runtime == Runtime("python", "3.11", ".python-version")
+    assert found.runtime == Runtime("python", "3.11.9", ".python-version")  # the pinned patch
     assert found.facts.to_json()["python"] == "3.11"
 
 
