@@ -122,7 +122,6 @@ def test_the_python_section_is_made_from_uvs_download_metadata():
         "sha256": "a" * 64}}
 
 
-@pytest.mark.skipif(shutil.which("zstd") is None, reason="reading uv's embedded metadata needs zstd")
 def test_the_shipped_python_section_is_what_the_pinned_uv_knows():
     assert runtime.releases_from_uv() == SHIPPED.releases("python")
 
