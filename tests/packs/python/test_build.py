@@ -22,6 +22,7 @@ def _layers(result) -> dict[str, str]:
     return {f"{l['pack']}/{l['name']}": l["diff_id"] for l in json.loads(labels["io.pack-it.metadata"])["layers"]}
 
 
+@pytest.mark.network
 def test_a_source_only_change_keeps_the_dependency_layer_and_runs_no_installer(tmp_path, app_copy, shared_cache, monkeypatch):
     app = app_copy("python-flask")
     options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=shared_cache)
@@ -37,6 +38,7 @@ def test_a_source_only_change_keeps_the_dependency_layer_and_runs_no_installer(t
     assert _layers(second)["python/app"] != _layers(first)["python/app"]
 
 
+@pytest.mark.network
 def test_the_dependency_layer_holds_the_locked_versions_for_the_target_python(tmp_path, app_copy, shared_cache):
     app = app_copy("python-pipenv")  # Pipfile.lock, Python 3.11 (Debian 12)
     build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
@@ -78,6 +80,7 @@ def _standalone_release(directory, minor="3.12", patch="9"):
     return name
 
 
+@pytest.mark.network
 def test_python_3_12_comes_from_a_standalone_release_on_the_cc_stack(tmp_path, shared_cache, monkeypatch):
     _standalone_release(tmp_path / "release")
     monkeypatch.setenv("PACK_IT_PYTHON_STANDALONE_URL", (tmp_path / "release").as_uri())
@@ -120,6 +123,7 @@ def test_a_version_no_source_provides_names_the_file_and_what_is_available(tmp_p
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.network
 def test_pip_installs_when_uv_is_not_there(tmp_path, app_copy, monkeypatch):
     monkeypatch.setattr(dependencies, "find_uv", lambda: None)
     app = app_copy("python-flask")  # Python 3.13 on the host's 3.11: wheels only, for the target
@@ -136,6 +140,7 @@ def test_pip_installs_when_uv_is_not_there(tmp_path, app_copy, monkeypatch):
     assert result.plan.details["python"].to_json()["added"] == ["gunicorn"]
 
 
+@pytest.mark.network
 def test_bytecode_for_python_3_13_is_compiled_by_the_run_images_own_interpreter(tmp_path, app_copy, shared_cache):
     app = app_copy("python-flask")  # 3.13 (Debian 13), on a host whose Python is another version
     build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
