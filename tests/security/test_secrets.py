@@ -20,10 +20,14 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from pack_it.errors import BUILD_FAILED, USAGE, PackItError
+from pack_it.lifecycle import secrets as lifecycle_secrets
+from pack_it.lifecycle.context import BuildContext
+from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
 from pack_it.packs import go as go_pack
@@ -85,10 +89,10 @@ def test_an_env_value_is_in_no_blob_cache_file_or_output_and_a_launch_value_only
     # The launch value: in the config's Env, nowhere else (not a label, not a layer).
     config = image_config(out)
     assert f"GREETING={launch}" in config["config"]["Env"]
-    assert [name for name, data in members.items() if launch.encode() in data] == [
-        name for name, data in members.items() if data == json.dumps(config).encode() or
-        (name.startswith("blobs/") and b'"GREETING=' in data)]
-    assert launch not in json.dumps(config["config"]["Labels"])
+    assert launch not in json.dumps({k: v for k, v in config["config"].items() if k != "Env"})
+    holding = {name for name, data in members.items() if launch.encode() in data}
+    configs = {name for name, data in members.items() if data.startswith(b"{") and b'"rootfs"' in data}
+    assert holding and holding <= configs
 
 
 def test_a_failing_tool_quoting_an_env_value_has_it_masked(tmp_path, go_tool):
@@ -102,25 +106,30 @@ def test_a_failing_tool_quoting_an_env_value_has_it_masked(tmp_path, go_tool):
     assert files_holding(tmp_path / "cache", token) == []
 
 
-def test_the_build_tools_receive_env_values(tmp_path, go_tool, monkeypatch):
-    # The point of a build-time secret: the toolchain sees it (a private module proxy's token).
-    seen = {}
-    real_run = subprocess.run
+class Recorder(Reporter):
+    def __init__(self) -> None:
+        self.lines: list[str] = []
 
-    def spy(argv, *args, **kwargs):
-        if argv and str(argv[0]).endswith("go") and "build" in argv:
-            seen.update(kwargs.get("env") or {})
-        return real_run(argv, *args, **kwargs)
+    def step(self, message: str) -> None:
+        self.lines.append(message)
 
-    monkeypatch.setattr("pack_it.lifecycle.context.subprocess.run", spy)
+    detail = warn = step
+
+
+def test_the_build_tools_receive_env_values_and_what_they_print_is_masked(tmp_path):
+    # The point of a build-time secret: the tools see it (a private registry's token). What a
+    # tool prints, shown with -v or quoted by a failure, goes through the pipeline's masking.
     token = a_secret()
-    app = tmp_path / "app"
-    app.mkdir()
-    for name in ("go.mod", "main.go"):
-        (app / name).write_bytes((SAMPLE_APPS / "go-hello" / name).read_bytes())
-    build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", run_image="base", cache_dir=tmp_path / "c",
-                       env={"SECRET_TOKEN": token}), REGISTRY)
-    assert seen.get("SECRET_TOKEN") == token
+    recorder = Recorder()
+    ctx = SimpleNamespace(env={"SECRET_TOKEN": token, "PACK_IT_GO_MAIN": "./cmd/tool"}, build_env={},
+                          reporter=lifecycle_secrets.MaskingReporter(recorder, lifecycle_secrets.secret_values(
+                              {"SECRET_TOKEN": token, "PACK_IT_GO_MAIN": "./cmd/tool"})))
+    probe = ["sh", "-c", 'echo "token=$SECRET_TOKEN main=$PACK_IT_GO_MAIN"; exit 3']
+    with pytest.raises(PackItError) as err, lifecycle_secrets.masked_errors((token,)):
+        BuildContext.run(ctx, probe, {}, tmp_path, "the probe")  # type: ignore[arg-type]
+    assert err.value.exit_code == BUILD_FAILED
+    assert "token=*** main=./cmd/tool" in err.value.message and token not in err.value.message
+    assert "  token=*** main=./cmd/tool" in recorder.lines and token not in "".join(recorder.lines)
 
 
 SECRET_FILES = {
