@@ -206,6 +206,7 @@ def test_the_pack_it_ignore_file_leaves_files_out_as_dockerignore_does(tmp_path)
     app = tmp_path / "app"
     app.mkdir()
     (app / "main.py").write_text('print("hello")\n')
+    (app / ".python-version").write_text("3.11\n")  # the host's Python: nothing to download
     (app / "notes.txt").write_text("private\n")
     (app / "docs").mkdir()
     (app / "docs" / "a.md").write_text("doc\n")
