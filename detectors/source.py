@@ -1,7 +1,8 @@
 """The read-only view of an app's source tree that every detector and pack reads through.
 
-It applies the ignore rules (.git, .dockerignore), refuses links that leave the tree, and
-turns unparseable manifests into one clear error naming the file.
+It applies the ignore rules (.git, .dockerignore, .pack-itignore), refuses links that leave
+the tree, leaves secret-looking files (`secret_reason`) out of the source, and turns unparseable
+manifests into one clear error naming the file.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import re
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 import tomli
 
@@ -29,6 +31,53 @@ NOT_SOURCE_DIRS = frozenset({
     "node_modules", ".next", ".nuxt", ".output", ".svelte-kit", ".turbo", ".cache", ".parcel-cache",
 })
 NOT_SOURCE_SUFFIXES = (".pyc", ".pyo")
+# The ignore files, both in .dockerignore's syntax; pack-it's own is read after .dockerignore,
+# so its rules (a `!` exception included) win.
+IGNORE_FILES = (".dockerignore", ".pack-itignore")
+# Files that hold secrets by their name (or, for the ones a pattern can't tell apart from
+# harmless files, by their content): left out of the source, hence of every layer, with a
+# warning naming each, unless a `!` exception in an ignore file keeps it. A .npmrc holding a
+# credential is still read by the install step (it may name the registry), never copied
+# into a layer.
+SECRET_NAMES = {
+    ".env": "an environment file", "id_rsa": "an SSH private key", "id_dsa": "an SSH private key",
+    "id_ecdsa": "an SSH private key", "id_ed25519": "an SSH private key", ".netrc": "login credentials",
+    "_netrc": "login credentials", ".git-credentials": "git credentials", ".htpasswd": "password hashes",
+}
+SECRET_PATHS = {".aws/credentials": "AWS credentials", ".docker/config.json": "registry credentials",
+                ".kube/config": "Kubernetes credentials"}
+SECRET_SUFFIXES = {".key": "a private key", ".p12": "a PKCS#12 key store", ".pfx": "a PKCS#12 key store"}
+# Name -> (the content that makes it a secret, why); read up to SNIFF_BYTES.
+SECRET_CONTENT = {
+    ".pem": (re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"), "a private key (PEM)"),
+    ".npmrc": (re.compile(rb"(?m)^[^#;\n]*_(authToken|auth|password)\s*=\s*(?!\$\{)\S"), "an npm auth token"),
+    ".pypirc": (re.compile(rb"(?m)^\s*password\s*[=:]\s*\S"), "a PyPI password or token"),
+}
+INSTALL_CONFIG = frozenset({".npmrc"})  # read by the install even when it holds a credential
+SNIFF_BYTES = 1 << 20
+
+
+def secret_reason(rel: str, read: Callable[[], bytes]) -> str | None:
+    """Why the file at `rel` looks like a secret (None when it does not); `read` gives its
+    first bytes, asked for only when the name alone cannot tell."""
+    path = PurePosixPath(rel)
+    name = path.name
+    if name in SECRET_NAMES:
+        return SECRET_NAMES[name]
+    if name.startswith(".env."):
+        return "an environment file"
+    if "/".join(path.parts[-2:]) in SECRET_PATHS:
+        return SECRET_PATHS["/".join(path.parts[-2:])]
+    if path.suffix in SECRET_SUFFIXES:
+        return SECRET_SUFFIXES[path.suffix]
+    content = SECRET_CONTENT.get(path.suffix) or SECRET_CONTENT.get(name)
+    if content is None:
+        return None
+    try:
+        head = read()
+    except OSError:
+        return content[1] + " (unreadable, so not checked)"
+    return content[1] if content[0].search(head) else None
 
 
 def _pattern_regex(pattern: str, below: bool = False) -> re.Pattern[str]:
@@ -89,6 +138,14 @@ class IgnoreRules:
                 ignored = not negated
         return ignored
 
+    def keeps(self, rel: str) -> bool:
+        """Whether a `!` exception is the last rule naming `rel`: the user asked for it."""
+        kept = False
+        for negated, regex in self.rules:
+            if regex.fullmatch(rel):
+                kept = negated
+        return kept
+
 
 class SourceTree:
     """An app directory, read only. Paths given and returned are relative, with `/`."""
@@ -99,8 +156,10 @@ class SourceTree:
             raise detect_error(
                 f"{root} is not a directory.", "Pass the path of the app's source folder."
             )
-        dockerignore = self.root / ".dockerignore"
-        lines = dockerignore.read_text(errors="replace").splitlines() if dockerignore.is_file() else []
+        lines = []
+        for name in IGNORE_FILES:
+            if (self.root / name).is_file():
+                lines += (self.root / name).read_text(errors="replace").splitlines()
         self.ignore = IgnoreRules(lines)
         self._hashes: dict[str, bytes] = {}
 
@@ -126,7 +185,7 @@ class SourceTree:
         return full
 
     @cached_property
-    def _files(self) -> tuple[str, ...]:
+    def _walked(self) -> tuple[str, ...]:
         found = []
         for dirpath, dirnames, filenames in os.walk(self.root):
             rel_dir = Path(dirpath).relative_to(self.root).as_posix()
@@ -152,8 +211,30 @@ class SourceTree:
                     found.append(rel)
         return tuple(sorted(found))
 
+    @cached_property
+    def _secrets(self) -> dict[str, str]:
+        def head(rel: str) -> Callable[[], bytes]:
+            def read() -> bytes:
+                with self.path(rel).open("rb") as f:
+                    return f.read(SNIFF_BYTES)
+            return read
+
+        return {rel: why for rel in self._walked
+                if not self.ignore.keeps(rel) and (why := secret_reason(rel, head(rel)))}
+
+    def secret_files(self) -> dict[str, str]:
+        """The files left out of the source because they look like secrets (`secret_reason`),
+        each with the reason, sorted; a `!` exception in an ignore file keeps a file."""
+        return dict(self._secrets)
+
+    @cached_property
+    def _files(self) -> tuple[str, ...]:
+        return tuple(f for f in self._walked
+                     if f not in self._secrets or PurePosixPath(f).name in INSTALL_CONFIG)
+
     def files(self) -> tuple[str, ...]:
-        """Every regular file that is not ignored, sorted."""
+        """Every regular file that is not ignored and not a secret (a credential-holding
+        .npmrc stays, for the install to read; it is not a source file), sorted."""
         return self._files
 
     @cached_property
@@ -162,11 +243,12 @@ class SourceTree:
                       if PurePosixPath(f).name == "pyvenv.cfg")
         return tuple(f for f in self._files
                      if not any(part in NOT_SOURCE_DIRS for part in PurePosixPath(f).parts[:-1])
-                     and not f.endswith(NOT_SOURCE_SUFFIXES) and not f.startswith(venvs))
+                     and not f.endswith(NOT_SOURCE_SUFFIXES) and not f.startswith(venvs)
+                     and f not in self._secrets)
 
     def source_files(self) -> tuple[str, ...]:
         """The files that are the app's source: `files()` without NOT_SOURCE_DIRS, virtual
-        environments and bytecode."""
+        environments, bytecode and secret files."""
         return self._source_files
 
     def has_file(self, rel: str) -> bool:

@@ -90,7 +90,9 @@ class BuildContext:
     def run(self, argv: list[str], env: dict[str, str], cwd: Path, what: str) -> None:
         """Runs a tool; on failure, a build error quoting the end of its output."""
         self.reporter.detail("$ " + " ".join(argv))
-        full_env = {**os.environ, **self.build_env, **env}
+        # The user's --env values reach every tool (a registry token, say); the reporter and
+        # errors mask them (lifecycle/secrets.py). The pack's own settings win.
+        full_env = {**os.environ, **self.build_env, **self.env, **env}
         started = time.monotonic()
         proc = subprocess.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, errors="replace")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Mapping
 
 from pack_it.lifecycle import oci
 from pack_it.lifecycle.archive import timestamp, tree_entries, write_layer
@@ -39,7 +40,7 @@ def compress_layer(layer: Layer, cache: Cache, epoch: int) -> Layer:
     return replace(layer, blob=blob, has_bin=has_bin)
 
 
-def _env(base: list[str], layers: list[Layer], plan: Plan) -> list[str]:
+def _env(base: list[str], layers: list[Layer], plan: Plan, launch_env: Mapping[str, str] | None = None) -> list[str]:
     env = dict(item.split("=", 1) for item in base if "=" in item)
     path = env.get("PATH", "/usr/local/bin:/usr/bin:/bin")
     for layer in layers:
@@ -47,6 +48,7 @@ def _env(base: list[str], layers: list[Layer], plan: Plan) -> list[str]:
             path = f"{layer.image_path}/bin:{path}"
         env.update(layer.env)
     env["PATH"] = path
+    env.update(launch_env or {})  # --env-launch: the user's word wins
     if plan.default_process and plan.default_process.type == "web":
         env.setdefault("PORT", DEFAULT_PORT)
     return [f"{k}={v}" for k, v in sorted(env.items())]
@@ -73,7 +75,8 @@ def metadata_label(plan: Plan, run: RunImage, layers: list[Layer], pack_versions
 
 
 def export(plan: Plan, run: RunImage, layers: list[Layer], cache: Cache, epoch: int,
-           labels: dict[str, str], pack_versions: dict[str, str], reporter: Reporter) -> Image:
+           labels: dict[str, str], pack_versions: dict[str, str], reporter: Reporter,
+           launch_env: Mapping[str, str] | None = None) -> Image:
     launch = []
     for layer in (l for l in layers if l.launch):
         if not layer.reused:
@@ -91,7 +94,7 @@ def export(plan: Plan, run: RunImage, layers: list[Layer], cache: Cache, epoch: 
         "created": timestamp(epoch),
         "config": {
             "User": f"{NONROOT_UID}:{NONROOT_UID}",
-            "Env": _env(base_config.get("Env") or [], launch, plan),
+            "Env": _env(base_config.get("Env") or [], launch, plan, launch_env),
             "Entrypoint": _entrypoint(default.command, base_config) if default else None,
             "WorkingDir": WORKDIR,
             "Labels": all_labels,

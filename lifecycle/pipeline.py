@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pack_it.detectors.source import SourceTree
+from pack_it.detectors.source import INSTALL_CONFIG, SourceTree
 from pack_it.lifecycle import build as build_phase
 from pack_it.lifecycle import detect as detect_phase
 from pack_it.lifecycle import gitinfo, runimage
@@ -20,6 +20,7 @@ from pack_it.lifecycle.publish import reference as refs
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle import versions
 from pack_it.lifecycle.contract import PackRegistry
+from pack_it.lifecycle import secrets
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class BuildOptions:
     cache_dir: Path | None = None
     locked: bool = False  # a stack is built from its shipped lock only, never re-locked
     registry: object | None = None  # RegistryOptions: credentials, CA, insecure hosts
+    launch_env: dict[str, str] = field(default_factory=dict)  # --env-launch: the image's Env, not the build's
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,51 @@ def source_labels(app: Path) -> dict[str, str]:
     return labels
 
 
+def check_options(options: BuildOptions) -> None:
+    """Every usage error, found before any build work (detection, a toolchain, a download)."""
+    secrets.check_env(options.env)
+    secrets.check_env(options.launch_env, "--env-launch")
+    if options.tag:
+        refs.parse(options.tag)
+    if options.output:
+        publisher_for(options.output, options.registry)
+    if options.run_image:
+        runimage_check(options.run_image)
+
+
+def runimage_check(reference: str) -> None:
+    """The --run-image forms `runimage.resolve` takes: a name that is none of them is a usage
+    error; a missing image file, an unreadable input (62), as resolving it would say."""
+    from pack_it.errors import INVALID_IMAGE, USAGE, PackItError
+    from pack_it.lifecycle.registry import names
+    from pack_it.lifecycle.stacks import definitions
+
+    kind, _, target = reference.partition(":")
+    if reference == runimage.GENERATED:
+        return
+    if kind in ("oci", "tar"):
+        path = target.split(":", 1)[0] if kind == "oci" and not Path(target).exists() else target
+        if not path:
+            raise PackItError(f"--run-image {reference!r} names no {'directory' if kind == 'oci' else 'file'}.",
+                              exit_code=USAGE, phase="usage", hint=f"Write --run-image {kind}:PATH.")
+        if not Path(path).exists():
+            raise PackItError(f"The run image {path} does not exist (--run-image {reference}).",
+                              exit_code=INVALID_IMAGE, phase="usage", hint="Check the path.")
+        return
+    if reference.startswith("registry:") or names.names_registry(reference):
+        names.parse(reference)
+        return
+    definitions.parse_reference(reference)
+
+
 def build(options: BuildOptions, packs: PackRegistry, reporter: Reporter = Reporter()) -> BuildResult:
+    check_options(options)
+    hidden = tuple(v for v in secrets.secret_values(options.env) if v not in options.launch_env.values())
+    with secrets.masked_errors(hidden):
+        return _build(options, packs, secrets.MaskingReporter(reporter, hidden) if hidden else reporter)
+
+
+def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> BuildResult:
     tree = SourceTree(options.app_dir)
     ref = refs.parse(options.tag) if options.tag else refs.from_directory(tree.root.name)
     output, chosen_because = (options.output, "") if options.output else default_output(f"{ref.name.rsplit('/', 1)[-1]}.tar")
@@ -63,6 +109,8 @@ def build(options: BuildOptions, packs: PackRegistry, reporter: Reporter = Repor
     epoch = source_date_epoch()
 
     reporter.phase("detect")
+    for rel, why in tree.secret_files().items():
+        reporter.warn(secret_warning(rel, why))
     index = versions.load(cache.root)
     plan = detect_phase.detect_cached(tree, packs, options.env, cache.root, index)
     for warning in plan.warnings:
@@ -79,12 +127,19 @@ def build(options: BuildOptions, packs: PackRegistry, reporter: Reporter = Repor
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
         run = runimage.resolve(chosen, cache, epoch, reporter, locked=options.locked, registry=options.registry)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
-        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter)
+        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter,
+                       launch_env=options.launch_env)
         destination = publisher.publish(image, cache, str(ref))
     finally:
         Cache.remove(work)
     reused = sum(1 for layer in layers if layer.reused)
     return BuildResult(plan, image, str(ref), destination, reused, *image_sizes(image, cache))
+
+
+def secret_warning(rel: str, why: str) -> str:
+    kept = " (the install step still reads it)" if Path(rel).name in INSTALL_CONFIG else ""
+    return (f"{rel} looks like {why}: left out of the image{kept}; "
+            f"add '!{rel}' to .pack-itignore (or .dockerignore) to keep it.")
 
 
 def image_sizes(image: Image, cache: Cache) -> tuple[int, int]:

@@ -5,6 +5,7 @@ bug and keeps its traceback."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -75,13 +76,15 @@ def main_options(
     state["verbosity"] = 1 if verbose else -1 if quiet else 0
 
 
-def _parse_env(values: list[str]) -> dict[str, str]:
+def _parse_env(values: list[str], option: str = "--env") -> dict[str, str]:
     env = {}
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise PackItError(f"--env {item!r} is not of the form KEY=VALUE.", exit_code=USAGE,
-                              phase="usage", hint="Write it as --env GOFLAGS=-tags=prod.")
+            # The item may be a secret given without its name: only a name is ever shown.
+            what = repr(key) if not sep and re.fullmatch(r"[A-Z][A-Z0-9_]{0,39}", key) else "a value"
+            raise PackItError(f"{option} {what} is not of the form KEY=VALUE.", exit_code=USAGE,
+                              phase="usage", hint=f"Write it as {option} GOFLAGS=-tags=prod.")
         env[key] = value
     return env
 
@@ -106,7 +109,15 @@ def detect(
 
     from pack_it.packs import REGISTRY
 
-    plan = run_detect(SourceTree(path), REGISTRY, _parse_env(env), index=versions.load(default_cache_dir()))
+    from pack_it.lifecycle import secrets
+    from pack_it.lifecycle.pipeline import secret_warning
+
+    build_env = _parse_env(env)
+    with secrets.masked_errors(secrets.secret_values(build_env)):
+        tree = SourceTree(path)
+        plan = run_detect(tree, REGISTRY, build_env, index=versions.load(default_cache_dir()))
+    for rel, why in tree.secret_files().items():
+        print(f"warning: {secret_warning(rel, why)}", file=sys.stderr)
     if as_json:
         print(json.dumps(plan.to_json(), indent=2))
         return
@@ -154,7 +165,8 @@ def build(
     tag: Optional[str] = typer.Option(None, "-t", "--tag", help="NAME[:TAG]; default: the directory's name, tag latest."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="oci:DIR, tar:FILE, registry:HOST/REPO[:TAG] or docker; default: the engine if one answers, else tar:./NAME.tar."),
     run_image: Optional[str] = typer.Option(None, "--run-image", help=f"A stack ({_stack_names()}; -debian13 for Debian 13), base, oci:DIR, tar:FILE or HOST/REPO[:TAG] (pulled, verified). Default: the stack the app needs."),
-    env: List[str] = typer.Option([], "--env", "-e", help="KEY=VALUE for the build (e.g. GOFLAGS)."),
+    env: List[str] = typer.Option([], "--env", "-e", help="KEY=VALUE for the build's tools (e.g. GOFLAGS, a registry token); a secret: never in the image, the plan or the output."),
+    env_launch: List[str] = typer.Option([], "--env-launch", help="KEY=VALUE for the image's Env (the running app), not the build."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Default: $PACK_IT_CACHE_DIR or ~/.cache/pack-it."),
     locked: bool = typer.Option(False, "--locked", help="Build a stack from its shipped lock only; fail (exit 61) rather than re-lock it when a locked package is gone."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show the commands run and their output."),
@@ -178,7 +190,8 @@ def build(
                               phase="usage", hint="Write --publish -t HOST/REPO:TAG, or --output registry:HOST/REPO:TAG.")
         output = f"registry:{tag}"
     options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir, locked,
-                           _registry_options(creds, registry_ca, insecure_registry, reporter))
+                           _registry_options(creds, registry_ca, insecure_registry, reporter),
+                           launch_env=_parse_env(env_launch, "--env-launch"))
     started = time.monotonic()
     result = run_build(options, REGISTRY, reporter)
     if digest_file:

@@ -42,9 +42,7 @@ def _unreachable_registry() -> str | None:
     return None
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "network: needs the package registries; skipped offline unless "
-                                       "PACK_IT_REQUIRE_NETWORK=1")
+# The `network` marker is declared in pyproject.toml, beside `engine`.
 
 
 def pytest_collection_modifyitems(config, items):

@@ -79,6 +79,7 @@ def test_inspect_of_garbage_exits_62(tmp_path):
     assert "junk.tar" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.network
 def test_build_then_inspect(tmp_path, shared_cache, go_tool, app_copy):
     app = app_copy("go-hello", tmp_path / "My_App")
     proc = pack_it("build", app, "--cache-dir", shared_cache, cwd=tmp_path)
@@ -108,6 +109,7 @@ def test_unwritable_output_exits_61_and_leaves_nothing(tmp_path, shared_cache, g
     assert list((shared_cache / "tmp").iterdir()) == []
 
 
+@pytest.mark.network
 def test_run_image_from_a_tarball(tmp_path, shared_cache, go_tool):
     first = tmp_path / "first.tar"
     assert pack_it("build", SAMPLE_APPS / "go-hello", "-o", f"tar:{first}", "--cache-dir", shared_cache).returncode == 0

@@ -314,3 +314,71 @@ def test_a_missing_root_is_refused(tmp_path):
         SourceTree(tmp_path / "nope")
     assert err.value.exit_code == 21
     assert "nope is not a directory" in err.value.message
+
+
+# --- secret files ---------------------------------------------------------------------------
+
+SECRETS = {
+    ".env": "A=1\n", ".env.local": "A=1\n", "config/.env.production": "A=1\n",
+    "id_rsa": "k\n", "deploy/id_ed25519": "k\n", "id_ecdsa": "k\n",
+    "tls/server.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n", "tls/ec.pem": "x\n-----BEGIN EC PRIVATE KEY-----\n",
+    "tls/server.key": "anything\n", "store.p12": "x", ".npmrc": "//registry.npmjs.org/:_authToken=npm_abc\n",
+    "web/.npmrc": "_auth=dXNlcjpwYXNz\n", ".pypirc": "[pypi]\npassword = pypi-AgEI\n",
+    ".aws/credentials": "[default]\n", "home/.docker/config.json": "{}\n", ".netrc": "machine x\n",
+    ".git-credentials": "https://u:p@x\n",
+}
+NOT_SECRETS = {
+    "main.py": "", "id_rsa.pub": "ssh-rsa AAAA\n", "tls/ca.pem": "-----BEGIN CERTIFICATE-----\n",
+    "env.py": "", "environment/.gitkeep": "", "docker/config.json": "{}\n", ".aws/config": "[default]\n",
+    "a/.npmrc": "registry=https://npm.example.com/\n", "b/.npmrc": "//npm.example.com/:_authToken=${NPM_TOKEN}\n",
+    "c/.npmrc": "# _authToken=old\n", ".pypirc.example": "password = x\n", "keys.py": "", "monkey": "",
+}
+
+
+def test_secret_looking_files_are_left_out_of_the_source_and_the_rest_kept(tmp_path):
+    tree = SourceTree(write_tree(tmp_path, {**SECRETS, **NOT_SECRETS}))
+    assert sorted(tree.secret_files()) == sorted(SECRETS)
+    assert not set(SECRETS) & set(tree.source_files())
+    assert set(NOT_SECRETS) <= set(tree.source_files())
+    assert tree.secret_files()["tls/server.pem"] == "a private key (PEM)"
+
+
+def test_an_npmrc_holding_a_token_stays_readable_for_the_install_but_is_not_source(tmp_path):
+    # The install step's manifests come from files(); layers are made of source_files().
+    from pack_it.packs import node as node_pack
+
+    tree = SourceTree(write_tree(tmp_path, {"package.json": "{}", ".npmrc": SECRETS[".npmrc"], ".env": "A=1\n"}))
+    assert ".npmrc" in tree.files() and ".npmrc" in node_pack._manifest_files(tree)
+    assert ".npmrc" not in tree.source_files()
+    assert ".env" not in tree.files()  # nothing reads a .env: not even detection sees it
+
+
+@pytest.mark.parametrize("ignore_file", [".dockerignore", ".pack-itignore"])
+def test_a_bang_exception_keeps_a_secret_file(tmp_path, ignore_file):
+    tree = SourceTree(write_tree(tmp_path, {".env": "A=1\n", "id_rsa": "k", ignore_file: "!.env\n"}))
+    assert list(tree.secret_files()) == ["id_rsa"]
+    assert ".env" in tree.source_files()
+
+
+def test_an_ignore_rule_naming_a_secret_without_bang_does_not_keep_it(tmp_path):
+    tree = SourceTree(write_tree(tmp_path, {".env": "A=1\n", "main.py": "", ".dockerignore": "!main.py\n*.md\n"}))
+    assert ".env" in tree.secret_files() and ".env" not in tree.source_files()
+
+
+def test_an_unreadable_pem_is_treated_as_a_secret(tmp_path):
+    tree = SourceTree(write_tree(tmp_path, {"tls/x.pem": "-----BEGIN CERTIFICATE-----\n"}))
+    os.chmod(tmp_path / "tls" / "x.pem", 0)
+    try:
+        if os.access(tmp_path / "tls" / "x.pem", os.R_OK):
+            pytest.skip("root reads any file")
+        assert "unreadable" in tree.secret_files()["tls/x.pem"]
+    finally:
+        os.chmod(tmp_path / "tls" / "x.pem", 0o644)
+
+
+def test_pack_it_ignore_applies_after_dockerignore(tmp_path):
+    tree = SourceTree(write_tree(tmp_path, {
+        "a.txt": "", "b.txt": "", "c.txt": "", ".dockerignore": "*.txt\n", ".pack-itignore": "!b.txt\nc.txt\n"}))
+    assert [f for f in tree.files() if f.endswith(".txt")] == ["b.txt"]
+    tree = SourceTree(write_tree(tmp_path / "only", {"a.txt": "", "b.txt": "", ".pack-itignore": "a.txt\n"}))
+    assert [f for f in tree.files() if f.endswith(".txt")] == ["b.txt"]

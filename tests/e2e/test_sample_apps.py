@@ -16,6 +16,8 @@ from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
 from tests.conftest import SAMPLE_APPS
 
+pytestmark = pytest.mark.network  # the package registries (see tests/conftest.py)
+
 APPS = sorted(p.parent.name for p in SAMPLE_APPS.glob("*/pack-it-test.json"))
 READY_TIMEOUT = 30
 

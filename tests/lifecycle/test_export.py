@@ -12,7 +12,7 @@ from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
 from tests.conftest import SAMPLE_APPS
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.network]
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,12 @@
 import os
 import time
 
+import pytest
 
 from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
+
+pytestmark = pytest.mark.network  # the package registries (see tests/conftest.py)
 
 
 def test_two_builds_of_the_same_source_give_the_same_digest(tmp_path, app_copy, shared_cache, go_tool, monkeypatch):

@@ -29,6 +29,8 @@ from pack_it.lifecycle.stacks.definitions import chain, releases
 
 from .helpers import cache_contents, layer_file, layer_files, layer_members, leftovers
 
+pytestmark = pytest.mark.network  # the package registries (see tests/conftest.py)
+
 EPOCH = DEFAULT_EPOCH
 BUILDS = [("static", "debian12"), ("cc", "debian12"), ("python", "debian12"), ("static", "debian13"),
           ("python", "debian13")]

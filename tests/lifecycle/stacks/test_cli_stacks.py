@@ -66,6 +66,7 @@ def test_show_unknown_stack_is_a_usage_error(reference):
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.network
 def test_lock_writes_the_release_locks_then_reports_them_unchanged(tmp_path):
     """Against the real archive: ~15 s a run."""
     first = pack_it("stacks", "lock", "debian12", "--lock-dir", str(tmp_path))

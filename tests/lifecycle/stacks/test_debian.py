@@ -226,6 +226,7 @@ def empty_gnupghome(tmp_path, monkeypatch) -> Path:
     return home
 
 
+@pytest.mark.network
 def test_real_inrelease_verifies_with_the_shipped_keys(inrelease, bookworm_keyrings, empty_gnupghome):
     text = verify_release(inrelease, bookworm_keyrings)
     assert text.startswith(b"Origin: Debian\n")
@@ -236,6 +237,7 @@ def test_real_inrelease_verifies_with_the_shipped_keys(inrelease, bookworm_keyri
     assert text.strip() in inrelease
 
 
+@pytest.mark.network
 def test_inrelease_with_one_byte_changed_is_refused(inrelease, bookworm_keyrings, empty_gnupghome):
     i = inrelease.index(b"Origin: Debian")
     tampered = inrelease[:i] + b"o" + inrelease[i + 1:]
@@ -245,6 +247,7 @@ def test_inrelease_with_one_byte_changed_is_refused(inrelease, bookworm_keyrings
     assert "signature" in e.value.message
 
 
+@pytest.mark.network
 def test_inrelease_with_a_changed_hash_line_is_refused(inrelease, bookworm_keyrings, empty_gnupghome):
     # What an attacker would change: a Packages index's SHA256.
     text = verify_release(inrelease, bookworm_keyrings)
@@ -272,6 +275,7 @@ def _generated_keyring(tmp_path: Path) -> Path:
     return keyring
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("kind", ["empty-file", "unrelated-key"])
 def test_inrelease_is_refused_with_an_unrelated_keyring(inrelease, tmp_path, empty_gnupghome, kind):
     if kind == "empty-file":
@@ -284,11 +288,13 @@ def test_inrelease_is_refused_with_an_unrelated_keyring(inrelease, tmp_path, emp
     assert "does not verify" in e.value.message
 
 
+@pytest.mark.network
 def test_inrelease_is_refused_with_no_keyring(inrelease, empty_gnupghome):
     with pytest.raises(PackItError):
         verify_release(inrelease, [])
 
 
+@pytest.mark.network
 def test_no_keyring_does_not_fall_back_to_the_users_trusted_keys(inrelease, bookworm_keyrings, empty_gnupghome):
     shutil.copy(bookworm_keyrings[0], empty_gnupghome / "trustedkeys.gpg")  # bookworm-stable signs InRelease
     shutil.copy(bookworm_keyrings[1], empty_gnupghome / "trustedkeys.kbx")
@@ -348,6 +354,7 @@ def test_download_of_a_missing_file_raises_and_leaves_nothing(server, tmp_path):
     assert list(dest.parent.iterdir()) == []
 
 
+@pytest.mark.network
 def test_packages_index_not_matching_inrelease_is_refused(server, inrelease, bookworm_keyrings, empty_gnupghome,
                                                           monkeypatch):
     """A mirror serving the real, signed InRelease with a forged Packages.xz."""

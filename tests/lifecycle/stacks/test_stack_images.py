@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.network]
 
 PYTHON_CHECK = "import ssl, sqlite3, zlib, bz2, lzma, ctypes, uuid, decimal, json; print('ok')"
 

@@ -23,6 +23,7 @@ def _go_spy(tmp_path: Path, go: str) -> tuple[Path, Path]:
     return bin_dir, log
 
 
+@pytest.mark.network
 def test_unchanged_source_reuses_the_layer_without_running_go_build(tmp_path, app_copy, shared_cache, go_tool, monkeypatch):
     app = app_copy("go-hello")
     bin_dir, log = _go_spy(tmp_path, go_tool)

@@ -11,6 +11,8 @@ from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
 from pack_it.packs import node as node_pack
 
+pytestmark = pytest.mark.network  # the package registries (see tests/conftest.py)
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "node" / "builds"
 
 

@@ -22,6 +22,7 @@ def _layers(result) -> dict[str, str]:
     return {f"{l['pack']}/{l['name']}": l["diff_id"] for l in json.loads(labels["io.pack-it.metadata"])["layers"]}
 
 
+@pytest.mark.network
 def test_a_source_only_change_keeps_the_dependency_layer_and_runs_no_installer(tmp_path, app_copy, shared_cache, monkeypatch):
     app = app_copy("python-flask")
     options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=shared_cache)
@@ -37,6 +38,7 @@ def test_a_source_only_change_keeps_the_dependency_layer_and_runs_no_installer(t
     assert _layers(second)["python/app"] != _layers(first)["python/app"]
 
 
+@pytest.mark.network
 def test_the_dependency_layer_holds_the_locked_versions_for_the_target_python(tmp_path, app_copy, shared_cache):
     app = app_copy("python-pipenv")  # Pipfile.lock, Python 3.11 (Debian 12)
     build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
@@ -56,6 +58,7 @@ def test_the_dependency_layer_holds_the_locked_versions_for_the_target_python(tm
     assert "workspace/app.py" in names
 
 
+@pytest.mark.network
 def test_pip_installs_when_uv_is_not_there(tmp_path, app_copy, monkeypatch):
     monkeypatch.setattr(dependencies, "find_uv", lambda: None)
     app = app_copy("python-flask")  # Python 3.13 on the host's 3.11: wheels only, for the target
@@ -72,6 +75,7 @@ def test_pip_installs_when_uv_is_not_there(tmp_path, app_copy, monkeypatch):
     assert result.plan.details["python"].to_json()["added"] == ["gunicorn"]
 
 
+@pytest.mark.network
 def test_bytecode_for_python_3_13_is_compiled_by_the_run_images_own_interpreter(tmp_path, app_copy, shared_cache):
     app = app_copy("python-flask")  # 3.13 (Debian 13), on a host whose Python is another version
     build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
