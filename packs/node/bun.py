@@ -105,7 +105,9 @@ def fetch_bun(version: str, cache_dir: Path, source: BunRegistrySource | None = 
                 raise  # else another process put the same version in place first
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return _cached(bun_dir, version)
+    binary = _cached(bun_dir, version)
+    assert binary is not None  # just renamed into place
+    return binary
 
 
 def node_shim(work: Path, bun: Path) -> Path:
