@@ -1,9 +1,10 @@
-"""Node.js: package.json, the package manager, the exact Node version, the framework and the
-command that starts the web process without npm or a shell.
+"""Node.js (and Bun): package.json, the package manager, the runtime (Node.js or Bun) and its
+exact version, the framework and the command that starts the web process without npm or a shell.
 
     package_json.py     the fields read, type-checked
     package_manager.py  packageManager (Corepack), else the lockfile, else npm
     version.py          version files and engines.node -> the newest matching release
+    bun.py              whether Bun runs the app; packageManager and engines.bun -> its release
     frameworks.py       frameworks by dependency; the start command of those that build a server
     scripts.py          a package.json script as an argv (bins, VAR=value, npm run x)
     start.py            the order of the start rules; target, TypeScript and static-site checks
@@ -15,25 +16,42 @@ from __future__ import annotations
 from typing import Callable
 
 from pack_it.detectors.facts import Detection, Process, RunImageChoice
-from pack_it.detectors.node import frameworks, package_json, package_manager, start, version
+from pack_it.detectors.node import bun, frameworks, package_json, package_manager, start, version
 from pack_it.detectors.node.facts import ManagerFacts, NodeFacts, Scripts
 from pack_it.detectors.source import SourceTree
 
 
-def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable[[], list[str]]) -> Detection | None:
-    """The app's Node facts, or None without a package.json. `node_versions` returns the exact
-    versions available (e.g. "22.12.0"); it is called only once the rest of the app is known
-    to be buildable. `env` (the build's --env) sets nothing here yet."""
+def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable[[], list[str]],
+           bun_versions: Callable[[], list[str]] = list) -> Detection | None:
+    """The app's Node facts, or None without a package.json. `node_versions` (`bun_versions`)
+    returns the exact Node.js (Bun) versions available (e.g. "22.12.0"); it is called only once
+    the rest of the app is known to be buildable. `env` (the build's --env) sets nothing here yet."""
     pkg = package_json.load(tree)
     if pkg is None:
         return None
     manager = package_manager.choose(tree, pkg)
     framework = frameworks.find(pkg)
-    chosen = start.choose(tree, pkg, framework)
-    runtime, node_range = version.resolve(tree, pkg, node_versions)
+    node_pinned = version.pinned(tree, pkg)
+    because = bun.evidence(pkg, manager, node_pinned)
+    command = start.find_command(tree, pkg, framework, bun=because is not None)
+    if because is None and command.bun:
+        because = command.source
+    notes = []
+    node_range = bun_range = None
+    if because is not None:  # a Bun app
+        manager = bun.package_manager_for(manager, because)
+        chosen = start.choose(tree, pkg, framework, bun=True, start=start.on_bun(command, because))
+        runtime, bun_range = bun.resolve(pkg, manager, because, bun_versions)
+        if node_pinned:
+            notes.append(f"{node_pinned} asks for Node.js, which is not used: {because} makes this a Bun app.")
+    else:
+        if bun.installs_with_bun(manager) and node_pinned:
+            notes.append(bun.stays_on_node(manager, node_pinned))
+        chosen = start.choose(tree, pkg, framework, start=command)
+        runtime, node_range = version.resolve(tree, pkg, node_versions)
 
     command = chosen.command
-    warnings = [*manager.warnings, *command.warnings]
+    warnings = [*manager.warnings, *command.warnings, *notes]
     if command.source.startswith(f"{package_json.PACKAGE_JSON} (scripts."):
         warnings += [f"scripts.{hook} is not run: the container starts the command directly, without npm."
                      for hook in ("prestart", "poststart") if hook in pkg.scripts]
@@ -50,6 +68,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         env=dict(command.env),
         next_standalone=command.argv[1] == ".next/standalone/server.js" if framework and framework.name == "next"
         else None,
+        bun_range=bun_range,
     )
     return Detection(
         language="node",

@@ -33,3 +33,4 @@ class NodeFacts(Facts):
     typescript: bool
     env: dict[str, str] = field(default_factory=dict)  # VAR=value from the start script
     next_standalone: bool | None = None  # Next.js only: built with output: 'standalone'
+    bun_range: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version

@@ -17,7 +17,9 @@ class PackageJson:
     name: str | None = None
     scripts: dict[str, str] = field(default_factory=dict)
     main: str | None = None
+    module: str | None = None  # Bun's entry point (`bun init` writes "module": "index.ts")
     engines_node: str | None = None
+    engines_bun: str | None = None
     package_manager: str | None = None  # the Corepack field, e.g. "pnpm@9.1.0"
     workspaces: bool = False
     dependencies: dict[str, str] = field(default_factory=dict)
@@ -69,10 +71,10 @@ def _strings(data: dict, key: str, what: str) -> dict[str, str]:
     return value
 
 
-def _engines_node(engines: dict) -> str | None:
-    value = engines.get("node")
+def _engine(engines: dict, name: str, example: str) -> str | None:
+    value = engines.get(name)
     if value is not None and not isinstance(value, str):
-        raise _wrong("engines.node", 'a version range such as "^20"', value)
+        raise _wrong(f"engines.{name}", f'a version range such as "{example}"', value)
     return value
 
 
@@ -104,7 +106,9 @@ def load(tree: SourceTree) -> PackageJson | None:
         name=_string(data, "name"),
         scripts=_strings(data, "scripts", "commands"),
         main=_string(data, "main"),
-        engines_node=_engines_node(engines),
+        module=_string(data, "module"),
+        engines_node=_engine(engines, "node", "^20"),
+        engines_bun=_engine(engines, "bun", "^1.2"),
         package_manager=_string(data, "packageManager"),
         workspaces=_workspaces(data),
         dependencies=_strings(data, "dependencies", "version ranges"),

@@ -1,6 +1,7 @@
 """A package.json script as the argv that runs it without npm or a shell, which the run
-image has neither of: `node server.js`, leading VAR=value assignments, a bin from
-node_modules/.bin, or `npm run <other>`. Anything only a shell understands is refused."""
+image has neither of: `node server.js`, `bun server.ts`, leading VAR=value assignments, a bin
+from node_modules/.bin, or `npm run <other>` (`bun run <other>`). Anything only a shell
+understands is refused."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ SHELL_SYNTAX = (
     ("\n", "spans several lines"),
 )
 # `npm run x` and the like: the words before a script's name.
-RUNNERS = {"npm": ("run", "run-script"), "pnpm": ("run",), "yarn": ("run",), "bun": ("run",)}
+RUNNERS = {"npm": ("run", "run-script"), "pnpm": ("run",), "yarn": ("run",)}  # bun: _bun()
 TS_RUNNERS = ("ts-node", "ts-node-dev", "tsx", "babel-node", "esno", "vite-node")
 # Dev servers and bundlers: they serve a static front-end while developing, not in production.
 DEV_SERVERS = ("vite", "react-scripts", "ng", "vue-cli-service", "parcel", "webpack",
@@ -47,6 +48,7 @@ KNOWN_BINS = {
     "nest": ("@nestjs/cli", "bin/nest.js"),
 }
 MAX_DEPTH = 5  # `npm run a` -> `npm run b` -> ...
+BUN_WATCHERS = ("--watch", "--hot")  # development: restart or reload on file changes
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Command:
     source: str  # e.g. "package.json (scripts.start)"
     env: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    bun: bool = False  # the script runs bun (`bun server.ts`, `bun run start`): a Bun app
 
 
 def _refuse(script: str, text: str, why: str, hint: str = "") -> PackItError:
@@ -93,7 +96,7 @@ def resolve_bin(tree: SourceTree, pkg: PackageJson, name: str) -> tuple[str, str
 
 
 def _run_target(command: str, args: list[str]) -> str | None:
-    """The script that `npm start`, `npm run x`, `yarn x`, `pnpm x` or `bun run x` runs."""
+    """The script that `npm start`, `npm run x`, `yarn x` or `pnpm x` runs."""
     if command not in RUNNERS:
         return None
     if args == ["start"]:
@@ -146,6 +149,38 @@ def _nodemon(script: str, text: str, args: list[str]) -> tuple[tuple[str, ...], 
                                f"the container runs `node {args[0]}` instead.")
 
 
+def _follow(tree: SourceTree, pkg: PackageJson, script: str, text: str, other: str, env: dict[str, str],
+            depth: int, bun: bool) -> Command:
+    """scripts.`other`, which scripts.`script` runs (`npm run other`, `bun run other`)."""
+    if other not in pkg.scripts:
+        raise _refuse(script, text, f"runs scripts.{other}, which package.json does not define")
+    if depth >= MAX_DEPTH:
+        raise _refuse(script, text, f"runs other scripts more than {MAX_DEPTH} deep (a loop?)")
+    inner = parse(tree, pkg, other, depth + 1)
+    return Command(inner.argv, f"{inner.source[:-1]} via scripts.{script})", {**env, **inner.env},
+                   inner.warnings, bun=bun or inner.bun)
+
+
+def _bun(tree: SourceTree, pkg: PackageJson, script: str, text: str, args: list[str], env: dict[str, str],
+         depth: int) -> Command:
+    """`bun file`, `bun run file` (a TypeScript file too: bun runs it as it is), or `bun run x`
+    and `bun x` for a script x, as bun itself chooses: a script of that name first."""
+    rest = [word for word in args if word != "--bun"]  # bun is the runtime already
+    rest = rest[1:] if rest[:1] == ["run"] else rest
+    if len(rest) == 1 and rest[0] in pkg.scripts:
+        return _follow(tree, pkg, script, text, rest[0], env, depth, bun=True)
+    watchers = [word for word in rest if word in BUN_WATCHERS]
+    rest = [word for word in rest if word not in BUN_WATCHERS]
+    if not rest:
+        raise _refuse(script, text, "runs bun without a file to run",
+                      "Name the entry point, e.g. `bun server.ts`.")
+    warnings: tuple[str, ...] = ()
+    if watchers:
+        warnings = (f"scripts.{script} runs bun {watchers[0]}, which restarts on file changes while "
+                    f"developing; the container runs `bun {' '.join(rest)}` instead.",)
+    return Command(("bun", *rest), f"{PACKAGE_JSON} (scripts.{script})", env, warnings, bun=True)
+
+
 def parse(tree: SourceTree, pkg: PackageJson, script: str, depth: int = 0) -> Command:
     """The argv that scripts.`script` runs; `npm run other` follows scripts.other."""
     text = pkg.scripts[script]
@@ -163,20 +198,16 @@ def parse(tree: SourceTree, pkg: PackageJson, script: str, depth: int = 0) -> Co
         words = words[1:] or words
     command, args = words[0].removeprefix("./").removeprefix("node_modules/.bin/"), words[1:]
 
+    if command == "bun":
+        return _bun(tree, pkg, script, text, args, env, depth)
     other = _run_target(command, args)
     if other is not None:
-        if other not in pkg.scripts:
-            raise _refuse(script, text, f"runs scripts.{other}, which package.json does not define")
-        if depth >= MAX_DEPTH:
-            raise _refuse(script, text, f"runs other scripts more than {MAX_DEPTH} deep (a loop?)")
-        inner = parse(tree, pkg, other, depth + 1)
-        return Command(inner.argv, f"{inner.source[:-1]} via scripts.{script})", {**env, **inner.env},
-                       inner.warnings)
+        return _follow(tree, pkg, script, text, other, env, depth, bun=False)
     if command == "node":
         return Command(("node", *args), source, env)
-    if command in ("bun", "deno"):
-        raise _refuse(script, text, f"runs the app with {command}, and pack-it runs Node.js apps with node",
-                      "Start the app with `node <file>`, or build it with a pack for that runtime.")
+    if command == "deno":
+        raise _refuse(script, text, "runs the app with deno, and pack-it runs JavaScript apps with node or bun",
+                      "Start the app with `node <file>` or `bun <file>`.")
     if command in TS_RUNNERS:
         raise _refuse(script, text, f"runs {command}, which compiles TypeScript when the app starts",
                       "Compile in scripts.build (e.g. `tsc`) and start the output: `node dist/index.js`.")

@@ -1,6 +1,7 @@
 """The web process, first match wins: the framework's own server, scripts.start, package.json
-main, then server.js, app.js, index.js. The file node runs must be in the tree or come from
-scripts.build; a static front-end with no server is refused."""
+main (for a Bun app, then module), then server.js, app.js, index.js (for a Bun app, then
+server.ts, app.ts, index.ts). The file node (or bun) runs must be in the tree or come from
+scripts.build; a static front-end with no server is refused. Bun runs TypeScript as it is."""
 
 from __future__ import annotations
 
@@ -15,21 +16,24 @@ from pack_it.detectors.node.scripts import Command
 from pack_it.detectors.source import SourceTree
 
 FALLBACK_FILES = ("server.js", "app.js", "index.js")
+BUN_FALLBACK_FILES = ("server.ts", "app.ts", "index.ts")
 # Front-end toolchains that build to static files (dependency -> its usual name).
 STATIC_TOOLS = {"vite": "Vite", "react-scripts": "Create React App", "@angular/core": "Angular",
                 "@vue/cli-service": "Vue CLI", "parcel": "Parcel", "gatsby": "Gatsby"}
 TYPESCRIPT = (".ts", ".mts", ".cts")
 # node options whose value is the next word (so it is not the script to run).
 VALUE_OPTIONS = {"-r", "--require", "--import", "--loader", "--experimental-loader", "-C",
-                 "--conditions", "--env-file", "--title", "--inspect-port", "--stack-size"}
+                 "--conditions", "--env-file", "--title", "--inspect-port", "--stack-size",
+                 "--preload", "--cwd", "--tsconfig-override", "--config"}  # the last four: bun's
 NO_SCRIPT_OPTIONS = {"-e", "--eval", "-p", "--print", "-i", "--interactive", "--test"}
 RESOLVED_SUFFIXES = ("", ".js", ".mjs", ".cjs", "/index.js", "/index.mjs", "/index.cjs")
+BUN_RESOLVED_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".jsx", "/index.ts", "/index.tsx")
 
 
 @dataclass(frozen=True)
 class Start:
     command: Command
-    target: str  # the file node runs
+    target: str  # the file node (or bun) runs
     typescript: bool  # the target is .ts, or TypeScript that scripts.build compiles into it
 
 
@@ -50,12 +54,13 @@ def target_of(argv: tuple[str, ...], source: str) -> str:
     )
 
 
-def _in_tree(tree: SourceTree, target: str) -> bool:
+def _in_tree(tree: SourceTree, target: str, bun: bool = False) -> bool:
     """Whether node would find `target` (as `node dist/main` finds dist/main.js) in the tree."""
     rel = posixpath.normpath(target)
     if rel == ".":  # `node .`: package.json main, else index.js
         return True
-    return any(tree.has_file(rel + suffix) for suffix in RESOLVED_SUFFIXES)
+    suffixes = RESOLVED_SUFFIXES + (BUN_RESOLVED_SUFFIXES if bun else ())
+    return any(tree.has_file(rel + suffix) for suffix in suffixes)
 
 
 def _static_site(tree: SourceTree, pkg: PackageJson) -> None:
@@ -76,7 +81,8 @@ def _static_site(tree: SourceTree, pkg: PackageJson) -> None:
     )
 
 
-def _command(tree: SourceTree, pkg: PackageJson, framework: Framework | None) -> Command:
+def find_command(tree: SourceTree, pkg: PackageJson, framework: Framework | None, bun: bool = False) -> Command:
+    """The start command before the checks of choose(); `bun`: the app is known to run on Bun."""
     command = frameworks.start(tree, pkg, framework)
     if command:
         return command
@@ -86,12 +92,15 @@ def _command(tree: SourceTree, pkg: PackageJson, framework: Framework | None) ->
         return scripts.parse(tree, pkg, "start")
     if pkg.main:
         return Command(("node", pkg.main), f"{PACKAGE_JSON} (main)")
-    for rel in FALLBACK_FILES:
+    if bun and pkg.module:
+        return Command(("bun", pkg.module), f"{PACKAGE_JSON} (module)", bun=True)
+    files = FALLBACK_FILES + (BUN_FALLBACK_FILES if bun else ())
+    for rel in files:
         if tree.has_file(rel):
             return Command(("node", rel), rel)
     raise detect_error(
-        f"Nothing says how to start this Node.js app: no scripts.start or main in {PACKAGE_JSON}, "
-        f"and no {', '.join(FALLBACK_FILES)}.",
+        f"Nothing says how to start this {'Bun' if bun else 'Node.js'} app: no scripts.start or main in "
+        f"{PACKAGE_JSON}, and no {', '.join(files)}.",
         'Add a start script such as "start": "node server.js", or a Procfile web line.',
         exit_code=UNSUPPORTED,
     )
@@ -108,11 +117,24 @@ def _warn_if_dev_only(command: Command, target: str, pkg: PackageJson) -> Comman
         "production install leaves it out. Move it to dependencies.",))
 
 
-def choose(tree: SourceTree, pkg: PackageJson, framework: Framework | None) -> Start:
-    command = _command(tree, pkg, framework)
+def on_bun(command: Command, because: str) -> Command:
+    """The command as a Bun app runs it: `node x` becomes `bun x` (the image has no Node.js)."""
+    if command.argv[0] != "node":
+        return replace(command, bun=True)
+    warnings = command.warnings
+    if "(scripts." in command.source:
+        warnings += (f"{command.source} runs node, but {because} makes this a Bun app and its image has "
+                     f"no Node.js: it runs `bun {' '.join(command.argv[1:])}`.",)
+    return replace(command, argv=("bun", *command.argv[1:]), warnings=warnings, bun=True)
+
+
+def choose(tree: SourceTree, pkg: PackageJson, framework: Framework | None, bun: bool = False,
+           start: Command | None = None) -> Start:
+    """The checked start command (`start`, else find_command()); `bun`: Bun runs the app."""
+    command = start or find_command(tree, pkg, framework, bun)
     target = target_of(command.argv, command.source)
     built = "build" in pkg.scripts
-    if target.endswith(TYPESCRIPT):
+    if target.endswith(TYPESCRIPT) and not bun:  # bun runs TypeScript as it is: no build needed
         if not built:
             raise detect_error(
                 f"{command.source} starts {target}, a TypeScript file, and {PACKAGE_JSON} has no build "
@@ -127,8 +149,9 @@ def choose(tree: SourceTree, pkg: PackageJson, framework: Framework | None) -> S
         return Start(command, target, typescript=True)
     if target.startswith(("node_modules/", "./node_modules/")):
         return Start(_warn_if_dev_only(command, target, pkg), target, typescript=False)
-    if _in_tree(tree, target):
-        return Start(command, target, typescript=False)
+    if _in_tree(tree, target, bun):  # for Bun: src/main may be src/main.ts, which it runs as it is
+        typescript = target.endswith(TYPESCRIPT) or not _in_tree(tree, target)
+        return Start(command, target, typescript=typescript)
     if not built:
         raise detect_error(
             f"{command.source} starts {target}, which is not in the source tree, and {PACKAGE_JSON} "

@@ -138,6 +138,14 @@ def _newest(available: list[str]) -> str:
     return ", ".join(sorted(by_major.values(), key=key, reverse=True)[:5]) or "none"
 
 
+def pinned(tree: SourceTree, pkg: PackageJson) -> str | None:
+    """The file (and field) that asks for a Node.js version, or None."""
+    found = _version_file(tree)
+    if found:
+        return found[1]
+    return ENGINES if pkg.engines_node is not None else None
+
+
 def resolve(tree: SourceTree, pkg: PackageJson, node_versions: Callable[[], list[str]]) -> tuple[Runtime, str | None]:
     """The Runtime and the constraint text that decided it (None when nothing asked)."""
     available = sorted((v for v in node_versions() if EXACT.fullmatch(v)), key=key)

@@ -107,38 +107,38 @@ def resolve_version(spec: str | None, source) -> str:
 
 # Network ------------------------------------------------------------------------------------
 
-def _stream(url: str, accept: str | None = None) -> Iterator[bytes]:
+def _stream(url: str, accept: str | None = None, hint: str = _NETWORK_HINT) -> Iterator[bytes]:
     # Imported here: most builds find Node in the cache and never touch the network.
     from http.client import HTTPException
     from urllib.error import HTTPError
     from urllib.request import Request, urlopen
 
     if urlsplit(url).scheme not in ("http", "https"):
-        raise _fail(f"{url} is not an http(s) URL.", _NETWORK_HINT)
+        raise _fail(f"{url} is not an http(s) URL.", hint)
     try:
         with urlopen(Request(url, headers={"Accept": accept} if accept else {}), timeout=TIMEOUT) as r:
             while chunk := r.read(1 << 20):
                 yield chunk
     except HTTPError as e:
         e.close()
-        raise _fail(f"{url} answered HTTP {e.code} {e.reason}.", _NETWORK_HINT) from None
+        raise _fail(f"{url} answered HTTP {e.code} {e.reason}.", hint) from None
     except (OSError, HTTPException) as e:  # URLError, timeouts, resets, truncated bodies
-        raise _fail(f"Could not reach {url} ({getattr(e, 'reason', e)}).", _NETWORK_HINT) from None
+        raise _fail(f"Could not reach {url} ({getattr(e, 'reason', e)}).", hint) from None
 
 
-def _get_json(url: str, accept: str | None = None):
+def _get_json(url: str, accept: str | None = None, hint: str = _NETWORK_HINT):
     try:
-        return json.loads(b"".join(_stream(url, accept)))
+        return json.loads(b"".join(_stream(url, accept, hint)))
     except ValueError:
         raise _fail(f"{url} did not answer with JSON.", _SOURCE_HINT) from None
 
 
-def _download(url: str, dest: Path, algorithm: str, expected: str) -> Path:
+def _download(url: str, dest: Path, algorithm: str, expected: str, hint: str = _NETWORK_HINT) -> Path:
     """Writes `url` to `dest` and checks its hash; on any failure `dest` is removed."""
     digest = hashlib.new(algorithm)
     try:
         with open(dest, "wb") as out:
-            for chunk in _stream(url):
+            for chunk in _stream(url, hint=hint):
                 digest.update(chunk)
                 out.write(chunk)
         if digest.hexdigest() != expected.lower():
@@ -164,10 +164,11 @@ def _sri(integrity: str) -> tuple[str, str] | None:
 
 # Extraction ---------------------------------------------------------------------------------
 
-def _extract(archive: Path, node_member: str, license_member: str, dest_dir: Path) -> None:
+def _extract(archive: Path, node_member: str, license_member: str, dest_dir: Path, binary: str = "node") -> None:
     """Copies only the two named members out, never through tar's own extraction, so other
-    entries (absolute paths, '..', links) are never written; bin/node must be a regular file."""
-    targets = {node_member: dest_dir / "bin" / "node", license_member: dest_dir / "LICENSE"}
+    entries (absolute paths, '..', links) are never written; the binary (bin/node, or the
+    `binary` named) must be a regular file. The license is optional."""
+    targets = {node_member: dest_dir / "bin" / binary, license_member: dest_dir / "LICENSE"}
     done: set[str] = set()
     try:
         with tarfile.open(archive, "r:*") as tar:
@@ -203,13 +204,19 @@ def _check_arch(arch: str) -> str:
     return arch
 
 
+def npm_registry(registry: str | None = None) -> str:
+    """The npm registry to download from: `registry`, else $PACK_IT_NPM_REGISTRY, else npm's own
+    setting, else registry.npmjs.org."""
+    env = os.environ
+    return (registry or env.get("PACK_IT_NPM_REGISTRY") or env.get("npm_config_registry")
+            or env.get("NPM_CONFIG_REGISTRY") or NPM_REGISTRY)
+
+
 class NpmRegistrySource:
     """The npm package node-linux-<arch>: one version per Node release, holding its bin/node."""
 
     def __init__(self, registry: str | None = None, arch: str = "x64") -> None:
-        env = os.environ
-        registry = (registry or env.get("PACK_IT_NPM_REGISTRY") or env.get("npm_config_registry")
-                    or env.get("NPM_CONFIG_REGISTRY") or NPM_REGISTRY)
+        registry = npm_registry(registry)
         self.arch = _check_arch(arch)
         self.url = f"{registry.rstrip('/')}/node-linux-{self.arch}"
         self._versions: dict | None = None

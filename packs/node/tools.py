@@ -87,6 +87,7 @@ def install_argv(manager: str) -> list[str]:
 
 
 RUN_BUILD = ["run", "build"]  # the same for every manager
+RUN_BUILD_ON_BUN = ["run", "--bun", "build"]  # a Bun app: bins with a node shebang run on bun too
 
 
 def prune_argv(manager: str) -> list[str]:

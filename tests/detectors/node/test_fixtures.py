@@ -66,9 +66,10 @@ def test_yarn_berry_by_lockfile_metadata_hapi_main():
     assert found.processes[0] == Process("web", ("node", "src/main.js"), "package.json (main)", default=True)
 
 
-def test_bun_lockfile():
+def test_bun_lockfile():  # the runtime: tests/detectors/node/test_bun.py
     found = run(fixture("bun-app"))
     assert found.package_manager == PackageManager("bun", "bun.lock")
+    assert found.runtime == Runtime("bun", "1.2.19", "bun.lock")
     assert found.facts.to_json()["package_manager"] == {"name": "bun", "version": None, "lockfile": "bun.lock"}
     assert found.framework is None
     assert found.facts.to_json()["dependencies"] == []

@@ -109,11 +109,15 @@ def test_nodemon_with_options_is_refused(tmp_path):
     assert refusal(tmp_path, "nodemon --watch src server.js").exit_code == 22
 
 
-@pytest.mark.parametrize("start", ["bun server.ts", "deno run main.ts"])
-def test_other_runtimes_are_refused(tmp_path, start):
-    err = refusal(tmp_path, start)
+def test_deno_is_refused(tmp_path):
+    err = refusal(tmp_path, "deno run main.ts")
     assert err.exit_code == 22
-    assert "pack-it runs Node.js apps with node" in err.message
+    assert "runs the app with deno, and pack-it runs JavaScript apps with node or bun" in err.message
+
+
+def test_bun_is_a_bun_command(tmp_path):
+    """`bun x` is bun's own (tests/detectors/node/test_bun.py): not a script to follow or refuse."""
+    assert parse(tmp_path, "bun server.ts") == Command(("bun", "server.ts"), "package.json (scripts.start)", bun=True)
 
 
 @pytest.mark.parametrize("start, package, field, argv", [
@@ -176,7 +180,7 @@ def test_unknown_bin_is_refused(tmp_path):
 def test_running_another_script_follows_it(tmp_path, start):
     command = parse(tmp_path, start, scripts={"serve": "NODE_ENV=production node dist/server.js"})
     assert command == Command(("node", "dist/server.js"), "package.json (scripts.serve via scripts.start)",
-                              {"NODE_ENV": "production"})
+                              {"NODE_ENV": "production"}, bun=start.startswith("bun"))  # bun runs it: a Bun app
 
 
 def test_running_a_missing_script(tmp_path):
