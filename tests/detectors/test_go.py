@@ -206,6 +206,9 @@ def test_root_main_package():
             binary="hello",
             vendored=False,
             cgo=False,
+            go_version="1.22.3",
+            go_version_exact=True,
+            go_version_source="go.mod line 3 (go 1.22.3)",
         ),
     )
 
@@ -357,8 +360,19 @@ def test_framework_table(tmp_path, require, expected):
     assert (framework.name if framework else None) == expected
 
 
-def test_no_go_mod_is_not_go():
-    assert detect(fixture("go-no-mod")) is None
+def test_a_lone_main_go_without_go_mod_is_module_main():
+    found = detect(fixture("go-no-mod"))
+    assert found.facts.module == "main" and found.facts.go_mod == ""
+    assert found.facts.main == "." and found.facts.binary == "main"
+    assert found.facts.main_reason == "no go.mod: main.go is package main at the root, built as module 'main'"
+    assert found.runtime == Runtime("go", "any", "default")
+    assert found.package_manager == PackageManager("go modules", "default (no go.mod)")
+    assert found.processes == (Process("web", ("main",), "main.go", default=True),)
+
+
+def test_go_files_that_are_not_package_main_without_go_mod_are_not_go(tmp_path):
+    tree = write_tree(tmp_path, {"lib.go": "package lib\n", "cmd/x/main.go": MAIN})
+    assert detect(tree) is None
 
 
 def test_go_mod_only_in_a_subdirectory_is_not_go(tmp_path):
