@@ -42,7 +42,8 @@ def test_choose(version, exact, expected):
     ("1.26.8", "1.22", False, True),
     ("1.22.0", "1.22", False, True),
     ("1.21.13", "1.22", False, False),
-    ("1.26.8", "1.26.9", True, False),  # a pin is that release, even when the host's is newer
+    ("1.26.8", "1.26.9", True, False),
+    ("1.27.0", "1.26.9", True, False),  # a pin is that release, even when the host's is newer
     ("1.26.9", "1.26.9", True, True),
     ("1.26.8", "any", False, True),
 ])
