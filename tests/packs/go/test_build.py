@@ -55,13 +55,16 @@ def test_a_compile_error_is_a_build_failure_and_leaves_no_output(tmp_path, app_c
     assert list((Cache(shared_cache).root / "tmp").iterdir()) == []
 
 
-def test_missing_go_is_a_clear_error(tmp_path, app_copy, monkeypatch):
+def test_missing_go_is_a_clear_error_when_downloads_are_off(tmp_path, app_copy, monkeypatch):
+    # (With downloads on, the default, a missing go is fetched: go 1.22.12 for go-hello's `go 1.22`.)
     app = app_copy("go-hello")
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache",
+                           env={"PACK_IT_GO_TOOLCHAIN": "local"}), REGISTRY)
     assert err.value.exit_code == MISSING_TOOLCHAIN
-    assert "go" in err.value.message
+    assert err.value.message == ("go.mod line 3 (go 1.22) asks for go 1.22 or newer, and no `go` command is on "
+                                 "PATH (PACK_IT_GO_TOOLCHAIN=local does not download one).")
 
 
 def test_go_mod_asking_for_a_newer_go_than_installed_fails_clearly(tmp_path, app_copy, go_tool):
