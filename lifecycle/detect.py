@@ -36,6 +36,11 @@ def _merge_processes(found: list[tuple[str, Detection]]) -> tuple[Process, ...]:
     by_type: dict[str, Process] = {}
     for _, detection in found:
         for process in detection.processes:
+            earlier = by_type.get(process.type)
+            # An earlier pack that read this very line (the same type from the same file) and
+            # rewrote it into what the image can run (`go run .` -> the built binary) keeps it.
+            if earlier is not None and earlier.source == process.source:
+                continue
             by_type[process.type] = process
     processes = list(by_type.values())
     default = by_type.get("web") or next((p for p in processes if p.default), None)

@@ -206,6 +206,9 @@ def test_root_main_package():
             binary="hello",
             vendored=False,
             cgo=False,
+            go_version="1.22.3",
+            go_version_exact=True,
+            go_version_source="go.mod line 3 (go 1.22.3)",
         ),
     )
 
@@ -357,8 +360,19 @@ def test_framework_table(tmp_path, require, expected):
     assert (framework.name if framework else None) == expected
 
 
-def test_no_go_mod_is_not_go():
-    assert detect(fixture("go-no-mod")) is None
+def test_a_lone_main_go_without_go_mod_is_module_main():
+    found = detect(fixture("go-no-mod"))
+    assert found.facts.module == "main" and found.facts.go_mod == ""
+    assert found.facts.main == "." and found.facts.binary == "main"
+    assert found.facts.main_reason == "no go.mod: main.go is package main at the root, built as module 'main'"
+    assert found.runtime == Runtime("go", "any", "default")
+    assert found.package_manager == PackageManager("go modules", "default (no go.mod)")
+    assert found.processes == (Process("web", ("main",), "main.go", default=True),)
+
+
+def test_go_files_that_are_not_package_main_without_go_mod_are_not_go(tmp_path):
+    tree = write_tree(tmp_path, {"lib.go": "package lib\n", "cmd/x/main.go": MAIN})
+    assert detect(tree) is None
 
 
 def test_go_mod_only_in_a_subdirectory_is_not_go(tmp_path):
@@ -410,3 +424,108 @@ def test_build_ignored_file_does_not_make_a_main_package(tmp_path):
         "cmd/server/main.go": MAIN,
     })
     assert detect(tree).facts.main == "./cmd/server"
+
+
+# --- go.work workspaces -------------------------------------------------------------------
+
+
+def test_workspace_builds_the_member_with_a_main_package():
+    found = detect(fixture("go-work"))
+    assert (found.facts.main, found.facts.binary, found.facts.module) == ("./api/cmd/api", "api", "example.com/api")
+    assert found.facts.workspace == "go.work" and found.facts.go_mod == "api/go.mod"
+    assert found.facts.main_reason == ("only main package (api/cmd/api); the only module of go.work with a main "
+                                       "package (go.work line 6)")
+    assert found.runtime == Runtime("go", "1.22.5", "go.work (toolchain)")
+    assert found.facts.go_version_source == "go.work line 3 (toolchain go1.22.5)"
+    assert found.package_manager == PackageManager("go modules", "go.work")
+
+
+def test_workspace_with_several_main_modules_is_ambiguous_and_lists_them():
+    with pytest.raises(PackItError) as err:
+        detect(fixture("go-work-ambiguous"))
+    assert err.value.exit_code == 23
+    assert err.value.message == ("go.work lists several modules with a main package: ./api (example.com/api, "
+                                 "go.work line 3), ./worker (example.com/worker, go.work line 4).")
+    assert err.value.hint == "Choose one with `--env PACK_IT_GO_MAIN=./api`."
+
+
+def test_env_chooses_the_workspace_member():
+    found = detect(fixture("go-work-ambiguous"), env={"PACK_IT_GO_MAIN": "./worker"})
+    assert (found.facts.main, found.facts.binary, found.facts.go_mod) == ("./worker", "worker", "worker/go.mod")
+    assert found.facts.go_version_source == "go.work line 1 (go 1.22)"
+
+
+@pytest.mark.parametrize("work, files, code, message", [
+    ("go 1.22\nuse ../elsewhere\n", {}, 22, "go.work line 2 uses '../elsewhere', a directory outside the app."),
+    ("go 1.22\nuse ./svc\n", {"svc/main.go": MAIN}, 21, "go.work line 2 uses svc, which has no go.mod."),
+    ("go 1.22\n", {}, 21, "go.work has no `use` directive: the workspace has no module."),
+    ("go 1.22\nuse (\n./a\n", {}, 21, "go.work has a `use (` block that is never closed."),
+    ("go 1.22\nuses ./a\n", {}, 21, "go.work line 2 is not a go.work directive: 'uses ./a'."),
+])
+def test_broken_workspaces(tmp_path, work, files, code, message):
+    with pytest.raises(PackItError) as err:
+        detect(write_tree(tmp_path, {"go.work": work, **files}))
+    assert (err.value.exit_code, err.value.message) == (code, message)
+
+
+# --- Procfile `go run` ----------------------------------------------------------------------
+
+
+def test_procfile_go_run_files_builds_those_files_and_says_so():
+    found = detect(fixture("go-procfile-run"))
+    assert found.facts.main_files == ("main.go", "greet.go") and found.facts.main == "."
+    assert found.processes == (Process("web", ("runner", "--verbose"), "Procfile", default=True),)
+    assert found.warnings == ("Procfile line 2 `web: go run main.go greet.go --verbose`: the image has no Go "
+                              "toolchain; pack-it builds main.go greet.go and runs the binary instead.",)
+
+
+def test_procfile_go_run_of_a_package_or_import_path():
+    found = detect(fixture("go-procfile-run-dot"))
+    assert (found.facts.main, found.facts.binary, found.facts.main_files) == ("./cmd/web", "web", ())
+    assert found.facts.main_reason == "Procfile runs `go run ./cmd/web`"
+    assert [(p.type, p.command) for p in found.processes] == [("web", ("web",)), ("worker", ("web", "-queue"))]
+    assert [w.split("`")[0] for w in found.warnings] == ["Procfile line 1 ", "Procfile line 2 "]
+
+
+def test_the_plan_runs_the_binary_not_go_run():
+    from pack_it.lifecycle.detect import detect as plan
+    from pack_it.packs import REGISTRY
+
+    processes = plan(fixture("go-procfile-run-dot"), REGISTRY).processes
+    assert [(p.type, p.command[0], p.source) for p in processes] == [
+        ("web", "/layers/go/app/bin/web", "Procfile"), ("worker", "/layers/go/app/bin/web", "Procfile")]
+
+
+@pytest.mark.parametrize("line, code, message", [
+    ("web: go run -race .", 22, "Procfile line 1 passes build flags to `go run` (-race)."),
+    ("web: go run ./lib", 22, "Procfile line 1 runs `go run ./lib`, and ./lib is not a main package of the app."),
+    ("web: go run missing.go", 22, "Procfile line 1 runs `go run missing.go`: no such file in the app."),
+    ("web: go run .\nworker: go run ./cmd/w", 22,
+     "Procfile lines 1 and 2 `go run` different programs; pack-it builds one Go binary."),
+])
+def test_procfile_go_run_it_cannot_build(tmp_path, line, code, message):
+    tree = write_tree(tmp_path, {"go.mod": "module example.com/p\n", "main.go": MAIN, "cmd/w/main.go": MAIN,
+                                 "lib/lib.go": "package lib\n", "Procfile": line + "\n"})
+    with pytest.raises(PackItError) as err:
+        detect(tree)
+    assert (err.value.exit_code, err.value.message) == (code, message)
+
+
+def test_procfile_go_run_against_env_main_is_ambiguous(tmp_path):
+    tree = write_tree(tmp_path, {"go.mod": "module example.com/p\n", "main.go": MAIN, "cmd/w/main.go": MAIN,
+                                 "Procfile": "web: go run .\n"})
+    with pytest.raises(PackItError) as err:
+        detect(tree, env={"PACK_IT_GO_MAIN": "./cmd/w"})
+    assert err.value.exit_code == 23
+
+
+@pytest.mark.parametrize("go_mod, version, exact, source", [
+    ("go 1.22\n", "1.22", False, "go.mod line 2 (go 1.22)"),
+    ("go 1.22.5\n", "1.22.5", True, "go.mod line 2 (go 1.22.5)"),
+    ("go 1.23rc1\n", "1.23rc1", True, "go.mod line 2 (go 1.23rc1)"),
+    ("go 1.21\ntoolchain go1.22.5\n", "1.22.5", True, "go.mod line 3 (toolchain go1.22.5)"),
+    ("", "any", False, "default"),
+])
+def test_the_go_version_is_a_minimum_or_a_pin_with_its_line(tmp_path, go_mod, version, exact, source):
+    facts = detect(write_tree(tmp_path, {"go.mod": "module example.com/v\n" + go_mod, "main.go": MAIN})).facts
+    assert (facts.go_version, facts.go_version_exact, facts.go_version_source) == (version, exact, source)
