@@ -3,6 +3,8 @@ earlier packs' build layers, a scratch directory and the cache."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -40,8 +42,11 @@ class BuildContext:
 
     def key(self, **inputs: object) -> str:
         """A cache key for what this pack makes from `inputs` (content digests, versions,
-        flags: JSON-able values, never timestamps)."""
-        return layer_key(pack=self.pack, pack_version=self.pack_version, **inputs)
+        flags: JSON-able values, never timestamps). The --env values are always part of it:
+        the build's tools see them, so they can change what a layer holds (a digest of them,
+        never the values, which may be secrets)."""
+        env = hashlib.sha256(json.dumps(sorted(self.env.items())).encode()).hexdigest()
+        return layer_key(pack=self.pack, pack_version=self.pack_version, build_env=env, **inputs)
 
     def layer(self, name: str, inputs: Mapping[str, object], fill: Callable[[Path], Path | None], *,
               at: str | None = None, env: Mapping[str, str] | None = None,
