@@ -37,7 +37,8 @@ def client(address: str | None = None, timeout: float = API_TIMEOUT):
                            f"{DEFAULT_SOCKET} does not exist.",
                            "Set DOCKER_HOST (for podman: podman system service, then "
                            "DOCKER_HOST=unix:///path/to/podman.sock), or use --output tar:FILE.")
-    return docker.DockerClient(base_url=address, timeout=timeout)
+    # types-docker says int; docker hands the timeout to requests, which takes fractions.
+    return docker.DockerClient(base_url=address, timeout=timeout)  # type: ignore[arg-type]
 
 
 def answers(env=os.environ) -> str | None:

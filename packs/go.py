@@ -63,7 +63,8 @@ def build(ctx: BuildContext) -> list[Layer]:
         goflags = f"{goflags} -mod=vendor".strip()
     argv = [go, "build", "-trimpath", "-buildvcs=false", f"-ldflags={LDFLAGS}", "-o", "OUT", facts.main]
     # Go's build and module caches: a cache layer, kept in pack-it's cache dir, never exported.
-    go_cache = Layer(ID, "go-cache", key=version, path=ctx.cache_dir("go-cache"), cache=True)
+    go_cache_dir = ctx.cache_dir("go-cache")
+    go_cache = Layer(ID, "go-cache", key=version, path=go_cache_dir, cache=True)
 
     def go_build(layer: Path) -> None:
         argv[argv.index("OUT")] = str(layer / "bin" / facts.binary)
@@ -74,9 +75,9 @@ def build(ctx: BuildContext) -> list[Layer]:
         ctx.run(argv, cwd=source, what=f"go build {facts.main}", env={
             "CGO_ENABLED": "1" if facts.cgo else "0", "GOOS": "linux", "GOARCH": GOARCH, "GOFLAGS": goflags,
             "GOTOOLCHAIN": "local",  # never download another toolchain behind the user's back
-            "GOCACHE": str(go_cache.path / "build"),
-            "GOMODCACHE": str(go_cache.path / "mod"),
-            "GOPATH": str(go_cache.path / "path"),
+            "GOCACHE": str(go_cache_dir / "build"),
+            "GOMODCACHE": str(go_cache_dir / "mod"),
+            "GOPATH": str(go_cache_dir / "path"),
         })
 
     app = ctx.layer("app", {"go": version, "argv": argv[1:], "goflags": goflags, "cgo": facts.cgo,

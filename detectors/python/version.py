@@ -227,7 +227,7 @@ def choose(tree: SourceTree, pyproject: dict | None, pipfile: dict | None, env: 
             "Make the version requests agree (one place is enough: .python-version).",
             exit_code=UNSUPPORTED)
     minor = fitting[0]
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if tree.has_file("runtime.txt"):
         warnings = ("runtime.txt is deprecated: write the version in .python-version "
                     f"(e.g. {minor}) and delete runtime.txt.",)
