@@ -20,7 +20,7 @@ ASSIGNMENT = re.compile(r"^\w+=")  # `VAR=value cmd`: only a shell sets variable
 def detect(tree: SourceTree) -> Detection | None:
     if not tree.has_file(PROCFILE):
         return None
-    processes = []
+    processes: list[Process] = []
     for number, raw in enumerate(tree.read_text(PROCFILE).splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):

@@ -16,7 +16,7 @@ import tarfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, IO, Iterable, cast
 
 # 1980-01-01T00:00:01Z, the CNB lifecycle's fixed time: after the DOS epoch, so zip-based
 # formats inside layers keep valid dates. SOURCE_DATE_EPOCH overrides it.
@@ -110,6 +110,7 @@ def write_tar(entries: Iterable[Entry], out: BinaryIO, mtime: int) -> None:
                 info.size = len(entry.data)
                 tar.addfile(info, io.BytesIO(entry.data))
             else:
+                assert entry.source is not None  # a file entry has its data inline or a source
                 with entry.source.open("rb") as f:
                     info.size = os.fstat(f.fileno()).st_size
                     tar.addfile(info, f)
@@ -118,7 +119,7 @@ def write_tar(entries: Iterable[Entry], out: BinaryIO, mtime: int) -> None:
 class _Hashing:
     """A write-only stream that hashes and counts what passes through to `inner`."""
 
-    def __init__(self, inner: BinaryIO | None) -> None:
+    def __init__(self, inner: IO[bytes] | gzip.GzipFile | None) -> None:
         self.inner = inner
         self.sha = hashlib.sha256()
         self.size = 0
@@ -149,7 +150,7 @@ def write_layer(entries: Iterable[Entry], out: BinaryIO, mtime: int) -> LayerBlo
     compressed = _Hashing(out)
     with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, compresslevel=GZIP_LEVEL, mtime=0) as gz:
         uncompressed = _Hashing(gz)
-        write_tar(entries, uncompressed, mtime)
+        write_tar(entries, cast(BinaryIO, uncompressed), mtime)  # tarfile's "w|" mode only writes
     return LayerBlob(
         digest="sha256:" + compressed.sha.hexdigest(),
         size=compressed.size,

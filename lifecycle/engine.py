@@ -18,6 +18,7 @@ from pack_it.errors import INVALID_IMAGE, export_error
 
 DEFAULT_SOCKET = Path("/var/run/docker.sock")
 PING_TIMEOUT = 1.0  # seconds: choosing the default output must not slow a build down
+PING_TIMEOUT_ENV = "PACK_IT_ENGINE_PING_TIMEOUT"  # for a slow engine (podman's API under load)
 API_TIMEOUT = 300  # loading or saving a large image takes a while
 
 
@@ -37,16 +38,22 @@ def client(address: str | None = None, timeout: float = API_TIMEOUT):
                            f"{DEFAULT_SOCKET} does not exist.",
                            "Set DOCKER_HOST (for podman: podman system service, then "
                            "DOCKER_HOST=unix:///path/to/podman.sock), or use --output tar:FILE.")
-    return docker.DockerClient(base_url=address, timeout=timeout)
+    # types-docker says int; docker hands the timeout to requests, which takes fractions.
+    return docker.DockerClient(base_url=address, timeout=timeout)  # type: ignore[arg-type]
 
 
 def answers(env=os.environ) -> str | None:
-    """The engine's address if one answers a ping within PING_TIMEOUT, else None."""
+    """The engine's address if one answers a ping within PING_TIMEOUT (or $PACK_IT_ENGINE_PING_TIMEOUT
+    seconds), else None."""
     address = engine_address(env)
     if address is None:
         return None
     try:
-        c = client(address, PING_TIMEOUT)
+        timeout = float(env.get(PING_TIMEOUT_ENV) or PING_TIMEOUT)
+    except ValueError:
+        timeout = PING_TIMEOUT
+    try:
+        c = client(address, timeout)
         try:
             return address if c.ping() else None
         finally:

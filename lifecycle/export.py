@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Mapping
 
 from pack_it.lifecycle import oci
-from pack_it.lifecycle.archive import timestamp, tree_entries, write_layer
+from pack_it.lifecycle.archive import LayerBlob, timestamp, tree_entries, write_layer
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.oci import Descriptor, Image
@@ -29,6 +29,7 @@ def compress_layer(layer: Layer, cache: Cache, epoch: int) -> Layer:
     key, so the next build with the same inputs reuses it."""
     if layer.blob is not None:
         return layer
+    assert layer.path is not None  # only a reused layer has no directory, and it has its blob
     with cache.new_blob() as (f, holder):
         blob = write_layer(tree_entries(layer.path, layer.image_path.lstrip("/")), f, epoch)
         holder.append(blob.digest)
@@ -38,6 +39,11 @@ def compress_layer(layer: Layer, cache: Cache, epoch: int) -> Layer:
         "uncompressed_size": blob.uncompressed_size, "env": layer.env, "has_bin": has_bin,
     })
     return replace(layer, blob=blob, has_bin=has_bin)
+
+
+def _blob(layer: Layer) -> LayerBlob:
+    assert layer.blob is not None  # export() passes only layers compress_layer returned
+    return layer.blob
 
 
 def _env(base: list[str], layers: list[Layer], plan: Plan, launch_env: Mapping[str, str] | None = None) -> list[str]:
@@ -68,7 +74,7 @@ def metadata_label(plan: Plan, run: RunImage, layers: list[Layer], pack_versions
         "packs": [{"id": p, "version": pack_versions[p]} for p in plan.packs],
         "processes": [{"type": p.type, "command": list(p.command), "default": p.default}
                       for p in plan.processes],
-        "layers": [{"pack": l.pack, "name": l.name, "diff_id": l.blob.diff_id} for l in layers],
+        "layers": [{"pack": l.pack, "name": l.name, "diff_id": _blob(l).diff_id} for l in layers],
         "run_image": {"reference": run.reference, "digest": run.image.digest,
                       "layers": len(run.image.layers), "top_layer": run.image.diff_ids[-1] if run.image.diff_ids else None},
     }, sort_keys=True, separators=(",", ":"))
@@ -99,7 +105,7 @@ def export(plan: Plan, run: RunImage, layers: list[Layer], cache: Cache, epoch: 
             "WorkingDir": WORKDIR,
             "Labels": all_labels,
         },
-        "rootfs": {"type": "layers", "diff_ids": run.image.diff_ids + [l.blob.diff_id for l in launch]},
+        "rootfs": {"type": "layers", "diff_ids": run.image.diff_ids + [_blob(l).diff_id for l in launch]},
         "history": [*(base.get("history") or []),
                     *({"created": timestamp(epoch), "created_by": f"pack-it: {l.pack}/{l.name}"} for l in launch)],
     }
@@ -109,7 +115,7 @@ def export(plan: Plan, run: RunImage, layers: list[Layer], cache: Cache, epoch: 
         del config["config"]["Entrypoint"]
     descriptors = [replace(d, media_type=TO_OCI_MEDIA_TYPE.get(d.media_type, d.media_type), annotations={})
                    for d in run.image.layers]
-    descriptors += [Descriptor(oci.LAYER_GZIP, l.blob.digest, l.blob.size) for l in launch]
+    descriptors += [Descriptor(oci.LAYER_GZIP, _blob(l).digest, _blob(l).size) for l in launch]
     image = Image.assemble(config, descriptors)
     cache.put_bytes(image.config)
     cache.put_bytes(image.manifest)

@@ -125,7 +125,9 @@ def _resolve(git: Path, value: str, depth: int = 0) -> str | None:
 
 def revision(app: Path) -> str | None:
     git = _git_dir(app)
-    head = _read_regular(git, "HEAD") if git else None
+    if git is None:
+        return None
+    head = _read_regular(git, "HEAD")
     return _resolve(git, head) if head is not None else None
 
 

@@ -104,7 +104,7 @@ def update(cache_root: Path, fetchers: Mapping[str, Callable[[], dict[str, dict[
     cache, or `into`); runtimes without a fetcher keep the shipped releases. Returns the new
     index and, per runtime, (releases before, releases after)."""
     base = load(cache_root)
-    runtimes = {name: dict(releases) for name, releases in base.runtimes.items()}
+    runtimes: dict[str, Releases] = {name: dict(releases) for name, releases in base.runtimes.items()}
     counts = {}
     for name, fetch in fetchers.items():
         fresh = fetch()

@@ -189,7 +189,9 @@ def parse(tree: SourceTree, pkg: PackageJson, script: str, depth: int = 0) -> Co
     env: dict[str, str] = {}
     while words and (words[0] == "cross-env" or ASSIGNMENT.match(words[0])):
         if words[0] != "cross-env":
-            name, value = ASSIGNMENT.match(words[0]).groups()
+            match = ASSIGNMENT.match(words[0])
+            assert match is not None  # the loop's condition matched it
+            name, value = match.groups()
             env[name] = value
         words = words[1:]
     if not words:

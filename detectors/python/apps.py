@@ -33,7 +33,7 @@ class Found:
         return f"{self.module.name}:{self.name}"
 
 
-def framework_of(value: ast.expr | None, module: Module) -> str | None:
+def framework_of(value: ast.AST | None, module: Module) -> str | None:
     """The framework whose app class `value` instantiates, e.g. "fastapi" for `FastAPI()`."""
     if not isinstance(value, ast.Call):
         return None
@@ -47,6 +47,7 @@ def framework_of(value: ast.expr | None, module: Module) -> str | None:
 def app_objects(module: Module) -> list[Found]:
     """`NAME = Framework(...)` (or annotated) statements at module level."""
     found = []
+    value: ast.expr | None
     for stmt in module.tree.body:
         if isinstance(stmt, ast.Assign):
             targets, value = stmt.targets, stmt.value

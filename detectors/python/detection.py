@@ -40,6 +40,7 @@ def detect_app(tree: SourceTree, env: dict[str, str], releases: Mapping[str, Map
     install = manifests.choose(tree, pyproject, pipfile, python.minor)
     sources = Sources(tree)
     found = start.find(tree, sources, pyproject)
+    added: list[str]
     if found is None:
         added, checks = [], [] if tree.has_file(start.PROCFILE) else [NO_START]
     else:
@@ -56,10 +57,14 @@ def detect_app(tree: SourceTree, env: dict[str, str], releases: Mapping[str, Map
         django=found.django if found else None,
     )
     framework = found and found.framework and Framework(found.framework, found.framework_source or found.source)
+    manager = None
+    if install.manager:
+        assert install.source is not None  # an Install names its manager and source, or neither
+        manager = PackageManager(install.manager, install.source)
     return Detection(
         language="python",
         runtime=Runtime("python", python.version, python.source),
-        package_manager=PackageManager(install.manager, install.source) if install.manager else None,
+        package_manager=manager,
         framework=framework or None,
         run_image=RunImageChoice(python.run_image, python.source),
         processes=(Process(found.type, found.command, found.source, default=True),) if found else (),

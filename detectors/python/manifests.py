@@ -66,7 +66,7 @@ def pep508(specs: list, where: str) -> list[Named]:
     if not isinstance(specs, list):
         raise detect_error(f"{where} should be a list of requirements, not {specs!r}.",
                            'Write it as in `dependencies = ["flask>=3"]`.')
-    found = []
+    found: list[Named] = []
     for spec in specs:
         try:
             req = Requirement(str(spec))
@@ -195,7 +195,7 @@ def choose(tree: SourceTree, pyproject: dict | None, pipfile: dict | None, pytho
         if tree.has_file(lock):
             return _locked(tree, lock, manager, others, pyproject, pipfile, python)
     if pipfile is not None:
-        warnings = ("Pipfile without Pipfile.lock: versions are not pinned, so every build may install "
+        warnings: tuple[str, ...] = ("Pipfile without Pipfile.lock: versions are not pinned, so every build may install "
                     "different ones; run `pipenv lock` and commit Pipfile.lock.",)
         warnings += _beaten("Pipfile", "pipenv", [f for f in others if f != "Pipfile"],
                             "a Pipfile wins over requirements")
@@ -216,6 +216,7 @@ def _project_install(tree: SourceTree, pyproject: dict | None, python: str) -> I
     present = [f for f in ("pyproject.toml", "setup.py", "setup.cfg") if tree.has_file(f)]
     is_project = pyproject is not None and ("project" in pyproject or "poetry" in pyproject.get("tool", {}))
     if is_project:
+        assert pyproject is not None  # is_project implies it
         found, complete = _project(tree, pyproject)
         found += _poetry(pyproject, python)
         return Install("pip", "pyproject.toml", "project", tuple(present), names(found, python),

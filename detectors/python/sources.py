@@ -26,7 +26,7 @@ class Module:
     @cached_property
     def imported(self) -> frozenset[str]:
         """Every module it imports (absolute), e.g. "http.server"."""
-        found = set()
+        found: set[str] = set()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pack_it.errors import export_error
 from pack_it.lifecycle import engine
@@ -14,9 +14,12 @@ from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.oci import Image
 from pack_it.lifecycle.publish.tarball import TarballPublisher
 
+if TYPE_CHECKING:
+    from docker import DockerClient
+
 
 class EnginePublisher:
-    def __init__(self, make_client: Callable[[], object] = engine.client, address: str | None = None) -> None:
+    def __init__(self, make_client: Callable[[], DockerClient] = engine.client, address: str | None = None) -> None:
         self.make_client = make_client
         self.address = address or engine.engine_address() or "the engine"
 

@@ -57,8 +57,11 @@ def _holds(path: Path, image: Image, reference: str) -> bool:
         return False
     try:
         with tarfile.open(path) as tar:
-            index = json.load(tar.extractfile("index.json"))
-            manifest = json.load(tar.extractfile("manifest.json"))
+            index_file, manifest_file = tar.extractfile("index.json"), tar.extractfile("manifest.json")
+            if index_file is None or manifest_file is None:  # not regular files: not ours
+                return False
+            index = json.load(index_file)
+            manifest = json.load(manifest_file)
             names = set(tar.getnames())
     except (tarfile.TarError, OSError, KeyError, ValueError, TypeError):
         return False

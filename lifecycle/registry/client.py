@@ -251,9 +251,9 @@ class RegistryClient:
         """POST, then PUT the whole blob. A failed PUT may have left part of the blob in the
         upload, so each retry starts a new upload rather than re-sending to the same one."""
         for attempt in range(1, self.options.attempts + 1):
-            location = location or self._start_upload()
+            upload = location or self._start_upload()
             response = self._try(lambda: self._call(
-                "PUT", self._finish_url(location, descriptor.digest),
+                "PUT", self._finish_url(upload, descriptor.digest),
                 {"Content-Type": "application/octet-stream"}, FileRange(path, 0, descriptor.size), retry=False))
             if response is not None and response.status == 201:
                 self._check_digest(response, descriptor.digest)
@@ -261,8 +261,8 @@ class RegistryClient:
             self._give_up_or_wait(attempt, response, f"uploading the blob {descriptor.digest} to")
             location = None
 
-    def _upload_chunked(self, descriptor: Descriptor, path: Path, location: str | None) -> None:
-        location = location or self._start_upload()
+    def _upload_chunked(self, descriptor: Descriptor, path: Path, started: str | None) -> None:
+        location = started or self._start_upload()
         offset, failures = 0, 0
         while True:
             if offset < descriptor.size:

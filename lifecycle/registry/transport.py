@@ -159,6 +159,7 @@ class Transport:
 
     def _once(self, method: str, url: str, headers: dict, body, sink) -> Response:
         parts = urllib.parse.urlsplit(url)
+        conn: http.client.HTTPConnection
         if parts.scheme == "https":
             conn = http.client.HTTPSConnection(parts.netloc, timeout=self.options.timeout,
                                                context=self._tls or self._tls_context())

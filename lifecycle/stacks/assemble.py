@@ -131,6 +131,7 @@ def level_entries(stack: Stack, packages: list[Package], cache: Cache) -> list[E
         contents = read_deb(cache.blob_path("sha256:" + package.sha256))
         for entry in contents.entries:
             if entry.path.startswith(CA_DIR) and entry.path.endswith(".crt") and entry.kind == "file":
+                assert entry.data is not None  # read_deb's files carry their content inline
                 certificates[entry.path] = entry.data
             if not trim.removed(entry.path):
                 entries.append(entry)

@@ -76,6 +76,12 @@ class DebContents:
     entries: list[Entry]
 
 
+def _regular_data(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    f = tar.extractfile(member)
+    assert f is not None  # extractfile is None only for non-file members; callers check isreg()
+    return f.read()
+
+
 def entries_from_tar(label: str, tar_bytes: bytes) -> list[Entry]:
     """The members of a data tarball as layer entries, after the safety checks."""
     entries: list[Entry] = []
@@ -89,7 +95,7 @@ def entries_from_tar(label: str, tar_bytes: bytes) -> list[Entry]:
             if member.isdir():
                 entries.append(Entry(path, "dir", mode or 0o755, uid=member.uid, gid=member.gid))
             elif member.isreg():
-                data = tar.extractfile(member).read()
+                data = _regular_data(tar, member)
                 contents[path] = data
                 entries.append(Entry(path, "file", mode, data=data, uid=member.uid, gid=member.gid))
             elif member.issym():
@@ -113,9 +119,9 @@ def read_deb(deb_path: Path) -> DebContents:
         for member in tar:
             name = posixpath.normpath(member.name)
             if name == "control" and member.isreg():
-                control_text = tar.extractfile(member).read().decode("utf-8")
+                control_text = _regular_data(tar, member).decode("utf-8")
             elif name == "md5sums" and member.isreg():
-                md5sums = tar.extractfile(member).read().decode("utf-8")
+                md5sums = _regular_data(tar, member).decode("utf-8")
     if not control_text:
         raise _unsafe(deb_path.name, "it has no control file")
     data_name, data = _member(deb_path, "data.tar")

@@ -213,7 +213,7 @@ class Index:
         return {"<<": cmp < 0, "<=": cmp <= 0, "=": cmp == 0, ">=": cmp >= 0, ">>": cmp > 0}[op]
 
 
-def resolve(roots: list[str], index: Index, exclude: set[str], installed: set[str] = frozenset()) -> list[Package]:
+def resolve(roots: list[str], index: Index, exclude: set[str], installed: set[str] | frozenset[str] = frozenset()) -> list[Package]:
     """The packages `roots` need (Pre-Depends and Depends, recursively), minus `installed`
     (a parent stack's) and `exclude` (never wanted in a run image: treated as satisfied).
     For an alternative (a | b), the first one already chosen, else the first that exists."""

@@ -25,7 +25,8 @@ def _stack_names() -> tuple[str, ...]:
                if p.stem not in NOT_STACKS}
 
     def depth(name: str) -> int:
-        return 0 if parents[name] is None else 1 + depth(parents[name])
+        parent = parents[name]
+        return 0 if parent is None else 1 + depth(parent)
 
     return tuple(sorted(parents, key=lambda name: (depth(name), name)))
 
@@ -102,7 +103,7 @@ def load(name: str, release_id: str) -> Stack:
 
 def chain(name: str, release_id: str) -> list[Stack]:
     """The stack and its ancestors, bottom first: python -> [static, cc, python]."""
-    levels = []
+    levels: list[Stack] = []
     current: str | None = name
     while current:
         stack = load(current, release_id)

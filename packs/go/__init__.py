@@ -86,7 +86,8 @@ def build(ctx: BuildContext) -> list[Layer]:
     targets = list(facts.main_files) or [facts.main]
     argv = [go, "build", "-trimpath", "-buildvcs=false", f"-ldflags={LDFLAGS}", "-o", "OUT", *targets]
     # Go's build and module caches: a cache layer, kept in pack-it's cache dir, never exported.
-    go_cache = Layer(ID, "go-cache", key=version, path=ctx.cache_dir("go-cache"), cache=True)
+    go_cache_dir = ctx.cache_dir("go-cache")
+    go_cache = Layer(ID, "go-cache", key=version, path=go_cache_dir, cache=True)
     # No go.mod: what `go mod init main` writes, at the toolchain's language version.
     go_mod = None if facts.go_mod else f"module {facts.module}\n\ngo {'.'.join(version.split('.')[:2])}\n"
 
@@ -104,9 +105,9 @@ def build(ctx: BuildContext) -> list[Layer]:
             "GOTOOLCHAIN": "local",  # never download another toolchain behind the user's back
             # The app's go.work, or none: never one above the copy.
             "GOWORK": str(source / facts.workspace) if facts.workspace else "off",
-            "GOCACHE": str(go_cache.path / "build"),
-            "GOMODCACHE": str(go_cache.path / "mod"),
-            "GOPATH": str(go_cache.path / "path"),
+            "GOCACHE": str(go_cache_dir / "build"),
+            "GOMODCACHE": str(go_cache_dir / "mod"),
+            "GOPATH": str(go_cache_dir / "path"),
         })
 
     inputs = {"go": version, "argv": argv[1:], "goflags": goflags, "cgo": facts.cgo,

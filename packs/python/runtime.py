@@ -185,5 +185,6 @@ def materialize(entries: list[Entry], dest: Path) -> None:
                 path.unlink()
             os.symlink(entry.target, path)
         else:
+            assert entry.data is not None  # fetch()'s entries come from entries_from_tar: data inline
             path.write_bytes(entry.data)
             path.chmod(0o755 if entry.mode & 0o111 else 0o644)

@@ -62,7 +62,9 @@ def test_output_docker_loads_the_image_tagged_and_it_runs(app, docker_host, podm
 
 def test_the_default_output_is_the_engine_that_answers(app, docker_host, podman, shared_cache, tmp_path):
     proc = pack_it("build", app, "-t", "pack-it-default-test:1", "--run-image", "base", "--cache-dir", shared_cache,
-                   cwd=tmp_path, env={"DOCKER_HOST": docker_host})
+                   cwd=tmp_path, env={"DOCKER_HOST": docker_host,
+                                      # podman's API answers slowly on a loaded machine
+                                      "PACK_IT_ENGINE_PING_TIMEOUT": "30"})
     try:
         assert proc.returncode == 0, proc.stderr
         assert f"output: the engine at {docker_host}" in proc.stderr
