@@ -5,6 +5,7 @@ bug and keeps its traceback."""
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -306,9 +307,23 @@ def versions_update(
         print(f"  {name}: {before} -> {after} releases")
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, like KeyboardInterrupt for SIGINT: every `finally`
+    and cleanup handler runs, so nothing partial is left in the cache or beside the output."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the cleanup must not be interrupted
+    raise Terminated()
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
+    except Terminated:
+        print("error: pack-it was terminated (SIGTERM) before it finished; the output was not written.", file=sys.stderr)
+        sys.exit(128 + signal.SIGTERM)
     except PackItError as e:
         print(f"error: {e.message}", file=sys.stderr)
         if e.hint:
