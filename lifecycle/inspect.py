@@ -5,9 +5,34 @@ from __future__ import annotations
 
 import json
 
+from pack_it.errors import INVALID_IMAGE, export_error
 from pack_it.lifecycle import oci
 from pack_it.lifecycle.archive import uncompressed_size
 from pack_it.lifecycle.imagefile import open_image
+
+
+def _metadata(labels: dict, where: str) -> dict:
+    """pack-it's label, checked for the shape `describe` reads; refused if it is damaged."""
+    raw = labels.pop(oci.METADATA_LABEL, "{}") or "{}"
+    try:
+        metadata = json.loads(raw)
+    except (ValueError, RecursionError):
+        metadata = None
+    ok = isinstance(metadata, dict)
+    if ok:
+        layers, run = metadata.get("layers", []), metadata.get("run_image") or {}
+        ok = (isinstance(layers, list) and all(isinstance(l, dict) and all(isinstance(l.get(k), str) for k in
+                                                                               ("diff_id", "pack", "name")) for l in layers)
+              and isinstance(run, dict) and (not run or {"reference", "digest", "layers"} <= set(run))
+              and isinstance(metadata.get("packs", []), list)
+              and all(isinstance(p, dict) and {"id", "version"} <= set(p) for p in metadata.get("packs", []))
+              and isinstance(metadata.get("processes", []), list)
+              and all(isinstance(p, dict) and {"type", "command", "default"} <= set(p)
+                      for p in metadata.get("processes", [])))
+    if not ok:
+        raise export_error(f"{where}: the {oci.METADATA_LABEL} label is not the JSON pack-it writes.",
+                           "Rebuild the image with pack-it, or inspect it with skopeo.", exit_code=INVALID_IMAGE)
+    return metadata
 
 
 def describe(spec: str) -> dict:
@@ -15,11 +40,13 @@ def describe(spec: str) -> dict:
         image = source.image
         config = image.config_json.get("config") or {}
         labels = dict(config.get("Labels") or {})
-        metadata = json.loads(labels.pop(oci.METADATA_LABEL, "{}") or "{}")
+        metadata = _metadata(labels, source.where)
         made_by = {l["diff_id"]: f"{l['pack']}/{l['name']}" for l in metadata.get("layers", [])}
         run = metadata.get("run_image") or {}
         layers = []
         for descriptor, diff_id in zip(image.layers, image.diff_ids):
+            # What inspect shows is what the blobs hold: each one is checked against its digest.
+            source.verify_blob(descriptor.digest, size=descriptor.size)
             with source.open_blob(descriptor.digest) as blob:
                 size = uncompressed_size(blob, descriptor.media_type)
             layers.append({
