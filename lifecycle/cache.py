@@ -286,7 +286,7 @@ class Cache:
         try:
             if json.loads(self._checked_path(digest).read_bytes()[:200]) == self._identity(st):
                 return True
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             pass
         sha = hashlib.sha256()
         try:
@@ -354,7 +354,7 @@ class Cache:
                 record = json.loads(f.read(MAX_RECORD))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             record = None
         size = record.get("size") if isinstance(record, dict) else None
         if (isinstance(record, dict) and (size is None or type(size) is int)
