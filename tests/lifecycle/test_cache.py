@@ -293,3 +293,9 @@ def test_records_deferred_until_committed(tmp_path):
     _with_record(cache)
     cache.commit_records()
     assert json.loads(next((tmp_path / "layers").iterdir()).read_text())["digest"] == digest
+
+
+def test_a_relative_cache_dir_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cache = Cache("rel-cache")  # tools (go's GOPATH) run elsewhere and refuse relative paths
+    assert cache.root == tmp_path / "rel-cache" and cache.pack_dir("go", "x").is_absolute()
