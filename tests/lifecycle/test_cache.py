@@ -299,3 +299,27 @@ def test_a_relative_cache_dir_is_made_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cache = Cache("rel-cache")  # tools (go's GOPATH) run elsewhere and refuse relative paths
     assert cache.root == tmp_path / "rel-cache" and cache.pack_dir("go", "x").is_absolute()
+
+
+PLACE_ONE = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from pack_it.lifecycle.cache import Cache
+    cache = Cache(sys.argv[1])
+    staging = Path(cache.staging_dir()) / "s"
+    (staging / "node_modules").mkdir(parents=True)
+    cache.place_dir(staging, Path(sys.argv[2]), ready=Path(sys.argv[2]) / "node_modules")
+""")
+
+
+def test_place_dir_waits_for_the_key_lock_another_build_holds(tmp_path):
+    cache = Cache(tmp_path / "cache")
+    final = cache.pack_dir("node", "modules") / "key"
+    with cache.lock(str(final)):  # another build is checking or renaming this key
+        proc = subprocess.Popen([sys.executable, "-c", PLACE_ONE, str(cache.root), str(final)],
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(3)
+        assert not final.exists()
+    assert proc.wait(30) == 0
+    assert os.listdir(final) == ["node_modules"]
