@@ -13,7 +13,7 @@ import tarfile
 import pytest
 
 from tests.conftest import REPO, SAMPLE_APPS
-from tests.faults.conftest import child_env, pack_it_build
+from tests.faults.conftest import DIGEST, child_env, pack_it_build
 
 
 @pytest.mark.parametrize("which,damage", [("app", "truncate"), ("app", "empty"), ("app", "alter"),
@@ -37,3 +37,33 @@ def test_a_damaged_cache_blob_is_rebuilt(tmp_path, cache_copy, warm, which, dama
                           text=True, env=child_env())  # checks every blob of the output
     assert proc.returncode == 0, proc.stderr
     assert blob.read_bytes() == data
+
+
+def test_a_damaged_blob_of_an_imported_run_image_is_imported_again(tmp_path, cache_copy, warm):
+    app = tmp_path / "go-hello"
+    shutil.copytree(SAMPLE_APPS / "go-hello", app)
+    base = tmp_path / "base.tar"
+    pack_it_build(app, base, cache_copy)
+    with tarfile.open(base) as tar:
+        top = json.load(tar.extractfile("manifest.json"))[0]["Layers"][-1]
+    out = tmp_path / "on-base.tar"
+    other = tmp_path / "go-cmd"  # another app: its own layer is not the blob damaged below
+    shutil.copytree(SAMPLE_APPS / "go-cmd", other)
+
+    def build_on_base():
+        proc = subprocess.run([sys.executable, "-m", "pack_it", "build", str(other), "-o", f"tar:{out}",
+                               "--run-image", f"tar:{base}", "--cache-dir", str(cache_copy), "-q"],
+                              capture_output=True, text=True, env=child_env())
+        assert proc.returncode == 0, proc.stderr
+        return DIGEST.search(proc.stdout).group(1)
+
+    first = build_on_base()
+    blob = cache_copy / top
+    good = blob.read_bytes()
+    blob.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
+    out.unlink()
+    assert build_on_base() == first
+    assert blob.read_bytes() == good
+    proc = subprocess.run([sys.executable, "-m", "pack_it", "inspect", f"tar:{out}"], capture_output=True,
+                          text=True, env=child_env())
+    assert proc.returncode == 0, proc.stderr
