@@ -136,7 +136,7 @@ class Cache:
         self.sweep()
         atexit.register(self.close)
 
-    def _disk_error(self, e: OSError) -> Exception:
+    def disk_error(self, e: OSError) -> Exception:
         hint = ("Free some space on that filesystem (or pass another --cache-dir), then build again."
                 if e.errno in DISK_FULL else "Check the cache directory's permissions, or pass another --cache-dir.")
         return export_error(f"Cannot write to the cache {self.root}: {e.strerror or e}.", hint)
@@ -185,7 +185,7 @@ class Cache:
         try:
             return self._scratch("build-")
         except OSError as e:
-            raise self._disk_error(e)
+            raise self.disk_error(e)
 
     def release(self, path: Path) -> None:
         """Removes a scratch directory and its lock file."""
@@ -308,7 +308,7 @@ class Cache:
                 with atomic_file(self.blob_path(digest), self.staging_dir()) as f:
                     f.write(data)
             except OSError as e:
-                raise self._disk_error(e)
+                raise self.disk_error(e)
             self._mark_checked(digest)
         return digest
 
@@ -319,7 +319,7 @@ class Cache:
         try:
             fd, tmp = create_locked(self.staging_dir(), ".partial-")
         except OSError as e:
-            raise self._disk_error(e)
+            raise self.disk_error(e)
         holder: list[str] = []
         try:
             try:
@@ -329,7 +329,7 @@ class Cache:
                     os.chmod(tmp, 0o644)
                     os.replace(tmp, self.blob_path(holder[0]))
             except OSError as e:
-                raise self._disk_error(e)
+                raise self.disk_error(e)
         except BaseException:
             if os.path.lexists(tmp):
                 os.unlink(tmp)
@@ -378,7 +378,7 @@ class Cache:
             with atomic_file(path, self.staging_dir()) as f:
                 f.write(json.dumps(record, sort_keys=True).encode())
         except OSError as e:
-            raise self._disk_error(e)
+            raise self.disk_error(e)
 
     def defer_records(self) -> None:
         """From now on, layer records are kept in memory (and seen by layer_record) until

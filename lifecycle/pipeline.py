@@ -81,7 +81,7 @@ def build(options: BuildOptions, reporter: Reporter = Reporter()) -> BuildResult
         destination = publisher.publish(image, cache, str(ref))
     except OSError as e:
         if e.errno in DISK_FULL:
-            raise cache._disk_error(e) from None
+            raise cache.disk_error(e) from None
         raise
     finally:
         cache.discard_records()
