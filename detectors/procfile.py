@@ -21,6 +21,7 @@ def detect(tree: SourceTree) -> Detection | None:
     if not tree.has_file(PROCFILE):
         return None
     processes: list[Process] = []
+    seen: set[str] = set()  # a set, not a scan of `processes`: a huge Procfile stays linear
     for number, raw in enumerate(tree.read_text(PROCFILE).splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -47,8 +48,9 @@ def detect(tree: SourceTree) -> Detection | None:
                 "from its environment.",
                 exit_code=UNSUPPORTED,
             )
-        if ptype in (p.type for p in processes):
+        if ptype in seen:
             raise detect_error(f"Procfile defines process {ptype!r} twice.", "Keep one of them.")
+        seen.add(ptype)
         processes.append(Process(type=ptype, command=tuple(argv), source=PROCFILE))
     if not processes:
         return None

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,17 @@ from pack_it.lifecycle.versions import VersionsIndex, shipped
 
 TOOL_OUTPUT_LINES = 30  # how much of a failing tool's output the error shows
 SLOW_STEP_SECONDS = 2.0
+
+
+def _die_with_parent() -> None:
+    """A tool outlives no killed pack-it (SIGKILL cannot be handled): it would go on writing into
+    a scratch directory the next build removes as abandoned."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
@@ -100,7 +112,7 @@ class BuildContext:
         full_env = {**os.environ, **self.build_env, **self.env, **env}
         started = time.monotonic()
         proc = subprocess.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace")
+                              stderr=subprocess.STDOUT, text=True, errors="replace", preexec_fn=_die_with_parent)
         for line in proc.stdout.splitlines():
             self.reporter.detail("  " + line)
         elapsed = time.monotonic() - started

@@ -7,6 +7,7 @@ import json
 from contextlib import contextmanager
 from typing import Iterator
 
+from pack_it.errors import INVALID_IMAGE, export_error
 from pack_it.lifecycle import oci
 from pack_it.lifecycle.archive import uncompressed_size
 from pack_it.lifecycle.cache import Cache, default_cache_dir
@@ -18,9 +19,16 @@ from pack_it.lifecycle.registry import names
 class CachedImage:
     """An image whose blobs are in the cache (pulled from a registry, verified)."""
 
-    def __init__(self, image: Image, cache: Cache) -> None:
+    def __init__(self, image: Image, cache: Cache, where: str) -> None:
         self.image = image
         self.cache = cache
+        self.where = where
+
+    def verify_blob(self, digest: str, size: int | None = None) -> None:
+        """The pull verified every blob; the cache checks it again if its file changed since."""
+        if not self.cache.verify_blob(digest, size):
+            raise export_error(f"{self.where}: blob {digest} in pack-it's cache does not match its digest.",
+                               "Run the command again: the damaged blob was removed.", exit_code=INVALID_IMAGE)
 
     def open_blob(self, digest: str):
         return self.cache.blob_path(digest).open("rb")
@@ -43,10 +51,35 @@ def open_any(spec: str, registry=None, cache: Cache | None = None) -> Iterator:
         from pack_it.lifecycle.registry.client import RegistryClient, RegistryOptions
 
         cache = cache or Cache(default_cache_dir())
-        yield CachedImage(RegistryClient(names.parse(spec), registry or RegistryOptions()).pull(cache), cache)
+        ref = names.parse(spec)
+        yield CachedImage(RegistryClient(ref, registry or RegistryOptions()).pull(cache), cache, str(ref))
     else:
         with open_image(spec) as source:  # says what an image reference may look like
             yield source
+
+
+def _metadata(labels: dict, where: str) -> dict:
+    """pack-it's label, checked for the shape `describe` reads; refused if it is damaged."""
+    raw = labels.pop(oci.METADATA_LABEL, "{}") or "{}"
+    try:
+        metadata = json.loads(raw)
+    except (ValueError, RecursionError):
+        metadata = None
+    ok = isinstance(metadata, dict)
+    if ok:
+        layers, run = metadata.get("layers", []), metadata.get("run_image") or {}
+        ok = (isinstance(layers, list) and all(isinstance(l, dict) and all(isinstance(l.get(k), str) for k in
+                                                                               ("diff_id", "pack", "name")) for l in layers)
+              and isinstance(run, dict) and (not run or {"reference", "digest", "layers"} <= set(run))
+              and isinstance(metadata.get("packs", []), list)
+              and all(isinstance(p, dict) and {"id", "version"} <= set(p) for p in metadata.get("packs", []))
+              and isinstance(metadata.get("processes", []), list)
+              and all(isinstance(p, dict) and {"type", "command", "default"} <= set(p)
+                      for p in metadata.get("processes", [])))
+    if not ok:
+        raise export_error(f"{where}: the {oci.METADATA_LABEL} label is not the JSON pack-it writes.",
+                           "Rebuild the image with pack-it, or inspect it with skopeo.", exit_code=INVALID_IMAGE)
+    return metadata
 
 
 def describe(spec: str, registry=None, cache: Cache | None = None) -> dict:
@@ -54,11 +87,13 @@ def describe(spec: str, registry=None, cache: Cache | None = None) -> dict:
         image = source.image
         config = image.config_json.get("config") or {}
         labels = dict(config.get("Labels") or {})
-        metadata = json.loads(labels.pop(oci.METADATA_LABEL, "{}") or "{}")
+        metadata = _metadata(labels, source.where)
         made_by = {l["diff_id"]: f"{l['pack']}/{l['name']}" for l in metadata.get("layers", [])}
         run = metadata.get("run_image") or {}
         layers = []
         for descriptor, diff_id in zip(image.layers, image.diff_ids):
+            # What inspect shows is what the blobs hold: each one is checked against its digest.
+            source.verify_blob(descriptor.digest, size=descriptor.size)
             with source.open_blob(descriptor.digest) as blob:
                 size = uncompressed_size(blob, descriptor.media_type)
             layers.append({

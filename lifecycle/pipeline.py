@@ -11,7 +11,7 @@ from pack_it.lifecycle import build as build_phase
 from pack_it.lifecycle import detect as detect_phase
 from pack_it.lifecycle import gitinfo, runimage
 from pack_it.lifecycle.archive import source_date_epoch, uncompressed_size
-from pack_it.lifecycle.cache import Cache, default_cache_dir
+from pack_it.lifecycle.cache import DISK_FULL, Cache, default_cache_dir
 from pack_it.lifecycle.export import export
 from pack_it.lifecycle.oci import Image
 from pack_it.lifecycle.plan import Plan
@@ -118,6 +118,7 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
     reporter.step(f"{plan.language}: packs {', '.join(plan.packs)}")
 
     work = cache.work_dir()
+    cache.defer_records()  # recorded only if the source did not change while it was built
     try:
         reporter.phase("build")
         layers = build_phase.build(plan, packs, tree, options.env, cache, work, epoch, reporter, index)
@@ -129,9 +130,16 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
         image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter,
                        launch_env=options.launch_env)
+        _record_if_unchanged(tree, cache, reporter)
         destination = publisher.publish(image, cache, str(ref))
+    except OSError as e:
+        if e.errno in DISK_FULL:
+            raise cache.disk_error(e) from None
+        raise
     finally:
-        Cache.remove(work)
+        cache.discard_records()
+        cache.release(work)
+        cache.close()
     reused = sum(1 for layer in layers if layer.reused)
     return BuildResult(plan, image, str(ref), destination, reused, *image_sizes(image, cache))
 
@@ -140,6 +148,19 @@ def secret_warning(rel: str, why: str) -> str:
     kept = " (the install step still reads it)" if Path(rel).name in INSTALL_CONFIG else ""
     return (f"{rel} looks like {why}: left out of the image{kept}; "
             f"add '!{rel}' to .pack-itignore (or .dockerignore) to keep it.")
+
+
+def _record_if_unchanged(tree: SourceTree, cache: Cache, reporter: Reporter) -> None:
+    """Writes the build's layer records, unless a source file changed while it ran: its keys
+    were made from the old content, its layers may hold the new."""
+    if not cache.pending_records():
+        return
+    if SourceTree(tree.root).digest() != tree.digest():
+        reporter.warn("The source changed during the build: its layers are not cached; build again "
+                      "once the files are saved.")
+        cache.discard_records()
+        return
+    cache.commit_records()
 
 
 def image_sizes(image: Image, cache: Cache) -> tuple[int, int]:

@@ -63,7 +63,7 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
     if reference.startswith(("oci:", "tar:")):
         with imagefile.open_image(reference) as source:
             for descriptor in [source.image.config_descriptor, *source.image.layers]:
-                if not cache.has_blob(descriptor.digest):
+                if not cache.verify_blob(descriptor.digest, descriptor.size):
                     with cache.new_blob() as (f, holder):
                         source.copy_blob(descriptor.digest, f)
                         holder.append(descriptor.digest)
@@ -74,9 +74,10 @@ def resolve(reference: str, cache: Cache, epoch: int, reporter: Reporter = Repor
     name, release = definitions.parse_reference(reference)
     key = _stack_key(name, release, epoch, cache, locked)
     record = cache.layer_record("stack-image", reference, key, epoch)
-    if record and cache.has_blob(record["config"]):
-        return RunImage(record["reference"], Image(cache.blob_path(record["digest"]).read_bytes(),
-                                                   cache.blob_path(record["config"]).read_bytes()))
+    if record and cache.verify_blob(record.get("config")):
+        image = Image(cache.blob_path(record["digest"]).read_bytes(), cache.blob_path(record["config"]).read_bytes())
+        if all(cache.verify_blob(d.digest, d.size) for d in image.layers):  # else: reassembled
+            return RunImage(record["reference"], image)
     # The Debian machinery is imported only when a stack has to be (re)assembled.
     from pack_it.lifecycle.stacks import assemble
 

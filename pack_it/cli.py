@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -370,9 +371,23 @@ def versions_update(
         print(f"  {name}: {before} -> {after} releases")
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, like KeyboardInterrupt for SIGINT: every `finally`
+    and cleanup handler runs, so nothing partial is left in the cache or beside the output."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the cleanup must not be interrupted
+    raise Terminated()
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
+    except Terminated:
+        print("error: pack-it was terminated (SIGTERM) before it finished; the output was not written.", file=sys.stderr)
+        sys.exit(128 + signal.SIGTERM)
     except PackItError as e:
         print(f"error: {e.message}", file=sys.stderr)
         if e.hint:

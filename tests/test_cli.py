@@ -1,9 +1,13 @@
 """The CLI as a user runs it: a subprocess, its stdout, stderr and exit code."""
 
+import hashlib
+import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
 
 import pytest
 
@@ -109,16 +113,57 @@ def test_unwritable_output_exits_61_and_leaves_nothing(tmp_path, shared_cache, g
     assert list((shared_cache / "tmp").iterdir()) == []
 
 
+def _foreign_cache(shared_cache, path):
+    """A cache that has Go's build cache (fast builds) and none of the shared cache's blobs, so
+    a run image is imported from its file, each blob checked, not found already there."""
+    shutil.copytree(shared_cache / "packs", path / "packs", symlinks=True)
+    return path
+
+
 @pytest.mark.network
 def test_run_image_from_a_tarball(tmp_path, shared_cache, go_tool):
     first = tmp_path / "first.tar"
     assert pack_it("build", SAMPLE_APPS / "go-hello", "-o", f"tar:{first}", "--cache-dir", shared_cache).returncode == 0
+    with tarfile.open(first) as tar:
+        run_layers = json.load(tar.extractfile("manifest.json"))[0]["Layers"]
+    cache = _foreign_cache(shared_cache, tmp_path / "cache")
     proc = pack_it("build", SAMPLE_APPS / "go-cmd", "-o", f"oci:{tmp_path / 'layout'}",
-                   "--run-image", f"tar:{first}", "--cache-dir", shared_cache)
+                   "--run-image", f"tar:{first}", "--cache-dir", cache)
     assert proc.returncode == 0, proc.stderr
     info = json.loads(pack_it("inspect", "--json", f"oci:{tmp_path / 'layout'}").stdout)
     assert info["run_image"]["reference"] == f"tar:{first}"
     assert len(info["layers"]) == 3  # base + go-hello's binary + go-cmd's binary
+    assert ["blobs/sha256/" + l["digest"].removeprefix("sha256:") for l in info["layers"][:2]] == run_layers
+    for name in run_layers:  # imported into the new cache, each one intact
+        blob = cache / name
+        assert "sha256:" + hashlib.sha256(blob.read_bytes()).hexdigest() == "sha256:" + blob.name
+
+
+@pytest.mark.parametrize("form", ["tar", "docker"])
+def test_a_run_image_whose_blob_does_not_match_its_digest_is_refused(tmp_path, shared_cache, go_tool, form):
+    first = tmp_path / "first.tar"
+    assert pack_it("build", SAMPLE_APPS / "go-hello", "-o", f"tar:{first}", "--cache-dir", shared_cache).returncode == 0
+    with tarfile.open(first) as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    manifest = json.loads(members["manifest.json"])
+    top = manifest[0]["Layers"][-1]
+    members[top] = members[top][:-100] + bytes(100)  # same size, other bytes
+    if form == "docker":  # a plain docker-save archive: no index.json to go by
+        del members["index.json"]
+    bad = tmp_path / "bad.tar"
+    with tarfile.open(bad, "w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    cache = _foreign_cache(shared_cache, tmp_path / "cache")
+    out = tmp_path / "out.tar"
+    proc = pack_it("build", SAMPLE_APPS / "go-cmd", "-o", f"tar:{out}", "--run-image", f"tar:{bad}", "--cache-dir", cache)
+    assert proc.returncode == INVALID_IMAGE, proc.stderr
+    assert "bad.tar" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists() and not (cache / top).exists()
+    proc = pack_it("inspect", f"tar:{bad}")
+    assert proc.returncode == INVALID_IMAGE and "does not match" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_generated_base_run_image(tmp_path, shared_cache, go_tool):

@@ -5,15 +5,20 @@ deterministic, and appears only once complete."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tarfile
+import zlib
 from pathlib import Path
 
 from pack_it.errors import export_error
 from pack_it.lifecycle import oci
 from pack_it.lifecycle.archive import DEFAULT_EPOCH, Entry, file_entry, write_tar
-from pack_it.lifecycle.cache import Cache, atomic_file
+from pack_it.lifecycle.cache import Cache, atomic_file, sweep_partials
+from pack_it.lifecycle.imagefile import MAX_JSON
 from pack_it.lifecycle.oci import Image, canonical_json
+
+MIN_SIZE = 1024  # a tar archive is at least its two end blocks
 from pack_it.lifecycle.publish import reference as refs
 from pack_it.lifecycle.publish.layout import OCI_LAYOUT, image_blobs
 
@@ -43,6 +48,7 @@ class TarballPublisher:
             file_entry("oci-layout", OCI_LAYOUT),
         ]
         try:
+            sweep_partials(Path(self.path).absolute().parent)  # left by a killed pack-it
             with atomic_file(Path(self.path)) as f:
                 write_tar(entries, f, DEFAULT_EPOCH)
         except OSError as e:
@@ -56,15 +62,36 @@ def _holds(path: Path, image: Image, reference: str) -> bool:
     if not path.is_file():
         return False
     try:
+        if path.stat().st_size < MIN_SIZE:
+            return False
         with tarfile.open(path) as tar:
             index_file, manifest_file = tar.extractfile("index.json"), tar.extractfile("manifest.json")
             if index_file is None or manifest_file is None:  # not regular files: not ours
                 return False
-            index = json.load(index_file)
-            manifest = json.load(manifest_file)
-            names = set(tar.getnames())
-    except (tarfile.TarError, OSError, KeyError, ValueError, TypeError):
+            index = json.loads(index_file.read(MAX_JSON))
+            manifest = json.loads(manifest_file.read(MAX_JSON))
+            if not ([m.get("digest") for m in index.get("manifests", [])] == [image.digest]
+                    and manifest[0].get("RepoTags") == [reference]):
+                return False
+            # Every blob is there and intact (a damaged file is rewritten, not kept as "done").
+            for digest in image_blobs(image):
+                if not _intact(tar, "blobs/sha256/" + digest.removeprefix("sha256:"), digest):
+                    return False
+    except (tarfile.TarError, OSError, KeyError, ValueError, TypeError, AttributeError, IndexError, EOFError,
+            RecursionError, zlib.error):
         return False
-    blobs = {"blobs/sha256/" + d.removeprefix("sha256:") for d in image_blobs(image)}
-    return ([m.get("digest") for m in index.get("manifests", [])] == [image.digest]
-            and manifest[0].get("RepoTags") == [reference] and blobs <= names)
+    return True
+
+
+def _intact(tar: tarfile.TarFile, name: str, digest: str) -> bool:
+    try:
+        member = tar.getmember(name)
+    except KeyError:
+        return False
+    f = tar.extractfile(member)
+    if f is None:
+        return False
+    sha = hashlib.sha256()
+    while chunk := f.read(1 << 20):
+        sha.update(chunk)
+    return "sha256:" + sha.hexdigest() == digest

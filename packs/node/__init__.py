@@ -136,8 +136,7 @@ def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: l
     ctx.run([*pm_cmd, *argv], env=env, cwd=staging, what=f"{manager} {argv[0]}")
     (staging / "node_modules").mkdir(exist_ok=True)  # an app with no dependencies
     full.parent.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(full, ignore_errors=True)
-    os.replace(staging, full)
+    ctx.cache.place_dir(staging, full, ready=full / "node_modules")
 
 
 def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: dict) -> Path:

@@ -49,8 +49,7 @@ def command(ctx: BuildContext, node: Path, manager: str, version: str | None) ->
         ctx.run([str(node), str(host_npm_cli()), "install", "--prefix", str(staging), "--no-save",
                  "--no-audit", "--no-fund", "--ignore-scripts", f"{package}@{version}"],
                 env=npm_env(ctx), cwd=ctx.work, what=f"installing {manager} {version}")
-        shutil.rmtree(home, ignore_errors=True)
-        os.replace(staging, home)
+        ctx.cache.place_dir(staging, home, ready=target)
     if manager == "bun":
         target.chmod(0o755)
         return [str(target)]

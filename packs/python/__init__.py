@@ -66,11 +66,11 @@ def _stack_root(ctx: BuildContext, reference: str) -> tuple[str, Path]:
     run = runimage.resolve(reference, ctx.cache, ctx.epoch, ctx.reporter)
     root = ctx.cache_dir("interpreters") / run.image.digest.removeprefix("sha256:")
     if not root.is_dir():
-        staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=".partial-"))
+        staging = Path(tempfile.mkdtemp(dir=ctx.cache.staging_dir(), prefix="interpreter-"))
         for layer in run.image.layers:
             with tarfile.open(ctx.cache.blob_path(layer.digest)) as tar:
                 tar.extractall(staging, filter="tar")  # our own layers: no absolute paths or ..
-        os.replace(staging, root)
+        ctx.cache.place_dir(staging, root)
     return run.image.digest, root
 
 
@@ -110,7 +110,7 @@ def build(ctx: BuildContext) -> list[Layer]:
         if not installed.is_dir():
             staging = ctx.work / "deps"
             _install(ctx, facts, image_python, interpreter, staging)
-            os.replace(staging, installed)
+            ctx.cache.place_dir(staging, installed)
         return installed
 
     if has_deps:

@@ -190,8 +190,11 @@ def test_reading_outside_the_tree_is_refused(linked_tree, rel):
 
 
 def test_absolute_path_is_refused(linked_tree, tmp_path):
-    with pytest.raises(PackItError):
-        SourceTree(linked_tree).path(str(tmp_path / "outside" / "secret.txt"))
+    absolute = str(tmp_path / "outside" / "secret.txt")
+    with pytest.raises(PackItError) as err:
+        SourceTree(linked_tree).path(absolute)
+    assert err.value.exit_code == 21
+    assert err.value.message == f"{absolute} points outside the app directory."
 
 
 def test_link_inside_the_tree_reads_its_target(linked_tree):

@@ -49,10 +49,17 @@ def test_skopeo_reads_the_layout_config(built, skopeo):
 def test_skopeo_reads_the_tarball_as_a_docker_archive_with_its_tag(built, skopeo):
     out, result = built
     info = json.loads(_run(skopeo, "inspect", f"docker-archive:{out / 'image.tar'}"))
-    assert info["Layers"] == [d.digest for d in result.image.layers] or len(info["Layers"]) == 2
+    # skopeo names a docker archive's layers by their diff_ids, in the archive's order.
+    assert info["Layers"] == result.image.diff_ids and len(info["Layers"]) == 2
     with tarfile.open(out / "image.tar") as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
     assert manifest[0]["RepoTags"] == ["go-hello:latest"]
+    # docker load stacks the Layers in this order: bottom (run image) first, as in the manifest.
+    assert manifest[0]["Layers"] == ["blobs/sha256/" + d.digest.removeprefix("sha256:") for d in result.image.layers]
+    assert manifest[0]["Config"] == "blobs/sha256/" + result.image.config_descriptor.digest.removeprefix("sha256:")
+    # The archive's docker half, read back as docker load does, is the same image.
+    _run(skopeo, "copy", f"docker-archive:{out / 'image.tar'}", f"oci:{out / 'from-docker'}:x")
+    assert json.loads(_run(skopeo, "inspect", "--config", f"oci:{out / 'from-docker'}:x"))["rootfs"]["diff_ids"] == result.image.diff_ids
     # The same tarball is an OCI layout archive too.
     oci_info = json.loads(_run(skopeo, "inspect", f"oci-archive:{out / 'image.tar'}"))
     assert oci_info["Digest"] == result.image.digest

