@@ -270,7 +270,7 @@ class Cache:
             except FileNotFoundError:
                 pass
 
-    def verify_blob(self, digest: str, size: int | None = None) -> bool:
+    def verify_blob(self, digest: object, size: int | None = None) -> bool:
         """Whether the blob is there and matches its digest (and size). Its file identity is
         compared with the one recorded at the last check; only a change costs a rehash. A
         blob that does not match is deleted."""

@@ -8,6 +8,7 @@ import shutil
 
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.packs import REGISTRY
 from pack_it.lifecycle.reporter import Reporter
 from tests.conftest import SAMPLE_APPS
 
@@ -33,14 +34,14 @@ def test_an_edit_during_the_build_is_not_cached_under_the_old_key(tmp_path, cach
 
     monkeypatch.setattr(BuildContext, "copy_source", edited_meanwhile)
     reporter = Warnings()
-    first = build(BuildOptions(app, output=f"tar:{tmp_path / 'edited.tar'}", cache_dir=cache_copy), reporter)
+    first = build(BuildOptions(app, output=f"tar:{tmp_path / 'edited.tar'}", cache_dir=cache_copy), REGISTRY, reporter)
     assert any("source changed during the build" in w for w in reporter.warnings)
     assert first.image.digest != warm[1]["go"]
 
     monkeypatch.undo()
     (app / "main.go").write_text(original)  # back to the content the first key was made from
-    again = build(BuildOptions(app, output=f"tar:{tmp_path / 'clean.tar'}", cache_dir=cache_copy))
+    again = build(BuildOptions(app, output=f"tar:{tmp_path / 'clean.tar'}", cache_dir=cache_copy), REGISTRY)
     assert again.reused_layers == 0  # nothing was recorded for the edited build
     assert again.image.digest == warm[1]["go"]
     # That build was recorded: an unchanged rebuild reuses it.
-    assert build(BuildOptions(app, output=f"tar:{tmp_path / 'noop.tar'}", cache_dir=cache_copy)).reused_layers == 1
+    assert build(BuildOptions(app, output=f"tar:{tmp_path / 'noop.tar'}", cache_dir=cache_copy), REGISTRY).reused_layers == 1

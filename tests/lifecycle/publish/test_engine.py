@@ -123,4 +123,5 @@ def test_an_engine_publisher_takes_an_injected_client(tmp_path):
 
     assert EnginePublisher(FakeClient, "fake").publish(image, cache, "app:1") == "docker:app:1"
     assert loaded[0][0] == "load" and loaded[1:] == [("tag", "app:1"), ("close",)]
+    cache.close()  # what the process's end does: its own staging directory goes too
     assert not list(Path(cache.root / "tmp").iterdir())
