@@ -19,12 +19,16 @@ def leftovers(root: Path) -> list[str]:
 
 
 def cache_contents(root: Path) -> dict[str, list[str]]:
-    """What a pack-it cache holds: blob names, layer records, staging files."""
+    """What a pack-it cache holds: blob names, layer records, staging files. A live process's
+    own (empty) staging directory and the lock files beside scratch are not staging files."""
     def names(sub: str) -> list[str]:
         d = root / sub
         return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
 
-    return {"blobs": names("blobs/sha256"), "layers": names("layers"), "tmp": names("tmp")}
+    tmp = root / "tmp"
+    staged = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*")
+                    if not p.is_dir() and p.suffix != ".lock") if tmp.is_dir() else []
+    return {"blobs": names("blobs/sha256"), "layers": names("layers"), "tmp": staged}
 
 
 def layer_members(blob: Path) -> dict[str, tarfile.TarInfo]:
