@@ -155,6 +155,15 @@ def _registry_options(creds: Optional[str], registry_ca: Optional[Path], insecur
                            insecure_hosts=frozenset(insecure), on_retry=reporter.warn)
 
 
+def _reaches_a_registry(output: Optional[str], run_image: Optional[str], *options: object) -> bool:
+    """Whether a build pushes to or pulls from a registry (else the registry client, which
+    loads http.client and ssl, is never imported: a no-op rebuild stays fast)."""
+    from pack_it.lifecycle.registry import names
+
+    return (any(options) or (output or "").startswith("registry:")
+            or (run_image is not None and (run_image.startswith("registry:") or names.names_registry(run_image))))
+
+
 CREDS_HELP = "USER:PASSWORD for the registry (else PACK_IT_REGISTRY_USERNAME/PASSWORD, podman's auth.json, ~/.docker/config.json)."
 CA_HELP = "A PEM file of the CA that signed the registry's certificate (besides the system's)."
 INSECURE_HELP = "HOST[:PORT] to reach over plain HTTP (nothing else ever is). Repeatable."
@@ -191,7 +200,8 @@ def build(
                               phase="usage", hint="Write --publish -t HOST/REPO:TAG, or --output registry:HOST/REPO:TAG.")
         output = f"registry:{tag}"
     options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir, locked,
-                           _registry_options(creds, registry_ca, insecure_registry, reporter),
+                           _registry_options(creds, registry_ca, insecure_registry, reporter)
+                           if _reaches_a_registry(output, run_image, creds, registry_ca, insecure_registry) else None,
                            launch_env=_parse_env(env_launch, "--env-launch"))
     started = time.monotonic()
     result = run_build(options, REGISTRY, reporter)

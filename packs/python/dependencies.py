@@ -14,9 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from pack_it.detectors.python.facts import InstallFacts
 from pack_it.detectors.source import SourceTree
@@ -50,8 +47,27 @@ def _checked(source: str, name: object, what: str, value: object, parse):
         raise _invalid(source, name, what)
     try:
         return parse(value)
-    except (InvalidVersion, InvalidSpecifier, InvalidMarker, ValueError):
+    except ValueError:  # packaging's Invalid* errors are ValueErrors
         raise _invalid(source, name, what) from None
+
+
+# packaging's parsers, imported on first use: a rebuild with unchanged locks never parses them.
+def _version(text: str) -> object:
+    from packaging.version import Version
+
+    return Version(text)
+
+
+def _marker(text: str) -> object:
+    from packaging.markers import Marker
+
+    return Marker(text)
+
+
+def _specifier(text: str) -> object:
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(text)
 
 
 def _name(source: str, name: object) -> str:
@@ -72,9 +88,9 @@ def _hash(source: str, name: str, value: object) -> str:
 
 def _line(source: str, name: object, version: object, marker: object, hashes: list) -> str:
     checked = _name(source, name)
-    line = f"{checked}=={_checked(source, name, 'version', version, Version)}"
+    line = f"{checked}=={_checked(source, name, 'version', version, _version)}"
     if marker:
-        line += f" ; {_checked(source, name, 'marker', marker, Marker)}"
+        line += f" ; {_checked(source, name, 'marker', marker, _marker)}"
     return line + "".join(f" \\\n    --hash={_hash(source, checked, h)}" for h in hashes)
 
 
@@ -122,7 +138,7 @@ def _pipfile(tree: SourceTree) -> list[str]:
         version = spec if isinstance(spec, str) else spec.get("version", "*")
         checked = _name("Pipfile", name)
         lines.append(checked if version in ("*", "") else
-                     f"{checked}{_checked('Pipfile', name, 'version', version, SpecifierSet)}")
+                     f"{checked}{_checked('Pipfile', name, 'version', version, _specifier)}")
     return lines
 
 
