@@ -72,6 +72,7 @@ def test_a_killed_build_leaves_a_consistent_cache(tmp_path, cache_copy, warm, mo
     out = out_dir / "go-hello.tar"
     for n in range(8):  # a few tries: the build may pass the moment before the signal lands
         app = _variant(tmp_path, n)
+        out.unlink(missing_ok=True)  # a try that finished first wrote it; only the killed one counts
         if _interrupt(app, out, cache_copy, moment, sig):
             break
     else:
