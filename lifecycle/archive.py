@@ -132,7 +132,7 @@ class _Hashing:
         return len(data)
 
     def flush(self) -> None:
-        pass
+        """Nothing is buffered here (write passes straight through); gzip and tarfile call it."""
 
 
 @dataclass(frozen=True)
