@@ -109,7 +109,7 @@ def parse_go_work(text: str) -> GoWork:
             block = verb
         elif verb == "go" and len(words) == 2:
             if not VERSION.match(words[1]):
-                raise detect_error(f"go.work line {number}: {words[1]!r} is not a Go version.",
+                raise detect_error(f"go.work line {number}: {words[1]!r:.80} is not a Go version.",
                                    "Write it as `go 1.22` or `go 1.22.3`.")
             go, go_line = words[1], number
         elif verb == "toolchain" and len(words) == 2:
@@ -117,7 +117,7 @@ def parse_go_work(text: str) -> GoWork:
         elif verb == "use" and len(words) == 2:
             uses.append((_use_dir(words[1], number), number))
         elif verb not in WORK_BLOCKS:
-            raise detect_error(f"go.work line {number} is not a go.work directive: {raw.strip()!r}.",
+            raise detect_error(f"go.work line {number} is not a go.work directive: {raw.strip()!r:.80}.",
                                "Fix go.work (`go work use` rewrites it).")
     if block:
         raise detect_error(f"go.work has a `{block} (` block that is never closed.", "Add the closing parenthesis.")
@@ -130,7 +130,7 @@ def parse_go_work(text: str) -> GoWork:
 def _use_dir(word: str, number: int) -> str:
     path = PurePosixPath(word.strip('"'))
     if path.is_absolute() or ".." in path.parts:
-        raise detect_error(f"go.work line {number} uses {word!r}, a directory outside the app.",
+        raise detect_error(f"go.work line {number} uses {word!r:.80}, a directory outside the app.",
                            "pack-it builds what is inside the app's directory; move the module in.",
                            exit_code=UNSUPPORTED)
     return str(path)
@@ -155,7 +155,7 @@ def parse_go_mod(text: str) -> GoMod:
         verb = words[0]
         if len(words) == 2 and words[1] == "(":
             if verb not in BLOCK_DIRECTIVES:
-                raise detect_error(f"go.mod line {number}: {verb!r} is not a go.mod block directive.",
+                raise detect_error(f"go.mod line {number}: {verb!r:.80} is not a go.mod block directive.",
                                    "Fix go.mod (`go mod tidy` rewrites it).")
             block = verb
             continue
@@ -163,7 +163,7 @@ def parse_go_mod(text: str) -> GoMod:
             module = words[1].strip('"')
         elif verb == "go" and len(words) == 2:
             if not VERSION.match(words[1]):
-                raise detect_error(f"go.mod line {number}: {words[1]!r} is not a Go version.",
+                raise detect_error(f"go.mod line {number}: {words[1]!r:.80} is not a Go version.",
                                    "Write it as `go 1.22` or `go 1.22.3`.")
             go, go_line = words[1], number
         elif verb == "toolchain" and len(words) == 2:
@@ -171,7 +171,7 @@ def parse_go_mod(text: str) -> GoMod:
         elif verb == "require" and len(words) >= 3:
             requires.append(words[1].strip('"'))
         elif verb not in BLOCK_DIRECTIVES:
-            raise detect_error(f"go.mod line {number} is not a go.mod directive: {raw.strip()!r}.",
+            raise detect_error(f"go.mod line {number} is not a go.mod directive: {raw.strip()!r:.80}.",
                                "Fix go.mod (`go mod tidy` rewrites it).")
     if block:
         raise detect_error(f"go.mod has a `{block} (` block that is never closed.",

@@ -29,7 +29,7 @@ def detect(tree: SourceTree) -> Detection | None:
         match = LINE.match(line)
         if not match or not match.group(2).strip():
             raise detect_error(
-                f"Procfile line {number} is not of the form `type: command`: {line!r}.",
+                f"Procfile line {number} is not of the form `type: command`: {line!r:.80}.",
                 "Write one process per line, e.g. `web: ./server`.",
             )
         ptype, command = match.group(1), match.group(2).strip()
@@ -39,17 +39,17 @@ def detect(tree: SourceTree) -> Detection | None:
             raise detect_error(f"Procfile line {number} cannot be split into words: {e}.",
                                "Balance the quotes in that command.")
         if not argv:
-            raise detect_error(f"Procfile process {ptype!r} has no command.", "Write the command after the colon.")
+            raise detect_error(f"Procfile process {ptype!r:.80} has no command.", "Write the command after the colon.")
         if ASSIGNMENT.match(argv[0]) or any(SHELL_SYNTAX.search(word) for word in argv):
             raise detect_error(
-                f"Procfile process {ptype!r} uses shell syntax ({command!r}), and the run image "
+                f"Procfile process {ptype!r:.80} uses shell syntax ({command!r:.80}), and the run image "
                 "has no shell to interpret it.",
                 "Write the command as plain words; the app can read PORT and other settings "
                 "from its environment.",
                 exit_code=UNSUPPORTED,
             )
         if ptype in seen:
-            raise detect_error(f"Procfile defines process {ptype!r} twice.", "Keep one of them.")
+            raise detect_error(f"Procfile defines process {ptype!r:.80} twice.", "Keep one of them.")
         seen.add(ptype)
         processes.append(Process(type=ptype, command=tuple(argv), source=PROCFILE))
     if not processes:

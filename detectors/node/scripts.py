@@ -62,7 +62,7 @@ class Command:
 
 def _refuse(script: str, text: str, why: str, hint: str = "") -> PackItError:
     return detect_error(
-        f"{PACKAGE_JSON} scripts.{script} ({text!r}) {why}.",
+        f"{PACKAGE_JSON} scripts.{script} ({text!r:.80}) {why}.",
         hint or ("Make the script one command such as `node dist/server.js` (build steps belong in "
                  "scripts.build), or write the command in a Procfile: `web: node dist/server.js`."),
         exit_code=UNSUPPORTED,

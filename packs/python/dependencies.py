@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 
 
+from pack_it.detectors.python.detection import PIPFILE
 from pack_it.detectors.python.facts import InstallFacts
+from pack_it.detectors.shape import AnyOf, Array, Each, Table, check
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import INVALID_INPUT, MISSING_TOOLCHAIN, PackItError, build_error
 from pack_it.lifecycle.context import BuildContext
@@ -28,6 +30,15 @@ PLATFORM = "x86_64-manylinux_2_36"
 PIP_PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(36, 16, -1)] + [
     "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
 
+
+# The locks' keys this module reads, and their types (a wrong one is an error naming the file).
+_FILES = Array(Table({"hash": str}))
+POETRY_LOCK = Table({"package": Array(Table({
+    "name": str, "version": str, "groups": Array(str), "category": str, "source": Table({"type": str}),
+    "markers": AnyOf((str, Each(str))), "files": _FILES}))})
+PDM_LOCK = Table({"package": Array(Table({"name": str, "version": str, "groups": Array(str), "marker": str,
+                                          "files": _FILES}))})
+PIPFILE_LOCK = Table({"default": Each(Table({"version": str, "markers": str, "hashes": Array(str)}))})
 
 PEP508_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 HASH = re.compile(r"(sha256|sha384|sha512):[0-9a-f]+")
@@ -96,7 +107,9 @@ def _line(source: str, name: object, version: object, marker: object, hashes: li
 
 def _poetry(tree: SourceTree) -> list[str]:
     lines = []
-    for package in tree.read_toml("poetry.lock").get("package", []):
+    lock = tree.read_toml("poetry.lock")
+    check(lock, POETRY_LOCK, "poetry.lock")
+    for package in lock.get("package", []):
         groups = package.get("groups") or [package.get("category", "main")]
         if "main" not in groups or package.get("source", {}).get("type") in ("directory", "git", "url"):
             continue
@@ -109,7 +122,9 @@ def _poetry(tree: SourceTree) -> list[str]:
 
 def _pdm(tree: SourceTree) -> list[str]:
     lines = []
-    for package in tree.read_toml("pdm.lock").get("package", []):
+    lock = tree.read_toml("pdm.lock")
+    check(lock, PDM_LOCK, "pdm.lock")
+    for package in lock.get("package", []):
         if "default" not in package.get("groups", ["default"]):
             continue
         lines.append(_line("pdm.lock", package.get("name"), package.get("version"), package.get("marker"),
@@ -120,9 +135,8 @@ def _pdm(tree: SourceTree) -> list[str]:
 def _pipfile_lock(tree: SourceTree) -> list[str]:
     lines = []
     lock = tree.read_json("Pipfile.lock")
-    if not isinstance(lock, dict):
-        raise build_error("Pipfile.lock is not a JSON object.", "Fix Pipfile.lock (or regenerate it with pipenv lock).",
-                          exit_code=INVALID_INPUT)
+    check(lock, PIPFILE_LOCK, "Pipfile.lock")
+    assert isinstance(lock, dict)  # check() says so
     for name, spec in sorted((lock.get("default") or {}).items()):
         version = spec.get("version", "").removeprefix("==")
         if not version:  # a VCS or path dependency: not reproducible from the lock alone
@@ -134,7 +148,9 @@ def _pipfile_lock(tree: SourceTree) -> list[str]:
 
 def _pipfile(tree: SourceTree) -> list[str]:
     lines = []
-    for name, spec in (tree.read_toml("Pipfile").get("packages") or {}).items():
+    pipfile = tree.read_toml("Pipfile")
+    check(pipfile, PIPFILE, "Pipfile")
+    for name, spec in (pipfile.get("packages") or {}).items():
         version = spec if isinstance(spec, str) else spec.get("version", "*")
         checked = _name("Pipfile", name)
         lines.append(checked if version in ("*", "") else
