@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -19,23 +18,13 @@ from pack_it.errors import BUILD_FAILED, build_error
 from pack_it.lifecycle.archive import LayerBlob
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.layers import Layer, layer_key
+from pack_it.lifecycle import reaper
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.versions import VersionsIndex, shipped
 
 TOOL_OUTPUT_LINES = 30  # how much of a failing tool's output the error shows
 SLOW_STEP_SECONDS = 2.0
-
-
-def _die_with_parent() -> None:
-    """A tool outlives no killed pack-it (SIGKILL cannot be handled): it would go on writing into
-    a scratch directory the next build removes as abandoned."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 @dataclass
@@ -111,8 +100,9 @@ class BuildContext:
         # errors mask them (lifecycle/secrets.py). The pack's own settings win.
         full_env = {**os.environ, **self.build_env, **self.env, **env}
         started = time.monotonic()
-        proc = subprocess.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace", preexec_fn=_die_with_parent)
+        # reaper: neither the tool nor anything it starts outlives pack-it, even a SIGKILLed one
+        proc = reaper.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace")
         for line in proc.stdout.splitlines():
             self.reporter.detail("  " + line)
         elapsed = time.monotonic() - started
