@@ -236,14 +236,17 @@ def expand(word: Word, env: dict[str, str], split: bool = True) -> list[str]:
 
 
 def shown(word: Word) -> str:
-    """A word as written, quotes normalised: `$PORT`, `${PORT:-8000}`, `'a b'`."""
+    """A word as written, quotes normalised: `$PORT`, `${PORT:-8000}`, `"$APP"`, `'a b'`."""
     out = ""
-    for seg in word:
+    for n, seg in enumerate(word):
         if seg.var is None:
-            out += shlex.quote(seg.text) if seg.text and not re.fullmatch(r"[\w@%+=:,./-]+", seg.text) else seg.text
-        else:
-            inner = f"{seg.var}{seg.op}{seg.text}" if seg.op else seg.var
-            out += (f'"${{{inner}}}"' if seg.quoted else f"${{{inner}}}") if seg.op or seg.quoted else f"${seg.var}"
+            plain = not seg.text or re.fullmatch(r"[\w@%+=:,./-]+", seg.text)
+            out += seg.text if plain and not seg.quoted else shlex.quote(seg.text)
+            continue
+        following = word[n + 1].text[:1] if n + 1 < len(word) and word[n + 1].var is None else ""
+        braced = seg.op or re.fullmatch(r"\w", following or "-") is not None
+        inner = f"${{{seg.var}{seg.op}{seg.text}}}" if braced else f"${seg.var}"
+        out += f'"{inner}"' if seg.quoted else inner
     return out or "''"
 
 
