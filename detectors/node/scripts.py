@@ -50,6 +50,7 @@ KNOWN_BINS = {
     "fastify": ("fastify-cli", "cli.js"),
     "nest": ("@nestjs/cli", "bin/nest.js"),
 }
+SHELLS = ("sh", "bash", "dash")  # `sh start.sh`: a shell script of the app
 MAX_DEPTH = 5  # `npm run a` -> `npm run b` -> ...
 BUN_WATCHERS = ("--watch", "--hot")  # development: restart or reload on file changes
 
@@ -144,6 +145,12 @@ def _split(script: str, text: str) -> list[str]:
     except ValueError as e:
         raise detect_error(f"{PACKAGE_JSON} scripts.{script} cannot be split into words: {e}.",
                            "Balance the quotes in that script.")
+
+
+def _is_script(tree: SourceTree, program: str) -> bool:
+    """`./start.sh`, `bin/run`: a file of the app with a #! line."""
+    rel = posixpath.normpath(program)
+    return "/" in program and tree.has_file(rel) and tree.read_bytes(rel)[:2] == b"#!"
 
 
 def _nodemon(script: str, text: str, args: list[str]) -> tuple[tuple[str, ...], str]:
@@ -257,6 +264,8 @@ def _single(tree: SourceTree, pkg: PackageJson, script: str, text: str, words: l
         words = words[1:]
     if not words:
         raise _refuse(script, text, "runs no command")
+    if words[0] in SHELLS or _is_script(tree, words[0]):  # a shell script: the detect phase adds a shell
+        return Command(tuple(words), source, env)
     if words[0] == "npx":  # runs the dependency's bin, as a bare name does
         words = words[1:] or words
     command, args = words[0].removeprefix("./").removeprefix("node_modules/.bin/"), words[1:]

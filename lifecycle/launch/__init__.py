@@ -85,8 +85,7 @@ def _line(tree: SourceTree, source: str, written: str) -> str:
 def resolve(process: Process, tree: SourceTree, stack: str | None = None) -> tuple[Process, list[str]]:
     """How `process` runs (its `command`, `runs` and `shell` filled in from `written`), and the
     warnings the plan shows for it. A process with nothing written is a plain argv already."""
-    if not process.written:
-        return replace(process, written=shlex.join(process.command), runs=DIRECT), []
+    process = replace(process, written=process.written or shlex.join(process.command))
     text = process.written
     shell = None
     try:
@@ -109,15 +108,20 @@ def resolve(process: Process, tree: SourceTree, stack: str | None = None) -> tup
     return replace(process, command=command, runs=runs, shell=shell), warnings
 
 
-def steps_shown(process: Process) -> list[str]:
-    """How a process runs, one line a step, for `detect` and `inspect`."""
-    if process.runs != LAUNCHED:
-        return [shlex.join(process.command)]
-    lines = []
-    steps = parse(process.written)
-    for n, step in enumerate(steps):
-        verb = "cd" if step.is_cd else ("exec" if n == len(steps) - 1 else "run")
-        words = step.argv[1:] if step.is_cd else step.argv
-        env = " ".join(f"{name}={shown(value)}" for name, value in step.assigns)
-        lines.append(" ".join(x for x in (verb, env, " ".join(shown(w) for w in words)) if x))
-    return lines
+def how(written: str, runs: str, command: list[str] | tuple[str, ...]) -> str:
+    """How a process runs, in words, for `detect` and `inspect`."""
+    if runs == LAUNCHED:
+        try:
+            steps = parse(written)
+        except NeedsShell:  # not pack-it's plan: say what the image holds
+            return f"through the launcher: {shlex.join(command)}"
+        lines = []
+        for n, step in enumerate(steps):
+            verb = "cd" if step.is_cd else ("exec" if n == len(steps) - 1 else "run")
+            words = step.argv[1:] if step.is_cd else step.argv
+            env = " ".join(f"{name}={shown(value)}" for name, value in step.assigns)
+            lines.append(" ".join(x for x in (verb, env, " ".join(shown(w) for w in words)) if x))
+        return "through pack-it's launcher: " + "; ".join(lines)
+    if runs == SHELLED:
+        return f"with a shell: {shlex.join(command)}"
+    return f"directly: {shlex.join(command)}"

@@ -48,9 +48,10 @@ def launcher_layer(cache: Cache, epoch: int) -> Layer:
 def shell_level(run_reference: str) -> tuple[str, str] | None:
     """(shell level, Debian release) for a stack run image (`python-debian12`): dash where the
     stack has a libc, busybox-static on `static`; None for an image pack-it did not assemble."""
-    from pack_it.lifecycle.stacks.definitions import STACKS, releases
+    from pack_it.lifecycle.stacks.definitions import DEFAULT_RELEASE, STACKS, releases
 
     name, _, release = run_reference.partition("-")
+    release = release or DEFAULT_RELEASE
     if name == "base":
         return "busybox", "debian12"
     if name not in STACKS or release not in releases():

@@ -5,7 +5,8 @@
 //   - applies VAR=value prefixes to the one command they precede;
 //   - runs &&-joined steps in order, stopping at the first that fails (its exit code);
 //   - honours `cd DIR` (for the steps after it) and `exec` (a no-op: the last step is always
-//     exec'd, so signals reach the app itself and it replaces the launcher as the process).
+//     exec'd, so signals reach the app itself and it replaces the launcher as the process);
+//   - runs `echo` itself (a shell builtin; the images have no coreutils).
 // Arguments after the command are appended to the last step, as `docker run IMAGE ARGS` does.
 // Anything else a shell would do (pipes, redirections, `;`, `||`, globs, subshells) is refused
 // with exit 126: pack-it gives such commands to a real shell instead, so this is never reached
@@ -489,6 +490,14 @@ func main() {
 			var buf [4096]byte
 			if n, err := syscall.Getcwd(buf[:]); err == nil && n > 1 {
 				env["PWD"] = string(buf[:n-1])
+			}
+			continue
+		}
+		if argv[0] == "echo" {
+			// A shell builtin, and the images have no coreutils: `echo starting && node server.js`.
+			os.Stdout.WriteString(joinWords(argv[1:]) + "\n")
+			if last {
+				os.Exit(0)
 			}
 			continue
 		}
