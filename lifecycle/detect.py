@@ -11,7 +11,6 @@ from pathlib import Path
 from pack_it.detectors.facts import Detection, Process
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import NOTHING_DETECTED, detect_error
-from pack_it.lifecycle import launch
 from pack_it.lifecycle.cache import atomic_file
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.versions import VersionsIndex, shipped
@@ -54,6 +53,8 @@ def detect(tree: SourceTree, packs: PackRegistry, env: dict[str, str] | None = N
            index: VersionsIndex | None = None) -> Plan:
     """The plan: a function of the tree, the --env values and the versions index (by default
     the one shipped with pack-it), never of what a registry serves on the day."""
+    from pack_it.lifecycle import launch  # here, not above: a no-op rebuild reads its plan from the cache
+
     env = env or {}
     index = index or shipped()
     groups = packs.groups

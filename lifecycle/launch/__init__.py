@@ -66,7 +66,7 @@ def _scripts(tree: SourceTree, steps: tuple[Step, ...]) -> str | None:
             script = literal(step.argv[1]) if len(step.argv) > 1 else None
             return f"it runs {program}{f' {script}' if script else ''}"
         if shell := _shell_script(tree, cwd, program):
-            return f"{posixpath.join(cwd, program) if cwd else program} is a {shell} script"
+            return f"{posixpath.normpath(posixpath.join(cwd, program)) if cwd else program} is a {shell} script"
     return None
 
 
