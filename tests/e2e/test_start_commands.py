@@ -16,20 +16,12 @@ from pack_it.lifecycle.detect import detect
 from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
 from tests.conftest import REPO
-from tests.e2e.test_sample_apps import _free_port, _get, _wait_for
+from tests.e2e.test_sample_apps import KILLED, _free_port, _get, _wait_for, stop_within_grace
 
 pytestmark = pytest.mark.network
 
 FIXTURES = REPO / "tests" / "fixtures" / "launch"
 APPS = sorted(p.parent.name for p in FIXTURES.glob("*/pack-it-test.json"))
-KILLED = 137  # 128 + SIGKILL: the app ignored SIGTERM and podman killed it
-
-
-def stop_within_grace(podman: str, container: str) -> int:
-    """`podman stop -t 2`, then the container's exit code."""
-    subprocess.run([podman, "stop", "-t", "2", container], capture_output=True, check=True)
-    code = subprocess.run([podman, "inspect", "-f", "{{.State.ExitCode}}", container], capture_output=True, text=True)
-    return int(code.stdout.strip())
 
 
 def has_shell(podman: str, image: str) -> bool:
