@@ -225,7 +225,7 @@ def _launched(tree: SourceTree, pkg: PackageJson, script: str, text: str, steps:
               depth: int) -> Command:
     """A script with steps or expansions: earlier `npm run x` steps followed, `npm run build`
     dropped (the image build ran it), the last step read as a single command."""
-    cwd, parts, warnings = "", [], []
+    cwd, parts, warnings = "", list[str](), list[str]()
     for step in steps[:-1]:
         words = [launch.literal(w) for w in step.argv]
         if step.is_cd and words[1] is not None:
@@ -243,9 +243,9 @@ def _launched(tree: SourceTree, pkg: PackageJson, script: str, text: str, steps:
     last = steps[-1]
     shown = {launch.shown(w) for w in last.argv if launch.literal(w) is None}
     inner = _single(tree, pkg, script, text, [_word(w) for w in last.argv], depth)
-    words = [w if w in shown else launch.shown((launch.Segment(w),)) for w in inner.argv]
+    argv = [w if w in shown else launch.shown((launch.Segment(w),)) for w in inner.argv]
     assigns = [f"{name}={launch.shown(value)}" for name, value in last.assigns]
-    written = " && ".join(parts + [" ".join(assigns + words)])
+    written = " && ".join(parts + [" ".join(assigns + argv)])
     return replace(inner, written=written, cwd=cwd, warnings=inner.warnings + tuple(warnings),
                    source=f"{PACKAGE_JSON} (scripts.{script})" if inner.source.endswith(f"(scripts.{script})")
                    else inner.source)

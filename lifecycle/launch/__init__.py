@@ -87,7 +87,8 @@ def resolve(process: Process, tree: SourceTree, stack: str | None = None) -> tup
     warnings the plan shows for it. A process with nothing written is a plain argv already."""
     process = replace(process, written=process.written or shlex.join(process.command))
     text = process.written
-    shell = None
+    shell: str | None = None
+    command: tuple[str, ...]
     try:
         steps = parse(text)
     except NeedsShell as e:

@@ -172,14 +172,14 @@ def _assignments(words: list[Word], last: bool) -> Step:
         words = words[1:]
     if not words:
         raise NeedsShell("an assignment with no command (a shell variable)")
-    name = literal(words[0])
-    if name == "exec":
+    program = literal(words[0])
+    if program == "exec":
         if not last:
             raise NeedsShell("exec before the last step")
         words = words[1:]
         if not words:
             raise NeedsShell("exec with no command")
-    elif name == "cd" and (len(words) != 2 or assigns):
+    elif program == "cd" and (len(words) != 2 or assigns):
         raise NeedsShell("cd takes one directory")
     return Step(tuple(assigns), tuple(words))
 
