@@ -40,3 +40,19 @@ def test_the_launcher_layer_holds_only_the_launcher(tmp_path):
     assert sorted(members) == ["layers", "layers/lifecycle", "layers/lifecycle/launcher", LAUNCHER.lstrip("/")]
     data = tarfile.open(fileobj=io.BytesIO(gzip.open(cache.blob_path(layer.blob.digest)).read())).extractfile(binary)
     assert hashlib.sha256(data.read()).digest() == hashlib.sha256(BINARY.read_bytes()).digest()
+
+
+def test_only_images_that_use_the_launcher_get_it(tmp_path):
+    from pack_it.detectors.facts import Process
+    from pack_it.lifecycle.pipeline import launch_layers
+    from pack_it.lifecycle.plan import Plan
+    from pack_it.lifecycle.reporter import Reporter
+
+    cache = Cache(tmp_path / "cache")
+    direct = Plan("x", ("x",), processes=(Process("web", ("gunicorn", "app:app"), "app.py", True, "gunicorn app:app",
+                                                  "direct"),))
+    launched = Plan("x", ("x",), processes=(Process("web", (LAUNCHER, "cd a && node b"), "Procfile", True,
+                                                    "cd a && node b", "launcher"),))
+    assert launch_layers(direct, "python-debian12", cache, 0, Reporter(), locked=False) == []
+    (layer,) = launch_layers(launched, "python-debian12", cache, 0, Reporter(), locked=False)
+    assert (layer.pack, layer.name, layer.image_path) == ("lifecycle", "launcher", "/layers/lifecycle/launcher")
