@@ -1,20 +1,18 @@
-"""Procfile: `type: command` lines naming the app's processes, as Heroku defined them."""
+"""Procfile: `type: command` lines naming the app's processes, as Heroku defined them. Each
+command is kept as written: the detect phase decides how the image runs it (lifecycle/launch:
+directly, through pack-it's launcher, or with a shell added for it)."""
 
 from __future__ import annotations
 
 import re
 import shlex
 
-from pack_it.errors import UNSUPPORTED, detect_error
+from pack_it.errors import detect_error
 from pack_it.detectors.facts import Detection, Process
 from pack_it.detectors.source import SourceTree
 
 PROCFILE = "Procfile"
 LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
-# The run images have no shell, so a command is run as an argv list: anything only a shell
-# understands would silently break at run time.
-SHELL_SYNTAX = re.compile(r"[$`|&;<>()*?~]")
-ASSIGNMENT = re.compile(r"^\w+=")  # `VAR=value cmd`: only a shell sets variables that way
 
 
 def detect(tree: SourceTree) -> Detection | None:
@@ -40,18 +38,10 @@ def detect(tree: SourceTree) -> Detection | None:
                                "Balance the quotes in that command.")
         if not argv:
             raise detect_error(f"Procfile process {ptype!r:.80} has no command.", "Write the command after the colon.")
-        if ASSIGNMENT.match(argv[0]) or any(SHELL_SYNTAX.search(word) for word in argv):
-            raise detect_error(
-                f"Procfile process {ptype!r:.80} uses shell syntax ({command!r:.80}), and the run image "
-                "has no shell to interpret it.",
-                "Write the command as plain words; the app can read PORT and other settings "
-                "from its environment.",
-                exit_code=UNSUPPORTED,
-            )
         if ptype in seen:
             raise detect_error(f"Procfile defines process {ptype!r:.80} twice.", "Keep one of them.")
         seen.add(ptype)
-        processes.append(Process(type=ptype, command=tuple(argv), source=PROCFILE))
+        processes.append(Process(type=ptype, command=tuple(argv), source=PROCFILE, written=command))
     if not processes:
         return None
     return Detection(language="procfile", processes=tuple(processes))

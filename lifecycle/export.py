@@ -72,8 +72,8 @@ def metadata_label(plan: Plan, run: RunImage, layers: list[Layer], pack_versions
     rebase to swap the run image's layers (its reference, digest and layer count)."""
     return json.dumps({
         "packs": [{"id": p, "version": pack_versions[p]} for p in plan.packs],
-        "processes": [{"type": p.type, "command": list(p.command), "default": p.default}
-                      for p in plan.processes],
+        "processes": [{"type": p.type, "command": list(p.command), "default": p.default, "written": p.written,
+                       "runs": p.runs} for p in plan.processes],
         "layers": [{"pack": l.pack, "name": l.name, "diff_id": _blob(l).diff_id} for l in layers],
         "run_image": {"reference": run.reference, "digest": run.image.digest,
                       "layers": len(run.image.layers), "top_layer": run.image.diff_ids[-1] if run.image.diff_ids else None},

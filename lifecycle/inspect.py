@@ -118,6 +118,16 @@ def describe(spec: str, registry=None, cache: Cache | None = None) -> dict:
         }
 
 
+def _process_lines(process: dict) -> list[str]:
+    """A process as written and how it runs (images from before the launcher: the argv)."""
+    from pack_it.lifecycle import launch
+
+    head = f"  {process['type']}{' (default)' if process['default'] else ''}: "
+    if not isinstance(process.get("written"), str) or not isinstance(process.get("runs"), str):
+        return [head + json.dumps(process["command"])]
+    return [head + process["written"], f"      runs {launch.how(process['written'], process['runs'], process['command'])}"]
+
+
 def render(info: dict) -> str:
     run = info["run_image"]
     lines = [
@@ -136,7 +146,7 @@ def render(info: dict) -> str:
         "Env:",
         *(f"  {e}" for e in info["env"]),
         "Processes:",
-        *(f"  {p['type']}{' (default)' if p['default'] else ''}: {json.dumps(p['command'])}" for p in info["processes"]),
+        *(line for p in info["processes"] for line in _process_lines(p)),
         "Labels:",
         *(f"  {k}={v}" for k, v in sorted(info["labels"].items())),
         "Layers:",

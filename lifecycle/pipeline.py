@@ -128,6 +128,7 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
         run = runimage.resolve(chosen, cache, epoch, reporter, locked=options.locked, registry=options.registry)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
+        layers = [*layers, *launch_layers(plan, run.reference, cache, epoch, reporter, options.locked)]
         image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter,
                        launch_env=options.launch_env)
         _record_if_unchanged(tree, cache, reporter)
@@ -142,6 +143,20 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
         cache.close()
     reused = sum(1 for layer in layers if layer.reused)
     return BuildResult(plan, image, str(ref), destination, reused, *image_sizes(image, cache))
+
+
+def launch_layers(plan: Plan, run_reference: str, cache: Cache, epoch: int, reporter: Reporter,
+                  locked: bool) -> list:
+    """The launcher, when a process runs through it, and a shell, when one needs it: only the
+    images that use them carry them (lifecycle/launch)."""
+    if not (plan.needs_launcher or plan.needs_shell):
+        return []
+    from pack_it.lifecycle.launch import layers as launch
+
+    added = [launch.launcher_layer(cache, epoch)] if plan.needs_launcher else []
+    if plan.needs_shell and (shell := launch.shell_layer(run_reference, cache, epoch, reporter, locked)):
+        added.append(shell)
+    return added
 
 
 def secret_warning(rel: str, why: str) -> str:

@@ -128,9 +128,12 @@ def detect(
     print(f"Package manager:  {_describe(plan.package_manager, 'name')}")
     print(f"Framework:        {_describe(plan.framework, 'name')}")
     print(f"Run image:        {_describe(plan.run_image, 'name')}")
+    from pack_it.lifecycle import launch
+
     print("Processes:")
     for p in plan.processes:
-        print(f"  {p.type}{' (default)' if p.default else ''}: {json.dumps(list(p.command))}  (from {p.source})")
+        print(f"  {p.type}{' (default)' if p.default else ''}: {p.written}  (from {p.source})")
+        print(f"      runs {launch.how(p.written, p.runs, p.command)}")
     for pack_id, facts in plan.details.items():
         for key, value in facts.to_json().items():
             print(f"  {pack_id}.{key}: {value}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
-from pack_it.detectors.python import manifests, start, version
+from pack_it.detectors.python import commands, manifests, start, version
 from pack_it.detectors.python.commands import Start
 from pack_it.detectors.python.facts import InstallFacts, PythonFacts
 from pack_it.detectors.python.manifests import Install
@@ -90,7 +90,8 @@ def detect_app(tree: SourceTree, env: dict[str, str], releases: Mapping[str, Map
         package_manager=manager,
         framework=framework or None,
         run_image=RunImageChoice(python.run_image, python.source),
-        processes=(Process(found.type, found.command, found.source, default=True),) if found else (),
+        processes=(Process(found.type, found.command, found.source, default=True,
+                           written=commands.written(found.command)),) if found else (),
         warnings=(*python.warnings, *install.warnings, *sources.warnings, *checks),
         facts=facts,
     )

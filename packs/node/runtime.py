@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import hashlib
 import json
-import lzma
 import os
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
@@ -168,6 +164,12 @@ def _extract(archive: Path, node_member: str, license_member: str, dest_dir: Pat
     """Copies only the two named members out, never through tar's own extraction, so other
     entries (absolute paths, '..', links) are never written; the binary (bin/node, or the
     `binary` named) must be a regular file. The license is optional."""
+    # Imported here: only a download extracts, and a no-op rebuild should not pay for them.
+    import gzip
+    import lzma
+    import tarfile
+    import zlib
+
     targets = {node_member: dest_dir / "bin" / binary, license_member: dest_dir / "LICENSE"}
     done: set[str] = set()
     try:
