@@ -111,7 +111,7 @@ def _angular_output(tree: SourceTree) -> tuple[str, str]:
     data = tree.read_json("angular.json") if tree.has_file("angular.json") else {}
     projects = data.get("projects") if isinstance(data, dict) else None
     if not isinstance(projects, dict) or not projects:
-        return "dist", "default (Angular)"
+        return "dist", "default (angular)"
     name = data.get("defaultProject") if data.get("defaultProject") in projects else next(iter(projects))
     build = (projects[name].get("architect") or projects[name].get("targets") or {}).get("build") or {}
     options = build.get("options") or {}
