@@ -105,16 +105,23 @@ def _refuse_relative(where: str, value: str) -> str:
     return out
 
 
+def _object(value: object) -> dict:
+    """A JSON object, or an empty one for any other value (angular.json's optional parts)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _angular_output(tree: SourceTree) -> tuple[str, str]:
     """angular.json's outputPath of the first project's build (string, or {base, browser} since
     Angular 17); the application builder writes the site into <outputPath>/browser."""
-    data = tree.read_json("angular.json") if tree.has_file("angular.json") else {}
-    projects = data.get("projects") if isinstance(data, dict) else None
-    if not isinstance(projects, dict) or not projects:
+    data = _object(tree.read_json("angular.json")) if tree.has_file("angular.json") else {}
+    projects = _object(data.get("projects"))
+    if not projects:
         return "dist", "default (angular)"
-    name = data.get("defaultProject") if data.get("defaultProject") in projects else next(iter(projects))
-    build = (projects[name].get("architect") or projects[name].get("targets") or {}).get("build") or {}
-    options = build.get("options") or {}
+    default = data.get("defaultProject")
+    name = default if isinstance(default, str) and default in projects else next(iter(projects))
+    project = _object(projects[name])
+    build = _object(_object(project.get("architect") or project.get("targets")).get("build"))
+    options = _object(build.get("options"))
     builder = str(build.get("builder", ""))
     path = options.get("outputPath", f"dist/{name}")
     browser = builder.endswith((":application", ":browser-esbuild")) and builder.startswith("@angular")

@@ -63,12 +63,13 @@ def build(ctx: BuildContext) -> list[Layer]:
     else:
         from pack_it.packs.static import frontend  # Node's machinery only for builds
 
+        front = facts.front_end
         source = ctx.tree.source_files()
-        inputs = {"build": frontend.inputs(ctx, facts.front_end), "source": ctx.tree.digest(source),
+        inputs = {"build": frontend.inputs(ctx, front), "source": ctx.tree.digest(source),
                   "root": facts.root}
 
         def fill(layer: Path) -> None:
-            built = frontend.run_build(ctx, facts.front_end, source)
+            built = frontend.run_build(ctx, front, source)
             _site(ctx.reporter, built / facts.root, layer, facts, facts.root_source)
 
     inputs.update(spa=facts.spa, headers=facts.headers, template=server.template_digest())

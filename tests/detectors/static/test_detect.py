@@ -268,3 +268,11 @@ def test_the_registry_puts_static_before_node_and_after_python(tmp_path):
                                             "requirements.txt": "flask==3.0.0\n",
                                             "app.py": "from flask import Flask\napp = Flask(__name__)\n"})
     assert detect_plan(flask, REGISTRY).language == "python"
+
+
+@pytest.mark.parametrize("angular", [[], {"projects": []}, {"projects": {"shop": "x"}},
+                                     {"projects": {"shop": {"architect": {"build": []}}}}])
+def test_an_odd_angular_json_falls_back_to_the_default(tmp_path, angular):
+    tree = write_tree(tmp_path, {"package.json": pkg({"build": "ng build"}, {"@angular/core": "19"}), **LOCK,
+                                 "angular.json": angular})
+    assert facts(tree).root.startswith("dist")
