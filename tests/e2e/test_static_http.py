@@ -25,8 +25,12 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 class Site:
-    def __init__(self, port: int) -> None:
-        self.port = port
+    def __init__(self, port: int, container: str, podman: str) -> None:
+        self.port, self.container, self.podman = port, container, podman
+
+    def logs(self) -> str:
+        out = subprocess.run([self.podman, "logs", self.container], capture_output=True, text=True)
+        return out.stdout + out.stderr
 
     def request(self, path: str, method: str = "GET", headers: dict[str, str] | None = None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
@@ -59,7 +63,7 @@ def served(app: str, tmp_path, cache, podman: str, env: dict[str, str] | None = 
         run = subprocess.run([podman, "run", "-d", "--name", container, "--read-only", "--tmpfs", "/tmp",
                               "-p", f"127.0.0.1:{port}:8080", image], capture_output=True, text=True)
         assert run.returncode == 0, run.stderr
-        site = Site(port)
+        site = Site(port, container, podman)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -143,6 +147,10 @@ def test_plain_site(tmp_path, shared_cache, podman):
         assert status == 200 and body == b"ok\n" and headers["cache-control"] == "no-store"
 
         _never_served(site)
+        # nginx started clean (no duplicate types, no error log it cannot open) and logs requests
+        logs = site.logs()
+        assert "[warn]" not in logs and "[emerg]" not in logs and "[alert]" not in logs, logs
+        assert '"GET /css/site.css HTTP/1.1" 200' in logs
 
 
 def test_multipage_site_answers_its_404_page(tmp_path, shared_cache, podman):
