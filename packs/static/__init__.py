@@ -59,7 +59,7 @@ def build(ctx: BuildContext) -> list[Layer]:
 
         def fill(layer: Path) -> None:
             staged = ctx.copy_source(ctx.work / "site-src", files)
-            _site(ctx.reporter, staged / facts.root, layer, facts)
+            _site(ctx.reporter, staged / facts.root, layer, facts, conf_cache=ctx.cache_dir("nginx-conf"))
     else:
         from pack_it.packs.static import frontend  # Node's machinery only for builds
 
@@ -70,7 +70,7 @@ def build(ctx: BuildContext) -> list[Layer]:
 
         def fill(layer: Path) -> None:
             built = frontend.run_build(ctx, front, source)
-            _site(ctx.reporter, built / facts.root, layer, facts, facts.root_source)
+            _site(ctx.reporter, built / facts.root, layer, facts, facts.root_source, ctx.cache_dir("nginx-conf"))
 
     inputs.update(spa=facts.spa, headers=facts.headers, template=server.template_digest())
     site = ctx.layer("site", inputs, fill, unchanged="site unchanged")
@@ -85,7 +85,8 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def _site(reporter: Reporter, root: Path, layer: Path, facts: StaticFacts, where: str | None = None) -> None:
+def _site(reporter: Reporter, root: Path, layer: Path, facts: StaticFacts, where: str | None = None,
+          conf_cache: Path | None = None) -> None:
     """The served folder: `root`'s files, without dot paths (but .well-known/), links inside it
     copied as the files they name, links leading out (or to folders) left out; nginx.conf beside it."""
     from pack_it.errors import BUILD_FAILED, build_error
@@ -112,5 +113,5 @@ def _site(reporter: Reporter, root: Path, layer: Path, facts: StaticFacts, where
         shutil.copyfile(path, www / rel)  # a link inside the site becomes the file it names
     www.mkdir(parents=True, exist_ok=True)
     has_404 = (www / NOT_FOUND).is_file() and not facts.spa
-    _write(layer / "nginx.conf", server.nginx_conf(facts, has_404, VERSION))
+    _write(layer / "nginx.conf", server.nginx_conf(facts, has_404, VERSION, conf_cache))
     os.chmod(layer / "nginx.conf", 0o644)

@@ -4,6 +4,7 @@ dash runs to put $PORT and the types into /tmp before it execs nginx."""
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -37,8 +38,28 @@ def _template():
     return env.get_template("nginx.conf.j2")
 
 
-def nginx_conf(facts: StaticFacts, not_found: bool, version: str) -> str:
-    """The configuration for this site; `not_found`: the site has its own 404.html."""
+def nginx_conf(facts: StaticFacts, not_found: bool, version: str, cache_dir: Path | None = None) -> str:
+    """The configuration for this site; `not_found`: the site has its own 404.html. With
+    `cache_dir`, a configuration rendered before from the same inputs is read back: a rebuild
+    after a page edit then does not import jinja2 (0.1-0.5 s)."""
+    import hashlib
+    import json
+
+    key = hashlib.sha256(json.dumps([template_digest(), facts.to_json(), not_found, version],
+                                    sort_keys=True).encode()).hexdigest()
+    cached = cache_dir / f"{key}.conf" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        return cached.read_text()
+    text = _render(facts, not_found, version)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".partial-{os.getpid()}")
+        partial.write_text(text)
+        os.replace(partial, cached)  # whole or absent, even with concurrent builds
+    return text
+
+
+def _render(facts: StaticFacts, not_found: bool, version: str) -> str:
     return _template().render(
         version=version, root=SITE_DIR, spa=facts.spa, not_found=not_found,
         not_found_uri="/404.html" if not_found else "/__pack_it_not_found",

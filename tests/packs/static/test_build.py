@@ -144,3 +144,13 @@ def test_a_rebuild_reuses_the_layers_and_a_change_rebuilds_only_the_site(tmp_pat
     (app / "about.html").write_text((app / "about.html").read_text().replace("About", "About us"))
     changed = build(BuildOptions(app, output=f"tar:{tmp_path / 'c.tar'}", cache_dir=cache), REGISTRY)
     assert changed.reused_layers == 1 and changed.image.digest != first.image.digest
+
+
+def test_a_configuration_rendered_before_is_read_back_from_the_cache(tmp_path):
+    first = server.nginx_conf(SPA, False, "t", tmp_path)
+    (cached,) = tmp_path.glob("*.conf")
+    assert cached.read_text() == first == server.nginx_conf(SPA, False, "t")
+    cached.write_text("# from the cache\n")
+    assert server.nginx_conf(SPA, False, "t", tmp_path) == "# from the cache\n"
+    assert server.nginx_conf(SPA, True, "t", tmp_path) != "# from the cache\n"  # other inputs, other key
+    assert not list(tmp_path.glob("*.partial-*"))
