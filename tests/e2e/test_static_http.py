@@ -124,6 +124,8 @@ def test_plain_site(tmp_path, shared_cache, podman):
         status, headers, body = site.request("/precompressed.txt", headers={"Accept-Encoding": "gzip"})
         assert gzip.decompress(body) == b"served from precompressed.txt.gz\n"
         assert site.request("/precompressed.txt")[2] == b"the original precompressed.txt\n"
+        status, headers, body = site.request("/precompressed.txt", headers={"Accept-Encoding": "br"})
+        assert headers["content-encoding"] == "br" and body == b"stand-in for brotli bytes\n"  # brotli_static
 
         # HEAD: headers, no body
         status, headers, body = site.request("/css/site.css", method="HEAD")
