@@ -19,15 +19,18 @@ def _member(pack_id: str, optional: bool = False) -> Member:
 # Order matters: the first group whose required packs all detect wins. Go first (a go.mod is
 # never incidental); Python before Node, because Python web apps often carry a package.json
 # for front-end assets while Node apps rarely carry Python manifests. procfile joins each
-# group as an optional pack so a Procfile can override the start command.
+# group as an optional pack so a Procfile can override the start command. static before node:
+# a front-end build is a package.json app, and the static detector takes only builds with no
+# server (a server app stays Node); it is after python and go, whose manifests it never takes.
 REGISTRY = PackRegistry((
     Group((_member("go"), _member("procfile", optional=True))),
     Group((_member("python"), _member("procfile", optional=True))),
+    Group((_member("static"),)),
     Group((_member("node"), _member("procfile", optional=True))),
 ))
 
 if TYPE_CHECKING:  # mypy checks every registered module against the contract
     from pack_it.lifecycle.contract import Pack
-    from pack_it.packs import go, node, procfile, python
+    from pack_it.packs import go, node, procfile, python, static
 
-    _CHECKED: tuple[Pack, ...] = (go, python, node, procfile)
+    _CHECKED: tuple[Pack, ...] = (go, python, static, node, procfile)

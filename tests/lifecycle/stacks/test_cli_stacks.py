@@ -21,11 +21,11 @@ def pack_it(*args: str) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-def test_list_shows_all_eight_stacks_with_their_package_counts():
+def test_list_shows_all_ten_stacks_with_their_package_counts():
     out = pack_it("stacks", "list")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert len(REFERENCES) == 8
+    assert len(REFERENCES) == 10
     assert [line.split()[0] for line in lines] == REFERENCES
     for line in lines:
         reference, count = line.split()[:2]
@@ -62,7 +62,7 @@ def test_show_unknown_stack_is_a_usage_error(reference):
     assert out.returncode == 1
     assert out.stdout == ""
     assert out.stderr.startswith(f"error: {reference!r} is not a stack.")
-    assert "hint: Stacks: static, cc, node, python" in out.stderr
+    assert "hint: Stacks: static, cc, nginx, node, python" in out.stderr
     assert "Traceback" not in out.stderr
 
 
