@@ -19,15 +19,17 @@ def _member(pack_id: str, optional: bool = False) -> Member:
 # Order matters: the first group whose required packs all detect wins. Go first (a go.mod is
 # never incidental); Python before Node, because Python web apps often carry a package.json
 # for front-end assets while Node apps rarely carry Python manifests. procfile joins each
-# group as an optional pack so a Procfile can override the start command.
+# group as an optional pack so a Procfile can override the start command. Rust after Python
+# and Node: their native extensions (maturin, napi-rs) put a Cargo.toml inside those apps.
 REGISTRY = PackRegistry((
     Group((_member("go"), _member("procfile", optional=True))),
     Group((_member("python"), _member("procfile", optional=True))),
     Group((_member("node"), _member("procfile", optional=True))),
+    Group((_member("rust"), _member("procfile", optional=True))),
 ))
 
 if TYPE_CHECKING:  # mypy checks every registered module against the contract
     from pack_it.lifecycle.contract import Pack
-    from pack_it.packs import go, node, procfile, python
+    from pack_it.packs import go, node, procfile, python, rust
 
-    _CHECKED: tuple[Pack, ...] = (go, python, node, procfile)
+    _CHECKED: tuple[Pack, ...] = (go, python, node, rust, procfile)
