@@ -19,6 +19,8 @@ from pack_it.lifecycle.reporter import Reporter
 from pack_it.packs import REGISTRY
 from pack_it.packs.rust import elf
 
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rust"
+
 
 
 
@@ -88,6 +90,21 @@ def test_two_directories_with_separate_caches_give_the_same_image(tmp_path, app_
     assert str(tmp_path).encode() not in binary  # neither the copy's nor the cache's path
     notes = subprocess.run(["readelf", "-n", str(_binary(tmp_path / "c1", "web"))], capture_output=True, text=True)
     assert "Build ID" not in notes.stdout
+
+
+def test_paths_are_remapped_out_of_the_binary(tmp_path, rustc):
+    # The build script writes code under the target directory: its file!() and panic
+    # location are absolute paths into the cache.
+    results = []
+    for n, where in enumerate(["a", "b/deeper"]):
+        app = tmp_path / where / "generated-code"
+        shutil.copytree(FIXTURES / "generated-code", app)
+        results.append(build(BuildOptions(app, output=f"tar:{tmp_path / f'{n}.tar'}", cache_dir=tmp_path / f"c{n}"),
+                             REGISTRY))
+        binary = _binary(tmp_path / f"c{n}", "generated").read_bytes()
+        assert b"/build/target/" in binary  # the generated file's path is there...
+        assert str(tmp_path).encode() not in binary  # ...under /build, not the cache's path
+    assert results[0].image.digest == results[1].image.digest
 
 
 def test_the_binary_is_static_and_the_image_has_no_libc(tmp_path, app_copy, rustc):
