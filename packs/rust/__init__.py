@@ -137,7 +137,9 @@ def build(ctx: BuildContext) -> list[Layer]:
             (layer / "bin" / facts.binary).chmod(0o755)
         _check_linking(ctx, layer / "bin" / facts.binary, facts)
 
-    inputs = {"rustc": tc.version, "rustc_commit": tc.commit, "argv": argv, "linkage": facts.linkage,
+    # A static binary carries the host's libc.a: its version is an input too.
+    libc = os.confstr("CS_GNU_LIBC_VERSION") if "CS_GNU_LIBC_VERSION" in os.confstr_names else "unknown"
+    inputs = {"rustc": tc.version, "rustc_commit": tc.commit, "libc": libc, "argv": argv, "linkage": facts.linkage,
               "rustflags": user_flags, "target": toolchain.TARGET, "env": layer_env,
               "source": ctx.tree.digest(files)}
     app = ctx.layer("app", inputs, cargo_build, env=layer_env,
