@@ -178,3 +178,20 @@ def test_a_rust_toolchain_file_does_not_make_rustup_install_anything(tmp_path, a
                    REGISTRY, recorder)
     assert result.plan.runtime is not None and result.plan.runtime.version == "1.74.0"
     assert recorder.ran_cargo()
+
+
+@pytest.mark.network  # openssl-sys and its build dependencies from the crates registry
+def test_a_crate_linking_libssl_builds_dynamically_for_the_cc_stack(tmp_path, rustc):
+    if subprocess.run(["pkg-config", "--exists", "openssl"]).returncode != 0:
+        pytest.fail("libssl-dev and pkg-config are needed (.ci/run installs them)")
+    app = tmp_path / "openssl-app"
+    shutil.copytree(FIXTURES / "openssl-app", app)
+    recorder = Recorder()
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"),
+                   REGISTRY, recorder)
+    assert result.plan.run_image is not None and result.plan.run_image.name == "cc"
+    assert result.plan.run_image.source == "Cargo.lock (openssl-sys 0.9.118)"
+    linking = elf.read(_binary(tmp_path / "cache", "openssl-app"))
+    assert {"libssl.so.3", "libcrypto.so.3", "libc.so.6"} <= set(linking.needed)
+    assert elf.stack_for(linking) == ("cc", ())
+    assert not [line for line in recorder.lines if line.startswith("warning:")]
