@@ -124,7 +124,6 @@ def build(ctx: BuildContext) -> list[Layer]:
                 "CARGO_HOME": str(cargo_home),
                 "CARGO_TARGET_DIR": str(build_dir / "target"),
                 "RUSTC": tc.rustc,
-                "RUSTUP_TOOLCHAIN": "",  # the real binaries run: no proxy to redirect
                 "CARGO_ENCODED_RUSTFLAGS": "\x1f".join(flags),
                 "RUSTFLAGS": "",
                 "CARGO_PROFILE_RELEASE_STRIP": "symbols",

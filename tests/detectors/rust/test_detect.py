@@ -246,3 +246,20 @@ def test_a_non_string_rust_version_names_its_line(tmp_path):
     with pytest.raises(PackItError) as err:
         rust.detect(tree)
     assert err.value.message == "Cargo.toml line 4: `rust-version` must be a string, not 1.7."
+
+
+@pytest.mark.parametrize("toolchain, message, code", [
+    ('[toolchain]\npath = "/opt/my-rust"\n', "rust-toolchain.toml line 2 names a custom toolchain directory (`path`).",
+     UNSUPPORTED),
+    ('channel = "1.80"\n', "rust-toolchain.toml has no [toolchain] table.", INVALID_INPUT),
+    ('[toolchain]\nchannel = "1.80.x"\n', "rust-toolchain.toml line 2: '1.80.x' is not a Rust toolchain channel.",
+     INVALID_INPUT),
+    ('[toolchain\nchannel = "1.80"\n', "rust-toolchain.toml is not valid TOML: ", INVALID_INPUT),
+])
+def test_broken_or_unsupported_toolchain_files(tmp_path, toolchain, message, code):
+    tree = write_tree(tmp_path, {"Cargo.toml": '[package]\nname = "x"\nversion = "0.1.0"\n', "src/main.rs": MAIN,
+                                 "rust-toolchain.toml": toolchain})
+    with pytest.raises(PackItError) as err:
+        rust.detect(tree)
+    assert err.value.exit_code == code
+    assert err.value.message.startswith(message), err.value.message

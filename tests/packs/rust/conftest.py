@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
 
 from tests.conftest import need
@@ -10,8 +7,7 @@ from tests.conftest import need
 
 @pytest.fixture
 def rustc() -> str:
-    """The host's rustc, working from the tests' fresh HOME (rustup's proxies need RUSTUP_HOME,
-    which tests/conftest.py keeps)."""
-    path = need("rustc", ["--version"])
-    assert shutil.which("cargo") is not None or subprocess.run([path, "--print", "sysroot"]).returncode == 0
-    return path
+    """The host's rustc (a skip, or a failure under PACK_IT_REQUIRE_ENGINE=1, without one).
+    rustup's proxies find their toolchains from the tests' fresh HOME through RUSTUP_HOME,
+    which tests/conftest.py keeps."""
+    return need("rustc", ["--version"])
