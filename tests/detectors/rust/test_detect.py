@@ -263,3 +263,40 @@ def test_broken_or_unsupported_toolchain_files(tmp_path, toolchain, message, cod
         rust.detect(tree)
     assert err.value.exit_code == code
     assert err.value.message.startswith(message), err.value.message
+
+
+# --- Procfile lines that run the app's binaries ---------------------------------------------
+
+
+def _workspace_with(tmp_path, procfile: str):
+    import shutil
+
+    app = tmp_path / "app"
+    shutil.copytree(SAMPLE_APPS / "rust-workspace", app)
+    (app / "Procfile").write_text(procfile)
+    return SourceTree(app)
+
+
+def test_a_procfile_web_naming_a_binary_chooses_it(tmp_path):
+    d = rust.detect(_workspace_with(tmp_path, "web: admin --verbose\n"))
+    f = facts(d)
+    assert (f.binary, f.binary_reason, f.extra_binaries) == ("admin", "Procfile line 1 runs it", ())
+    assert [(p.type, p.command, p.source) for p in d.processes] == [("web", ("admin", "--verbose"), "Procfile")]
+
+
+@pytest.mark.parametrize("line, args", [
+    ("./target/release/admin", ()),
+    ("target/release/admin --port 9", ("--port", "9")),
+    ("cargo run --release --bin admin -- --port 9", ("--port", "9")),
+])
+def test_procfile_forms_of_running_a_binary(tmp_path, line, args):
+    d = rust.detect(_workspace_with(tmp_path, f"worker: {line}\n"))
+    f = facts(d)
+    assert (f.binary, f.extra_binaries, f.packages) == ("web", ("admin",), ("server",))
+    assert ("worker", ("admin", *args), "Procfile") in [(p.type, p.command, p.source) for p in d.processes]
+
+
+def test_procfile_lines_that_run_something_else_are_left_to_the_procfile_pack(tmp_path):
+    d = rust.detect(_workspace_with(tmp_path, "web: /usr/bin/env\nother: cargo run --bin nope\n"))
+    assert facts(d).binary == "web" and facts(d).extra_binaries == ()
+    assert [p.source for p in d.processes] == ["crates/server/src/bin/web.rs"]

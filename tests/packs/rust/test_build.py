@@ -58,6 +58,19 @@ def _config(archive: Path) -> dict:
         return json.load(tar.extractfile("blobs/sha256/" + manifest["config"]["digest"].split(":")[1]))
 
 
+def _app_layer_files(archive: Path) -> list[str]:
+    """The names in the image's top layer (the Rust pack's app layer)."""
+    import io
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        index = json.load(tar.extractfile("index.json"))
+        manifest = json.load(tar.extractfile("blobs/sha256/" + index["manifests"][0]["digest"].split(":")[1]))
+        blob = tar.extractfile("blobs/sha256/" + manifest["layers"][-1]["digest"].split(":")[1]).read()
+    with tarfile.open(fileobj=io.BytesIO(blob)) as layer:
+        return sorted(m.name for m in layer.getmembers() if m.isfile())
+
+
 def test_reuse_and_a_one_line_change_recompiles_only_what_it_touches(tmp_path, app_copy, rustc):
     app = app_copy("rust-workspace")
     cache = tmp_path / "cache"
@@ -195,3 +208,12 @@ def test_a_crate_linking_libssl_builds_dynamically_for_the_cc_stack(tmp_path, ru
     assert {"libssl.so.3", "libcrypto.so.3", "libc.so.6"} <= set(linking.needed)
     assert elf.stack_for(linking) == ("cc", ())
     assert not [line for line in recorder.lines if line.startswith("warning:")]
+
+
+def test_procfile_binaries_are_built_beside_the_default_one(tmp_path, app_copy, rustc):
+    app = app_copy("rust-workspace")
+    (app / "Procfile").write_text("web: ./target/release/admin\nsecond: cargo run --bin web\n")
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'p.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+    assert _config(tmp_path / "p.tar")["config"]["Entrypoint"] == ["/layers/rust/app/bin/admin"]
+    assert {p.type: p.command for p in result.plan.processes}["second"] == ("/layers/rust/app/bin/web",)
+    assert _app_layer_files(tmp_path / "p.tar") == ["layers/rust/app/bin/admin", "layers/rust/app/bin/web"]
