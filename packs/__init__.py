@@ -22,15 +22,18 @@ def _member(pack_id: str, optional: bool = False) -> Member:
 # group as an optional pack so a Procfile can override the start command. static before node:
 # a front-end build is a package.json app, and the static detector takes only builds with no
 # server (a server app stays Node); it is after python and go, whose manifests it never takes.
+# Rust after Python and Node: their native extensions (maturin, napi-rs) put a Cargo.toml
+# inside those apps.
 REGISTRY = PackRegistry((
     Group((_member("go"), _member("procfile", optional=True))),
     Group((_member("python"), _member("procfile", optional=True))),
     Group((_member("static"),)),
     Group((_member("node"), _member("procfile", optional=True))),
+    Group((_member("rust"), _member("procfile", optional=True))),
 ))
 
 if TYPE_CHECKING:  # mypy checks every registered module against the contract
     from pack_it.lifecycle.contract import Pack
-    from pack_it.packs import go, node, procfile, python, static
+    from pack_it.packs import go, node, procfile, python, rust, static
 
-    _CHECKED: tuple[Pack, ...] = (go, python, static, node, procfile)
+    _CHECKED: tuple[Pack, ...] = (go, python, static, node, rust, procfile)

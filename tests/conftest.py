@@ -26,7 +26,10 @@ CLEARED = ("SOURCE_DATE_EPOCH", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_H
 
 # What `network` tests reach: the package registries pack-it downloads from.
 REGISTRIES = (("registry.npmjs.org", 443), ("pypi.org", 443), ("files.pythonhosted.org", 443),
-              ("deb.debian.org", 80), ("proxy.golang.org", 443))
+              ("deb.debian.org", 80), ("proxy.golang.org", 443), ("index.crates.io", 443), ("static.crates.io", 443))
+# rustup keeps its toolchains under the invoking user's home; the tests' fresh HOME must still
+# find them (its proxies read RUSTUP_HOME, else ~/.rustup).
+RUSTUP_HOME = os.environ.get("RUSTUP_HOME") or str(Path.home() / ".rustup")
 NETWORK_REQUIRED = os.environ.get("PACK_IT_REQUIRE_NETWORK") == "1"
 
 
@@ -64,6 +67,8 @@ def hermetic_environment(monkeypatch, tmp_path_factory):
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
+    if Path(RUSTUP_HOME).is_dir():
+        monkeypatch.setenv("RUSTUP_HOME", RUSTUP_HOME)
     return home
 
 
