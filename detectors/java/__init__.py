@@ -48,7 +48,7 @@ def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
         found = _prebuilt(tree)
         if found is None:
             return None
-    facts = found
+    facts: JavaFacts = found
     runtime = (env.get(RUNTIME_ENV) or "jlink").strip().lower()
     if runtime not in RUNTIMES:
         raise detect_error(f"{RUNTIME_ENV}={runtime} is not one of {', '.join(RUNTIMES)}.",
@@ -63,7 +63,7 @@ def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
         package_manager=PackageManager(tool + (f" ({facts.wrapper})" if facts.wrapper else ""), facts.build_file)
         if facts.build_tool != "jar" else None,
         framework=Framework(facts.framework, facts.build_file) if facts.framework else None,
-        run_image=RunImageChoice(stack, f"OpenJDK {facts.java_version} is Debian {facts.debian_release[-2:]}'s"),
+        run_image=RunImageChoice(stack, facts.java_source),
         processes=(Process("web", command(facts), facts.build_file, default=True),),
         warnings=_warnings(facts),
         facts=facts,

@@ -121,16 +121,18 @@ def parse(tree: SourceTree, path: str) -> Pom:
 
 
 def java_version(pom: Pom, parent: Pom | None = None) -> tuple[str, str] | None:
-    """(version, "pom.xml (property)") from the module's POM, else the parent POM in the tree."""
+    """(version, "pom.xml (property)") from the module's POM, else the parent POM in the tree
+    (properties are inherited: a module's ${java.version} may be the parent's)."""
+    merged = {**(parent.properties if parent else {}), **pom.properties}
     for candidate in (pom, parent):
         if candidate is None:
             continue
-        if candidate.compiler_release and not _PROPERTY.search(candidate.compiler_release):
-            return candidate.compiler_release, f"{candidate.path} (maven-compiler-plugin)"
-        merged = Pom(**{**candidate.__dict__, "properties": {**(parent.properties if parent else {}),
-                                                             **candidate.properties}})
+        resolver = Pom(**{**candidate.__dict__, "properties": merged})
+        release = resolver.resolve(candidate.compiler_release)
+        if release and not _PROPERTY.search(release):
+            return release, f"{candidate.path} (maven-compiler-plugin)"
         for name in JAVA_PROPERTIES:
-            value = merged.resolve(merged.properties.get(name))
+            value = resolver.resolve(candidate.properties.get(name))
             if value and not _PROPERTY.search(value):
                 return value, f"{candidate.path} ({name})"
     return None

@@ -24,6 +24,7 @@ import os
 import shutil
 import zipfile
 from functools import cache
+from typing import Callable
 from pathlib import Path, PurePosixPath
 
 from pack_it.detectors import java as java_detector
@@ -37,7 +38,7 @@ from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs.java import jdk as jdks
-from pack_it.packs.java import runtime, springboot, tools
+from pack_it.packs.java import classes, runtime, springboot, tools
 
 ID = "java"
 VERSION = "0.1.0"
@@ -95,24 +96,44 @@ def build(ctx: BuildContext) -> list[Layer]:
     if facts.build_tool == "jar":
         app_layers.append(("app", {"source": build_inputs["source"]},
                            lambda d: ctx.copy_source(d, source), WORKSPACE))
-        targets, class_path = [ctx.tree.path(facts.jar or "")], []
-    elif facts.framework == "spring-boot" and jar is not None and springboot.is_boot_jar(jar):
-        targets, class_path = _boot_layers(ctx, jar, app_layers)
+        targets, class_path = [ctx.tree.path(facts.jar or "")], _nested_jars(ctx, ctx.tree.path(facts.jar or ""))
+    if facts.framework == "spring-boot" and jar is not None and facts.build_tool != "jar" and springboot.is_boot_jar(jar):
+        targets, dependency_jars, deps_digest = _boot_layers(ctx, jar, app_layers)
     else:
-        assert outputs is not None
-        targets, class_path = _jar_layers(ctx, outputs, app_layers)
+        if facts.build_tool != "jar":
+            assert outputs is not None
+            targets, class_path = _jar_layers(ctx, outputs, app_layers)
+        deps_digest = _digest_paths(class_path)
+        dependency_jars = lambda: class_path  # noqa: E731
 
     if facts.runtime == "full":
         modules: tuple[str, ...] = ("ALL-MODULE-PATH",)
     else:
-        deps = runtime.dependency_modules(ctx, jdk(), class_path, _digest_paths(class_path))
-        own = runtime.jdeps(ctx, jdk(), targets, class_path, "application")
+        deps = runtime.dependency_modules(ctx, jdk(), dependency_jars, deps_digest)
+        packages = classes.package_modules(jdk().java_home / "jmods",
+                                           ctx.cache_dir("jdeps") / f"{jdk().key[:32]}-packages.json")
+        own = classes.modules(targets, packages)
         modules = runtime.modules_for(facts.framework, deps | own)
     layers = runtime.layers(ctx, jdk(), modules, facts.runtime == "full")
     for name, inputs, fill, at in app_layers:
         layers.append(ctx.layer(name, inputs, fill, at=at, unchanged="same content"))  # type: ignore[arg-type]
     _write_record(ctx, record_path, layers)
     return layers
+
+
+def _nested_jars(ctx: BuildContext, jar: Path) -> list[Path]:
+    """A prebuilt fat jar's dependency jars (BOOT-INF/lib, WEB-INF/lib), written out for jdeps."""
+    out = ctx.work / "nested"
+    found = []
+    with zipfile.ZipFile(jar) as z:
+        for info in z.infolist():
+            parts = PurePosixPath(info.filename)
+            if info.filename.startswith(("BOOT-INF/lib/", "WEB-INF/lib/")) and parts.suffix == ".jar" \
+                    and ".." not in parts.parts:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / parts.name).write_bytes(z.read(info))
+                found.append(out / parts.name)
+    return found
 
 
 def _digest_paths(paths: list[Path]) -> str:
@@ -202,16 +223,24 @@ def _has_class(jar: Path, main_class: str) -> bool:
         return main_class.replace(".", "/") + ".class" in z.namelist()
 
 
-def _boot_layers(ctx: BuildContext, jar: Path, out: list) -> tuple[list[Path], list[Path]]:
-    """Spring Boot's layers, and (app classes, dependency jars) for jdeps."""
-    exploded = ctx.work / "boot"
+def _boot_layers(ctx: BuildContext, jar: Path, out: list) -> tuple[list[Path], Callable[[], list[Path]], str]:
+    """Spring Boot's layers (each extracted only when it is not reused); for the module
+    analysis the jar itself, its dependency jars (written out only when their jdeps answer is
+    not in the cache) and their digest."""
+    libs: list[zipfile.ZipInfo] = []
+    digests = []
     for name, entries, digest in springboot.split(jar):
-        directory = exploded / name
-        springboot.extract(jar, entries, directory)
-        out.append((name, {"content": digest}, lambda d, directory=directory: directory, WORKSPACE))
-    classes = [p for p in exploded.glob("*/BOOT-INF/classes") if p.is_dir()]
-    libs = sorted(exploded.glob("*/BOOT-INF/lib/*.jar"))
-    return classes, libs
+        out.append((name, {"content": digest},
+                    lambda d, entries=entries: springboot.extract(jar, entries, d), WORKSPACE))
+        lib = [e for e in entries if e.filename.startswith("BOOT-INF/lib/") and e.filename.endswith(".jar")]
+        if lib:
+            libs += lib
+            digests.append(digest)
+
+    def written() -> list[Path]:
+        springboot.extract(jar, libs, ctx.work / "boot-lib")
+        return sorted((ctx.work / "boot-lib").glob("BOOT-INF/lib/*.jar"))
+    return [jar], written, ",".join(digests)
 
 
 def _jar_layers(ctx: BuildContext, outputs: Path, out: list) -> tuple[list[Path], list[Path]]:

@@ -1,10 +1,10 @@
 """The run image's Java: a jlink image of exactly the modules the app needs, cut from Debian's
 OpenJDK (jdk.py), at the path Debian installs it (/usr/lib/jvm/java-N-openjdk-amd64).
 
-    modules   jdeps --print-module-deps over the app's classes and every dependency jar, plus
+    modules   jdeps --print-module-deps over every dependency jar (kept in the cache by their
+              digest), the app's own classes' references (classes.py, without a JVM), plus
               the modules frameworks and the JDK load by name at run time, which no class
-              references (REFLECTIVE); the dependencies' answer is kept in the cache by their
-              digest, so a one-line change runs jdeps over the app's own classes only
+              references (REFLECTIVE)
     runtime   jlink --strip-debug --no-man-pages --no-header-files --compress=2; the trust
               store from the static stack's CA bundle (cacerts.py); zlib's libz.so.1 beside
               the JDK's libraries (they find it through their $ORIGIN rpath: the cc stack has
@@ -19,8 +19,10 @@ PACK_IT_JAVA_RUNTIME=full links every module instead (ALL-MODULE-PATH): the whol
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
+from typing import Callable
 
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
@@ -60,12 +62,14 @@ def jdeps(ctx: BuildContext, jdk: Jdk, targets: list[Path], class_path: list[Pat
     return {m for m in out.read_text().strip().split(",") if m}
 
 
-def dependency_modules(ctx: BuildContext, jdk: Jdk, jars: list[Path], digest: str) -> set[str]:
-    """jdeps over the dependency jars, kept in the cache by their digest."""
-    record = ctx.cache_dir("jdeps") / f"{FORMAT}-{jdk.key[:16]}-{digest}.txt"
+def dependency_modules(ctx: BuildContext, jdk: Jdk, jars: Callable[[], list[Path]], digest: str) -> set[str]:
+    """jdeps over the dependency jars (`jars()` writes them out), kept in the cache by their
+    digest."""
+    record = ctx.cache_dir("jdeps") / f"{FORMAT}-{jdk.key[:16]}-{hashlib.sha256(digest.encode()).hexdigest()}.txt"
     if record.is_file():
         return {m for m in record.read_text().split(",") if m}
-    modules = jdeps(ctx, jdk, jars, jars, "dependencies")
+    found = jars()
+    modules = jdeps(ctx, jdk, found, found, "dependencies")
     tmp = record.with_suffix(".partial")
     tmp.write_text(",".join(sorted(modules)))
     tmp.replace(record)
