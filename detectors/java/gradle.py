@@ -14,8 +14,10 @@ WRAPPER = "gradlew"
 WRAPPER_PROPERTIES = "gradle/wrapper/gradle-wrapper.properties"
 
 _PLUGIN = re.compile(r"""(?:\bid\s*\(?\s*["']([\w.-]+)["']|\bkotlin\s*\(\s*["']([\w.-]+)["']\s*\)|"""
-                     r"""apply\s+plugin\s*:\s*["']([\w.-]+)["']|^\s*(application|java|`java-library`|"""
-                     r"""`application`)\s*$)""", re.M)
+                     r"""apply\s+plugin\s*:\s*["']([\w.-]+)["'])""")
+# Core plugins named bare inside plugins { }: `application`, `java`, `java-library` (backticked in Kotlin).
+_CORE_PLUGIN = re.compile(r"""(?:^|(?<=[\s;{]))`?(application|java-library|java)`?(?=\s|;|}|$)""", re.M)
+_PLUGINS_BLOCK = re.compile(r"\bplugins\s*\{([^{}]*)\}")
 _DEPENDENCY = re.compile(r"""["']([\w.-]+):([\w.-]+)(?::[^"']*)?["']""")
 _TOOLCHAIN = re.compile(r"languageVersion\s*(?:\.set\s*\(|=)\s*JavaLanguageVersion\.of\s*\(\s*[\"']?(\d+)")
 _COMPATIBILITY = re.compile(r"""sourceCompatibility\s*=\s*(?:JavaVersion\.VERSION_(?:1_)?(\d+)|["']?(1\.\d+|\d+)["']?)""")
@@ -45,7 +47,8 @@ def _uncommented(text: str) -> str:
 
 def parse(tree: SourceTree, path: str) -> Script:
     text = _uncommented(tree.read_text(path))
-    plugins = tuple(next(g for g in m.groups() if g).strip("`") for m in _PLUGIN.finditer(text))
+    plugins = tuple(next(g for g in m.groups() if g) for m in _PLUGIN.finditer(text)) + \
+        tuple(m.group(1) for block in _PLUGINS_BLOCK.finditer(text) for m in _CORE_PLUGIN.finditer(block.group(1)))
     java = None
     for pattern, what in ((_TOOLCHAIN, "toolchain languageVersion"), (_JVM_TOOLCHAIN, "jvmToolchain"),
                           (_COMPATIBILITY, "sourceCompatibility")):
