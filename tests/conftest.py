@@ -26,7 +26,7 @@ CLEARED = ("SOURCE_DATE_EPOCH", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_H
 
 # What `network` tests reach: the package registries pack-it downloads from.
 REGISTRIES = (("registry.npmjs.org", 443), ("pypi.org", 443), ("files.pythonhosted.org", 443),
-              ("deb.debian.org", 80), ("proxy.golang.org", 443))
+              ("deb.debian.org", 80), ("proxy.golang.org", 443), ("repo.maven.apache.org", 443))
 NETWORK_REQUIRED = os.environ.get("PACK_IT_REQUIRE_NETWORK") == "1"
 
 

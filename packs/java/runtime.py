@@ -105,9 +105,10 @@ def layers(ctx: BuildContext, jdk: Jdk, modules: tuple[str, ...], full: bool) ->
         for name in (jdk.jre_package.name, zlib.name):
             shutil.copyfile(source / name, directory / name)
 
-    inputs = {"format": FORMAT, "jdk": jdk.key, "modules": list(wanted), "flags": list(JLINK_FLAGS)}
+    env = {"JAVA_TOOL_OPTIONS": MAX_RAM, "JAVA_HOME": java_home}
+    inputs = {"format": FORMAT, "jdk": jdk.key, "modules": list(wanted), "flags": list(JLINK_FLAGS), "env": env}
     return [
-        ctx.layer("runtime", inputs, link, at=java_home, env={"JAVA_TOOL_OPTIONS": MAX_RAM, "JAVA_HOME": java_home},
+        ctx.layer("runtime", inputs, link, at=java_home, env=env,
                   unchanged="same OpenJDK, same modules"),
         ctx.layer("runtime-dpkg", {"format": FORMAT, "jdk": jdk.key}, status, at="/var/lib/dpkg/status.d",
                   unchanged="same OpenJDK"),
