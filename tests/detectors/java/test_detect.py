@@ -289,3 +289,10 @@ def test_runtime_full_and_a_bad_value(tmp_path):
     assert facts_of(tree, {"PACK_IT_JAVA_RUNTIME": "full"}).runtime == "full"
     assert facts_of(tree).runtime == "jlink"
     assert error_of(tree, {"PACK_IT_JAVA_RUNTIME": "tiny"}).exit_code == USAGE
+
+
+def test_a_module_property_naming_a_parent_property(tmp_path):
+    root = pom("<java.version>21</java.version>", extra="<packaging>pom</packaging><modules><module>m</module></modules>")
+    module = pom("<maven.compiler.release>${java.version}</maven.compiler.release>", MAIN_CLASS)
+    facts = facts_of(write_tree(tmp_path, {"pom.xml": root, "m/pom.xml": module}))
+    assert (facts.module, facts.java_version, facts.java_source) == ("m", "21", "m/pom.xml (maven.compiler.release)")

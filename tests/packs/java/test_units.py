@@ -195,3 +195,10 @@ def test_build_outputs_are_not_source(tmp_path):
     assert java_pack.source_files(SourceTree(tmp_path), facts()) == (
         "pom.xml", "src/main/java/A.java", "src/main/java/a/build/B.java")
     assert tree is not None
+
+
+def test_layer_digests_read_the_content_not_only_the_zip_crc(tmp_path):
+    # "plumless" and "buckeroo" have the same CRC-32 and size: the zip's own fields cannot tell them apart.
+    before = {n: d for n, _, d in springboot.split(boot_jar(tmp_path / "a.jar", b"plumless"))}
+    after = {n: d for n, _, d in springboot.split(boot_jar(tmp_path / "b.jar", b"buckeroo"))}
+    assert before["application"] != after["application"]
