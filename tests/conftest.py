@@ -26,7 +26,8 @@ CLEARED = ("SOURCE_DATE_EPOCH", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_H
 
 # What `network` tests reach: the package registries pack-it downloads from.
 REGISTRIES = (("registry.npmjs.org", 443), ("pypi.org", 443), ("files.pythonhosted.org", 443),
-              ("deb.debian.org", 80), ("proxy.golang.org", 443), ("index.crates.io", 443), ("static.crates.io", 443))
+              ("deb.debian.org", 80), ("proxy.golang.org", 443), ("index.crates.io", 443), ("static.crates.io", 443),
+              ("repo.maven.apache.org", 443))
 # rustup keeps its toolchains under the invoking user's home; the tests' fresh HOME must still
 # find them (its proxies read RUSTUP_HOME, else ~/.rustup).
 RUSTUP_HOME = os.environ.get("RUSTUP_HOME") or str(Path.home() / ".rustup")

@@ -19,7 +19,7 @@ from tests.conftest import SAMPLE_APPS
 pytestmark = pytest.mark.network  # the package registries (see tests/conftest.py)
 
 APPS = sorted(p.parent.name for p in SAMPLE_APPS.glob("*/pack-it-test.json"))
-READY_TIMEOUT = 30
+READY_TIMEOUT = 90  # a Spring Boot app took 33 s to start on a loaded 2-core machine
 KILLED = 137  # 128 + SIGKILL: the app ignored SIGTERM for `podman stop`'s grace period and was killed
 
 
