@@ -36,7 +36,6 @@ FORMAT = 1
 COMPONENT = "main"
 PACKAGES = f"{COMPONENT}/binary-{debian.ARCH}/Packages.xz"
 CONTENTS = f"{COMPONENT}/Contents-{debian.ARCH}.gz"
-EMPTY_GZIP_MAX = 64  # bookworm-security publishes an empty Contents (20 bytes gzipped)
 LIBRARY_DIRS = frozenset(DEFAULT_DIRS)
 
 
@@ -108,8 +107,6 @@ def take_snapshot(cache: Cache, release: Release, reporter: Reporter) -> Snapsho
         if packages is None:
             raise export_error(f"{base}/InRelease lists no {PACKAGES}.", "Check the suite name and the mirror.")
         contents = _entry(text, CONTENTS, base)
-        if contents is not None and int(contents["size"]) <= EMPTY_GZIP_MAX:
-            contents = None
         _fetch(cache, f"{base}/{PACKAGES}", packages["sha256"])
         if contents is not None:
             reporter.step(f"  {CONTENTS}: {int(contents['size']) / 1e6:.1f} MB")
