@@ -10,8 +10,10 @@ names) is "not an ELF file we can use", never an exception.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
+from typing import Union
 
 MAGIC = b"\x7fELF"
 ELFCLASS64, ELFDATA2LSB, EM_X86_64 = 2, 1, 62
@@ -22,6 +24,7 @@ HEADER = struct.Struct("<16sHHIQQQIHHHHHH")  # Elf64_Ehdr
 PHDR = struct.Struct("<IIQQQQQQ")  # Elf64_Phdr
 DYN = struct.Struct("<qQ")  # Elf64_Dyn
 MAX_DYNAMIC = 1 << 16  # entries: a real binary has dozens
+Data = Union[bytes, memoryview, mmap.mmap]
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ def is_elf(head: bytes) -> bool:
     return head[:4] == MAGIC
 
 
-def _cstring(data: bytes | memoryview, offset: int, end: int) -> str | None:
+def _cstring(data: Data, offset: int, end: int) -> str | None:
     if not 0 <= offset < end:
         return None
     stop = bytes(data[offset:end]).find(b"\0")
@@ -56,7 +59,7 @@ def _cstring(data: bytes | memoryview, offset: int, end: int) -> str | None:
     return bytes(data[offset:offset + stop]).decode("utf-8", "replace")
 
 
-def parse(data: bytes | memoryview) -> ElfInfo | None:
+def parse(data: Data) -> ElfInfo | None:
     """What the loader would read from this file, or None when it is not a dynamically linked
     x86-64 executable or shared object (a static binary, an object file, another machine,
     a damaged file)."""
@@ -66,7 +69,7 @@ def parse(data: bytes | memoryview) -> ElfInfo | None:
         return None
 
 
-def _parse(data: bytes | memoryview) -> ElfInfo | None:
+def _parse(data: Data) -> ElfInfo | None:
     if len(data) < HEADER.size or bytes(data[:4]) != MAGIC:
         return None
     ident, e_type, machine, _, _, phoff, _, _, _, phentsize, phnum, *_ = HEADER.unpack_from(data, 0)

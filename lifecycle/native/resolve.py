@@ -164,13 +164,13 @@ def packages_layer(needs: dict[str, list[str]], run: RunImage, image: ImageScan,
     if not packages:
         return NativeResult(None, (), unresolved)
     package_of: dict[str, str] = {}
-    for soname, root in sorted(record["roots"].items()):
-        package_of.setdefault(root, soname)
+    for name, root in sorted(record["roots"].items()):
+        package_of.setdefault(root, name)
     added = []
     for p in packages:
-        soname = package_of.get(p.name)
-        if soname is not None:
-            added.append(Added(p.name, p.version, p.sha256, soname, needs[soname][0]))
+        shipped = package_of.get(p.name)
+        if shipped is not None:
+            added.append(Added(p.name, p.version, p.sha256, shipped, needs[shipped][0]))
         else:
             root = record["why"].get(p.name, "")
             added.append(Added(p.name, p.version, p.sha256, None, f"{root} (Depends)"))
