@@ -151,12 +151,16 @@ def test_missing_libraries_are_added_with_their_dependencies_minus_the_run_image
     assert leftovers(cache.root) == []
 
 
-def test_a_rebuild_reads_no_index_and_gives_the_same_layer(archive, tmp_path):
+def test_a_rebuild_reads_no_index_and_gives_the_same_layer(archive, tmp_path, monkeypatch):
+    from pack_it.lifecycle.native import archive as indices
+
     cache = Cache(tmp_path / "cache")
     run = run_image(cache)
     first = native.libraries(run, [app_layer(tmp_path)], cache, DEFAULT_EPOCH)
     archive.server.requests.clear()
     archive.server.routes.clear()  # the archive is gone: nothing may be asked
+    for name in ("snapshot", "soname_index", "package_index"):  # nor any index read again
+        monkeypatch.setattr(indices, name, lambda *a: pytest.fail(f"the rebuild read the index ({a})"))
     again = native.libraries(run, [app_layer(tmp_path)], cache, DEFAULT_EPOCH)
     assert archive.server.requests == []
     assert again.layer is not None and first.layer is not None
