@@ -22,10 +22,8 @@ from pack_it.lifecycle.native.scan import ImageScan
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.runimage import RunImage
 from pack_it.lifecycle.stacks import lockfile, trim
-from pack_it.lifecycle.stacks.deb import read_deb
 from pack_it.lifecycle.stacks.debian import Index, Package, resolve
 from pack_it.lifecycle.stacks.definitions import STACKS, Release, excluded, parse_reference, releases
-from pack_it.lifecycle.stacks.retention import fetch_locked
 
 FIELDS = lockfile.FIELDS
 
@@ -103,6 +101,8 @@ def _resolution(needs: dict[str, list[str]], release: Release, image: ImageScan,
 
 
 def _entries(packages: list[Package], cache: Cache) -> list[Entry]:
+    from pack_it.lifecycle.stacks.deb import read_deb  # only when the layer is made, not on a rebuild
+
     entries: list[Entry] = []
     for package in packages:
         contents = read_deb(cache.blob_path("sha256:" + package.sha256))
@@ -126,6 +126,8 @@ def _blob(release: Release, packages: list[Package], cache: Cache, epoch: int,
     record = cache.layer_record(PACK, LAYER, key, epoch)
     if record:
         return key, LayerBlob(record["digest"], record["size"], record["diff_id"], record["uncompressed_size"]), True
+    from pack_it.lifecycle.stacks.retention import fetch_locked
+
     missing = [p for p in packages if not cache.has_blob("sha256:" + p.sha256)]
     if missing:
         reporter.step(f"downloading {len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
