@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tarfile
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -88,14 +90,20 @@ def layer_scan(layer: Layer, cache: Cache, epoch: int) -> LayerScan:
     return scan
 
 
-def image_scan(run: RunImage, cache: Cache) -> ImageScan:
+def image_scan(run: RunImage, cache: Cache, reporter: Reporter = Reporter()) -> ImageScan:
     path = _records(cache, "images", run.image.digest)
     if (known := _load(path)) is not None:
         return ImageScan.from_json(known["scan"])
     scan = ImageScan()
     for descriptor in run.image.layers:
         with cache.blob_path(descriptor.digest).open("rb") as f:
-            scan_image_layer(f, scan)
+            try:
+                scan_image_layer(f, scan)
+            except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
+                # A layer this reader cannot list (zstd, say): its libraries count as absent,
+                # so at worst a package the image already has is added again.
+                reporter.warn(f"The run image {run.reference}'s layer {descriptor.digest[:19]} cannot be read "
+                              f"for its libraries ({e}); native libraries are looked for without it.")
     _save(cache, path, {"scan": scan.to_json()})
     return scan
 
@@ -115,7 +123,7 @@ def libraries(run: RunImage, layers: list[Layer], cache: Cache, epoch: int,
     scans = [layer_scan(layer, cache, epoch) for layer in launch]
     if not any(scan.elves for scan in scans):
         return NativeResult(None, (), {})
-    image = image_scan(run, cache)
+    image = image_scan(run, cache, reporter)
     env = (run.image.config_json.get("config") or {}).get("Env") or []
     needs = search.missing(scans, image, _ld_library_path(launch, env))
     if not needs:

@@ -245,3 +245,25 @@ def test_inspect_lists_each_package_and_the_file_that_needed_it(archive, tmp_pat
     text = inspect_image.render(info)
     assert "libgreet1 1.0: libgreet.so.1, needed by /layers/app/app/bin/prog" in text
     assert "libdep1 1.0: needed by libgreet1 (Depends)" in text
+
+
+def test_a_run_image_layer_that_cannot_be_listed_is_a_warning_not_a_traceback(tmp_path):
+    from types import SimpleNamespace
+
+    from pack_it.lifecycle.oci import LAYER_GZIP, Descriptor
+
+    cache = Cache(tmp_path / "cache")
+    digest = cache.put_bytes(b"\x28\xb5\x2f\xfd not a tar this reader knows")
+    run = SimpleNamespace(reference="oci:odd", image=SimpleNamespace(layers=[Descriptor(LAYER_GZIP, digest, 10)],
+                                                                    digest="sha256:" + "1" * 64))
+
+    class Warnings(native.Reporter):
+        def __init__(self) -> None:
+            self.said: list[str] = []
+
+        def warn(self, message: str) -> None:
+            self.said.append(message)
+
+    reporter = Warnings()
+    scan = native.image_scan(run, cache, reporter)  # type: ignore[arg-type]
+    assert scan.libraries == set() and len(reporter.said) == 1 and "cannot be read" in reporter.said[0]
