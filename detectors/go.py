@@ -42,6 +42,16 @@ FRAMEWORKS = {
     "github.com/go-chi/chi/v5": "chi",
     "github.com/gorilla/mux": "gorilla/mux",
 }
+# Modules whose packages do nothing useful without cgo (their CGO_ENABLED=0 build is a stub
+# that fails at run time): requiring one makes the app a cgo app, though its own code never
+# imports "C". Their C code is in the module cache, not the tree, so go.mod is the evidence.
+CGO_MODULES = (
+    "github.com/mattn/go-sqlite3",
+    "github.com/confluentinc/confluent-kafka-go",
+    "github.com/confluentinc/confluent-kafka-go/v2",
+    "gopkg.in/gographics/imagick.v3",
+    "github.com/go-gl/glfw/v3.3",
+)
 
 
 
@@ -487,8 +497,11 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
             main_files else why
     sources = app.sources
     cgo_file = next((f for files in sources.values() for f in files if uses_cgo(tree.read_text(f))), None)
+    cgo_module = next((r for r in app.requires if r in CGO_MODULES), None)
     # A static binary needs only CA certificates and time zones; cgo links against libc.
-    run_image = RunImageChoice("cc", f'{cgo_file} (import "C")') if cgo_file else RunImageChoice("static", "default")
+    run_image = (RunImageChoice("cc", f'{cgo_file} (import "C")') if cgo_file else
+                 RunImageChoice("cc", f"{app.go_mod} (requires {cgo_module}, which needs cgo)") if cgo_module else
+                 RunImageChoice("static", "default"))
 
     name = module_name(app.module) if main_dir == app.root else PurePosixPath(main_dir).name
     vendored = tree.has_file("vendor/modules.txt")
@@ -514,7 +527,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
             main_reason=why,
             binary=name,
             vendored=vendored,
-            cgo=cgo_file is not None,
+            cgo=cgo_file is not None or cgo_module is not None,
             go_mod=app.go_mod,
             workspace=app.workspace,
             main_files=main_files,

@@ -9,7 +9,7 @@ from pathlib import Path
 from pack_it.detectors.source import INSTALL_CONFIG, SourceTree
 from pack_it.lifecycle import build as build_phase
 from pack_it.lifecycle import detect as detect_phase
-from pack_it.lifecycle import gitinfo, runimage
+from pack_it.lifecycle import gitinfo, native, runimage
 from pack_it.lifecycle.archive import source_date_epoch, uncompressed_size
 from pack_it.lifecycle.cache import DISK_FULL, Cache, default_cache_dir
 from pack_it.lifecycle.export import export
@@ -129,8 +129,10 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
         run = runimage.resolve(chosen, cache, epoch, reporter, locked=options.locked, registry=options.registry)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
         layers = [*layers, *launch_layers(plan, run.reference, cache, epoch, reporter, options.locked)]
-        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter,
-                       launch_env=options.launch_env)
+        libraries = native.libraries(run, layers, cache, epoch, reporter)
+        image = export(plan, run, ([libraries.layer] if libraries.layer else []) + layers, cache, epoch,
+                       source_labels(tree.root), packs.versions(plan.packs), reporter,
+                       launch_env=options.launch_env, native=libraries.added)
         _record_if_unchanged(tree, cache, reporter)
         destination = publisher.publish(image, cache, str(ref))
     except OSError as e:

@@ -71,7 +71,12 @@ def build(ctx: BuildContext) -> list[Layer]:
         path = f"{node().parent}{os.pathsep}{os.environ.get('PATH', '')}"
         if on_bun:  # `node` in install and build scripts is the image's Bun, never the host's Node
             path = f"{bun.node_shim(ctx.work, node())}{os.pathsep}{path}"
-        return {**tools.npm_env(ctx), "PATH": path}
+        # Native addons (node-gyp) compile against the headers of the image's own Node release,
+        # from its verified tarball, and from source: prebuilt binaries are downloaded unverified
+        # (prebuild-install, node-pre-gyp fetch them from GitHub releases with no checksum).
+        headers = None if on_bun else runtime.headers_dir(node())
+        native = {"npm_config_nodedir": str(headers), "npm_config_build_from_source": "true"} if headers else {}
+        return {**tools.npm_env(ctx), **native, "PATH": path}
 
     @cache
     def pm_cmd() -> tuple[str, ...]:

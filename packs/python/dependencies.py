@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 import subprocess
 import sys
 from pathlib import Path
@@ -200,14 +202,16 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tu
 def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
             added: tuple[str, ...]) -> None:
     """Installs into `target` (a site-packages directory) for CPython `python` on Linux x86_64.
-    sdists are built only when the host's Python has the same minor version; otherwise a
-    package without a wheel for the target fails with uv's message, which names it."""
+    sdists are built (C extensions included, with the machine's compiler and -dev headers)
+    when a Python of the target's minor version is here (`build_python`); otherwise a package
+    without a wheel for the target fails with uv's message, which names it, and a hint."""
     uv = find_uv()
     reqs, locked = requirements(ctx, install_spec, uv)
-    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    builder = build_python(python)
     common = ["--target", str(target), "--python-version", python, "--python-platform", PLATFORM]
-    if host != python:
-        common += ["--only-binary", ":all:"]
+    # A package with no wheel for the target is built from its sdist by a Python of the
+    # target's minor version (the C extension's ABI is that minor's); without one, wheels only.
+    common += ["--python", builder] if builder else ["--only-binary", ":all:"]
     what = f"installing the dependencies for Python {python}"
     if uv is None:  # pip as the fallback installer
         pip = [sys.executable, "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
@@ -221,14 +225,43 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
             ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
         return
     base = [uv, "pip", "install", "--quiet", *common]
-    if install_spec.kind == "project":
-        ctx.run([*base, str(ctx.tree.root)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
-    elif reqs is not None:
-        extra = ["--no-deps", "--require-hashes"] if locked else []
-        ctx.run([*base, *extra, "-r", str(reqs)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
-    if added:
-        ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=ctx.tree.root,
-                what=f"adding {', '.join(added)}")
+    env = {**uv_env(ctx), **SDIST_ENV}
+    with _sdist_hint(python, builder):
+        if install_spec.kind == "project":
+            ctx.run([*base, str(ctx.tree.root)], env=env, cwd=ctx.tree.root, what=what)
+        elif reqs is not None:
+            extra = ["--no-deps", "--require-hashes"] if locked else []
+            ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=ctx.tree.root, what=what)
+        if added:
+            ctx.run([*base, *(SERVERS[a] for a in added)], env=env, cwd=ctx.tree.root,
+                    what=f"adding {', '.join(added)}")
+
+
+# What an sdist's C extension is compiled with: no debug info, which would carry the random
+# build directory (DW_AT_comp_dir) into the image, so the same sdist gives the same bytes.
+SDIST_ENV = {"CFLAGS": "-g0", "CXXFLAGS": "-g0"}
+
+
+def build_python(python: str) -> str | None:
+    """A CPython of minor version `python` that can build sdists on this machine: the one
+    running pack-it, else `python3.X` on PATH (the build root will carry it)."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
+        return sys.executable
+    return shutil.which(f"python{python}")
+
+
+@contextmanager
+def _sdist_hint(python: str, builder: str | None) -> Iterator[None]:
+    """A failed wheels-only install says why sdists were not built, and how to get them built."""
+    try:
+        yield
+    except PackItError as e:
+        if builder is None and ("--no-build" in e.message or "no usable wheels" in e.message):
+            e.hint = (f"A package without a wheel for Python {python} is built from its sdist only by a Python "
+                      f"{python} on this machine, and there is none (python{python} on PATH): install it, or pin "
+                      f"the Python this machine has ({sys.version_info.major}.{sys.version_info.minor}) in "
+                      ".python-version.")
+        raise
 
 
 def rewrite_scripts(bin_dir: Path, python: str) -> None:
