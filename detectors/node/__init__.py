@@ -7,6 +7,7 @@ exact version, the framework and the command that starts the web process without
     bun.py              whether Bun runs the app; packageManager and engines.bun -> its release
     frameworks.py       frameworks by dependency; the start command of those that build a server
     scripts.py          a package.json script as an argv (bins, VAR=value, npm run x)
+    lifecycle.py        the scripts a build runs: the root's install hooks, then the build script
     start.py            the order of the start rules; target, TypeScript and static-site checks
     facts.py            NodeFacts: what the Node pack builds from
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import Callable
 
 from pack_it.detectors.facts import Detection, Process, RunImageChoice
-from pack_it.detectors.node import bun, frameworks, package_json, package_manager, start, version
+from pack_it.detectors.node import bun, frameworks, lifecycle, package_json, package_manager, start, version
 from pack_it.detectors.node.facts import ManagerFacts, NodeFacts, Scripts
 from pack_it.detectors.source import SourceTree
 
@@ -60,7 +61,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         package_manager=ManagerFacts(manager.manager.name, manager.version, manager.lockfile),
         node_range=node_range,
         engines_node=pkg.engines_node,
-        scripts=Scripts(pkg.scripts.get("build"), pkg.scripts.get("start")),
+        scripts=Scripts(pkg.scripts.get("build"), pkg.scripts.get("start"), lifecycle.steps(pkg.scripts)),
         workspaces=pkg.workspaces,
         dependencies=tuple(sorted(pkg.dependencies)),
         framework=framework.name if framework else None,

@@ -18,6 +18,9 @@ class ManagerFacts(Facts):
 class Scripts(Facts):
     build: str | None
     start: str | None
+    # The scripts the build runs, by name and in order: the root's install hooks, then the
+    # build script (heroku-postbuild, gcp-build or build); lifecycle.py
+    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from pack_it.errors import UNSUPPORTED, detect_error
 from pack_it.detectors.facts import Framework
-from pack_it.detectors.node import frameworks, scripts
+from pack_it.detectors.node import frameworks, lifecycle, scripts
 from pack_it.detectors.node.package_json import PACKAGE_JSON, PackageJson
 from pack_it.detectors.node.scripts import Command
 from pack_it.detectors.source import SourceTree
@@ -133,7 +133,7 @@ def choose(tree: SourceTree, pkg: PackageJson, framework: Framework | None, bun:
     """The checked start command (`start`, else find_command()); `bun`: Bun runs the app."""
     command = start or find_command(tree, pkg, framework, bun)
     target = target_of(command.argv, command.source)
-    built = "build" in pkg.scripts
+    built = bool(lifecycle.steps(pkg.scripts))  # postinstall, heroku-postbuild... can make the target too
     if target.endswith(TYPESCRIPT) and not bun:  # bun runs TypeScript as it is: no build needed
         if not built:
             raise detect_error(

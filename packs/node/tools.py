@@ -85,8 +85,10 @@ def install_argv(manager: str) -> list[str]:
     }[manager]
 
 
-RUN_BUILD = ["run", "build"]  # the same for every manager
-RUN_BUILD_ON_BUN = ["run", "--bun", "build"]  # a Bun app: bins with a node shebang run on bun too
+def run_argv(script: str, on_bun: bool = False) -> list[str]:
+    """Runs a package.json script: the same for every manager; on a Bun app, bins with a node
+    shebang run on bun too."""
+    return ["run", "--bun", script] if on_bun else ["run", script]
 
 
 def prune_argv(manager: str) -> list[str]:
