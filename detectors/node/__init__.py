@@ -6,6 +6,7 @@ exact version, the framework and the command that starts the web process without
     version.py          version files and engines.node -> the newest matching release
     bun.py              whether Bun runs the app; packageManager and engines.bun -> its release
     frameworks.py       frameworks by dependency; the start command of those that build a server
+    bare.py             a server.js (app.js, index.js) with no package.json, built-in modules only
     scripts.py          a package.json script as an argv (bins, VAR=value, npm run x)
     lifecycle.py        the scripts a build runs: the root's install hooks, then the build script
     start.py            the order of the start rules; target, TypeScript and static-site checks
@@ -17,7 +18,7 @@ from __future__ import annotations
 from typing import Callable
 
 from pack_it.detectors.facts import Detection, Process, RunImageChoice
-from pack_it.detectors.node import bun, frameworks, lifecycle, package_json, package_manager, start, version
+from pack_it.detectors.node import bare, bun, frameworks, lifecycle, package_json, package_manager, start, version
 from pack_it.detectors.node.facts import ManagerFacts, NodeFacts, Scripts
 from pack_it.detectors.source import SourceTree
 
@@ -29,7 +30,8 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
     the rest of the app is known to be buildable. `env` (the build's --env) sets nothing here yet."""
     pkg = package_json.load(tree)
     if pkg is None:
-        return None
+        entry = bare.entry(tree)
+        return None if entry is None else _bare(tree, entry, node_versions)
     manager = package_manager.choose(tree, pkg)
     framework = frameworks.find(pkg)
     node_pinned = version.pinned(tree, pkg)
@@ -79,5 +81,26 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         run_image=RunImageChoice("node", runtime.source),
         processes=(Process("web", command.argv, command.source, default=True),),
         warnings=tuple(warnings),
+        facts=facts,
+    )
+
+
+def _bare(tree: SourceTree, entry: str, node_versions: Callable[[], list[str]]) -> Detection:
+    """A server.js with no package.json: Node's built-in modules only, nothing to install."""
+    bare.check(tree, entry)
+    pkg = package_json.PackageJson()
+    runtime, node_range = version.resolve(tree, pkg, node_versions)
+    source = f"{entry} (no package.json)"
+    facts = NodeFacts(name=None, package_manager=ManagerFacts("npm", None, None), node_range=node_range,
+                      engines_node=None, scripts=Scripts(None, None), workspaces=False, dependencies=(),
+                      framework=None, typescript=False, package_json=False)
+    return Detection(
+        language="node",
+        runtime=runtime,
+        package_manager=None,
+        framework=None,
+        run_image=RunImageChoice("node", runtime.source),
+        processes=(Process("web", ("node", entry), source, default=True),),
+        warnings=(f"No package.json: {entry} runs with Node.js's built-in modules only, and nothing is installed.",),
         facts=facts,
     )

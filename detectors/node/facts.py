@@ -36,4 +36,5 @@ class NodeFacts(Facts):
     typescript: bool
     env: dict[str, str] = field(default_factory=dict)  # VAR=value from the start script
     next_standalone: bool | None = None  # Next.js only: built with output: 'standalone'
+    package_json: bool = True  # False: a server.js with no package.json (bare.py), nothing to install
     bun_range: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version

@@ -37,7 +37,7 @@ from pack_it.packs.node import bun, runtime, tools
 
 ID = "node"
 VERSION = "0.1.0"
-LOOKS_FOR = "package.json"
+LOOKS_FOR = "package.json, or a server.js, app.js or index.js with none"
 FACTS = NodeFacts
 RELEASES: ReleaseFetchers = {runtime.INDEX_RUNTIME: runtime.releases_from_registry,
                              bun.INDEX_RUNTIME: bun.releases_from_registry}
@@ -47,7 +47,7 @@ MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock
 
 
 def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
-    if not tree.has_file("package.json"):
+    if not tree.has_file("package.json") and node_detector.bare.entry(tree) is None:
         return None
     return node_detector.detect(tree, env, lambda: index.versions(runtime.INDEX_RUNTIME),
                                 bun_versions=lambda: index.versions(bun.INDEX_RUNTIME))
@@ -98,6 +98,9 @@ def build(ctx: BuildContext) -> list[Layer]:
     steps = facts.scripts.steps or (("build",) if build_script else ())  # plans made before steps existed
     hooks = lifecycle.install_hooks(steps)
     layers = [bun.layer(ctx, version, node) if on_bun else runtime.layer(ctx, version, node)]
+    if not facts.package_json:  # a server.js alone: built-in modules only, nothing to install or build
+        return [*layers, ctx.layer("app", {"source": source_digest}, lambda d: ctx.copy_source(d, source),
+                                   at=WORKSPACE, unchanged="source unchanged")]
     scripted_inputs = {"deps": deps_inputs, "source": source_digest, "steps": steps}  # package.json is source
 
     @cache

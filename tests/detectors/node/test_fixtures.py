@@ -82,7 +82,7 @@ def test_next_standalone():
         Process("web", ("node", ".next/standalone/server.js"), "next.config.mjs (output: 'standalone')", default=True),
     )
     assert found.facts.to_json()["next_standalone"] is True
-    assert found.facts.to_json()["scripts"] == {"build": "next build", "start": "next start"}
+    assert found.facts.to_json()["scripts"] == {"build": "next build", "start": "next start", "steps": ["build"]}
     assert found.facts.to_json()["dependencies"] == ["next", "react", "react-dom"]
 
 
