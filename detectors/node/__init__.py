@@ -3,6 +3,7 @@ exact version, the framework and the command that starts the web process without
 
     package_json.py     the fields read, type-checked
     package_manager.py  packageManager (Corepack), else the lockfile, else npm
+    npm.py              the npm that runs under that Node: its bundled line, newest release accepting it
     version.py          version files and engines.node -> the newest matching release
     bun.py              whether Bun runs the app; packageManager and engines.bun -> its release
     frameworks.py       frameworks by dependency; the start command of those that build a server
@@ -15,16 +16,17 @@ exact version, the framework and the command that starts the web process without
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Mapping
 
 from pack_it.detectors.facts import Detection, Process, RunImageChoice
-from pack_it.detectors.node import bare, bun, frameworks, lifecycle, package_json, package_manager, start, version
+from pack_it.detectors.node import bare, bun, frameworks, lifecycle, npm, package_json, package_manager, start, version
 from pack_it.detectors.node.facts import ManagerFacts, NodeFacts, Scripts
 from pack_it.detectors.source import SourceTree
 
 
 def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable[[], list[str]],
-           bun_versions: Callable[[], list[str]] = list) -> Detection | None:
+           bun_versions: Callable[[], list[str]] = list,
+           npm_releases: Callable[[], Mapping[str, Mapping[str, str]]] = dict) -> Detection | None:
     """The app's Node facts, or None without a package.json. `node_versions` (`bun_versions`)
     returns the exact Node.js (Bun) versions available (e.g. "22.12.0"); it is called only once
     the rest of the app is known to be buildable. `env` (the build's --env) sets nothing here yet."""
@@ -54,6 +56,11 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         runtime, node_range = version.resolve(tree, pkg, node_versions)
 
     command = chosen.command
+    # npm installs an npm app, and installs pnpm and yarn; bun installs itself
+    releases = npm_releases() if because is None and manager.manager.name != "bun" else {}
+    npm_choice = npm.choose(runtime.version, releases) if releases else None
+    if npm_choice is not None and npm_choice.version is None:
+        notes.append(f"{npm_choice.reason}: the build cannot install with a matching npm.")
     warnings = [*manager.warnings, *command.warnings, *notes]
     if command.source.startswith(f"{package_json.PACKAGE_JSON} (scripts."):
         warnings += [f"scripts.{hook} is not run: the container starts the command directly, without npm."
@@ -72,6 +79,8 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         next_standalone=command.argv[1] == ".next/standalone/server.js" if framework and framework.name == "next"
         else None,
         bun_range=bun_range,
+        npm=npm_choice.version if npm_choice else None,
+        npm_reason=npm_choice.reason if npm_choice else None,
     )
     return Detection(
         language="node",

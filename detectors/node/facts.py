@@ -37,4 +37,7 @@ class NodeFacts(Facts):
     env: dict[str, str] = field(default_factory=dict)  # VAR=value from the start script
     next_standalone: bool | None = None  # Next.js only: built with output: 'standalone'
     package_json: bool = True  # False: a server.js with no package.json (bare.py), nothing to install
-    bun_range: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version
+    bun_range: str | None = None
+    # The npm that runs under this Node (installs, and installs pnpm or yarn), and why (npm.py)
+    npm: str | None = None
+    npm_reason: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version

@@ -33,14 +33,15 @@ from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.versions import VersionsIndex
-from pack_it.packs.node import bun, runtime, tools
+from pack_it.packs.node import bun, npm, runtime, tools
 
 ID = "node"
 VERSION = "0.1.0"
 LOOKS_FOR = "package.json, or a server.js, app.js or index.js with none"
 FACTS = NodeFacts
 RELEASES: ReleaseFetchers = {runtime.INDEX_RUNTIME: runtime.releases_from_registry,
-                             bun.INDEX_RUNTIME: bun.releases_from_registry}
+                             bun.INDEX_RUNTIME: bun.releases_from_registry,
+                             npm.INDEX_RUNTIME: npm.releases_from_registry}
 WORKSPACE = "/workspace"
 MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb",
              ".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml")
@@ -50,7 +51,8 @@ def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detec
     if not tree.has_file("package.json") and node_detector.bare.entry(tree) is None:
         return None
     return node_detector.detect(tree, env, lambda: index.versions(runtime.INDEX_RUNTIME),
-                                bun_versions=lambda: index.versions(bun.INDEX_RUNTIME))
+                                bun_versions=lambda: index.versions(bun.INDEX_RUNTIME),
+                                npm_releases=lambda: index.releases(npm.INDEX_RUNTIME))
 
 
 def build(ctx: BuildContext) -> list[Layer]:
@@ -79,10 +81,19 @@ def build(ctx: BuildContext) -> list[Layer]:
     def pm_cmd() -> tuple[str, ...]:
         if on_bun:  # the runtime binary is its own package manager
             return (str(node()),)
-        return tuple(tools.command(ctx, node(), pm.name, pm.version))
+        return tuple(tools.command(ctx, node(), pm.name, pm.version,
+                                   None if pm.name == "bun" and facts.npm is None else npm_cli()))
+
+    @cache
+    def npm_cli() -> Path:  # the npm of the app's Node line (detectors/node/npm.py), never the host's
+        if facts.npm is None:
+            raise runtime._fail(f"No npm to install with: {facts.npm_reason or 'the plan names none'}.",
+                                "Pin a Node.js version that npm supports (engines.node or .nvmrc), or run "
+                                "`pack-it versions update`.")
+        return npm.cli(ctx, facts.npm, ctx.index.releases(npm.INDEX_RUNTIME))
 
     manifests = _manifest_files(ctx.tree)
-    deps_inputs = {"bun" if on_bun else "node": version, "manager": pm.name, "pm_version": pm.version,
+    deps_inputs = {"bun" if on_bun else "node": version, "manager": pm.name, "pm_version": pm.version, "npm": facts.npm,
                    "manifests": ctx.tree.digest(manifests)}
     full = ctx.cache_dir("modules") / ctx.key(**deps_inputs)
 

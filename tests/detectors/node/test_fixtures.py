@@ -123,7 +123,7 @@ def test_typescript_compiled_by_build_and_started_from_dist():
     found = run(fixture("typescript-dist"))
     assert found.processes[0].command == ("node", "dist/index.js")
     assert found.facts.to_json()["typescript"] is True
-    assert found.facts.to_json()["scripts"] == {"build": "tsc -p .", "start": "node dist/index.js"}
+    assert found.facts.to_json()["scripts"] == {"build": "tsc -p .", "start": "node dist/index.js", "steps": ["build"]}
     assert found.framework.name == "express"
 
 

@@ -76,3 +76,20 @@ def test_each_package_manager_installs_frozen_and_prunes_to_production(fixture, 
     modules = _node_modules(result, tmp_path / "l")
     assert "ms" in modules
     assert "is-number" not in modules  # a devDependency, pruned
+
+
+def test_a_node_14_app_installs_with_npm_6_not_the_hosts_npm(tmp_path, shared_cache, monkeypatch):
+    # The host's npm (11 here) refuses Node 14: "npm v11... is known not to run on Node.js v14".
+    from pack_it.packs.node import tools
+
+    def no_host_npm():
+        raise AssertionError("the host's npm was used")
+
+    monkeypatch.setattr(tools, "host_npm_cli", no_host_npm)
+    app = tmp_path / "npm-node14"
+    shutil.copytree(FIXTURES / "npm-node14", app)
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
+    assert result.plan.runtime.version == "14.21.3"
+    assert result.plan.details["node"].npm == "6.14.18"
+    modules = _node_modules(result, tmp_path / "l")
+    assert "ms" in modules and "is-number" not in modules
