@@ -152,9 +152,10 @@ def _pipfile(tree: SourceTree) -> list[str]:
 
 
 def _uv_lock(ctx: BuildContext, uv: str, out: Path) -> None:
-    # The project and its workspace members are the tree's own packages (local_packages): built
-    # from source, never pinned by hash; path dependencies come out as bare paths, dropped here.
-    ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-emit-workspace", "--no-header",
+    # Workspace members (`-e ./packages/x`) and path dependencies (`./libs/y`) come out as paths
+    # with no hash, which --require-hashes refuses: they are the tree's own packages
+    # (local_packages), built from source, so their lines are dropped here.
+    ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-header",
              "--format", "requirements-txt", "--project", str(ctx.tree.root), "-o", str(out)],
             env=uv_env(ctx), cwd=ctx.work, what="uv export (uv.lock)")
     out.write_text("".join(line for line in out.read_text().splitlines(keepends=True)

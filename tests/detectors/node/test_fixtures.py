@@ -97,7 +97,7 @@ def test_nuxt_with_nvmrc_major():
     found = run(fixture("nuxt-app"))
     assert found.framework == Framework("nuxt", "package.json (dependencies.nuxt)")
     assert found.processes[0].command == ("node", ".output/server/index.mjs")
-    assert found.package_manager == PackageManager("pnpm", "pnpm-lock.yaml")
+    assert found.package_manager == PackageManager("pnpm", "pnpm-lock.yaml (lockfileVersion 9.0)")
     assert found.runtime == Runtime("node", "22.12.0", ".nvmrc")
     assert found.run_image == RunImageChoice("node", ".nvmrc")
     assert found.facts.to_json()["node_range"] == "22"

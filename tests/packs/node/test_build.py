@@ -93,3 +93,13 @@ def test_a_node_14_app_installs_with_npm_6_not_the_hosts_npm(tmp_path, shared_ca
     assert result.plan.details["node"].npm == "6.14.18"
     modules = _node_modules(result, tmp_path / "l")
     assert "ms" in modules and "is-number" not in modules
+
+
+def test_a_pnpm_5_4_lockfile_installs_frozen_with_pnpm_7(tmp_path, shared_cache):
+    # pnpm 9 (the default) would rewrite a lockfileVersion 5.4 lockfile, which --frozen-lockfile refuses.
+    app = tmp_path / "pnpm-lock-5.4"
+    shutil.copytree(FIXTURES / "pnpm-lock-5.4", app)
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
+    assert result.plan.details["node"].package_manager.version == "7.33.7"
+    assert result.plan.package_manager.source == "pnpm-lock.yaml (lockfileVersion 5.4)"
+    assert "ms" in _node_modules(result, tmp_path / "l")
