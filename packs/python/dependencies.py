@@ -103,26 +103,47 @@ def _line(source: str, name: object, version: object, marker: object, hashes: li
     return line + "".join(f" \\\n    --hash={_hash(source, checked, h)}" for h in hashes)
 
 
+def _metadata_files(lock: dict, *keys: str) -> list:
+    """Older lock formats keep the hashes apart, in [metadata.files]: Poetry 1.1 by package name,
+    old pdm locks by "name version"."""
+    files = (lock.get("metadata") or {}).get("files") or {}
+    if not isinstance(files, dict):
+        return []
+    for key in keys:
+        for candidate in (key, key.lower(), key.replace("_", "-").lower()):
+            if isinstance(files.get(candidate), list):
+                return files[candidate]
+    return []
+
+
+def _hashes(package: dict, lock: dict, *keys: str) -> list:
+    files = package.get("files") or _metadata_files(lock, *keys)
+    return [f["hash"] for f in files if isinstance(f, dict) and f.get("hash")]
+
+
 def _poetry(tree: SourceTree) -> list[str]:
     lines = []
-    for package in tree.read_toml("poetry.lock").get("package", []):
+    lock = tree.read_toml("poetry.lock")
+    for package in lock.get("package", []):
         groups = package.get("groups") or [package.get("category", "main")]
         if "main" not in groups or package.get("source", {}).get("type") in ("directory", "git", "url"):
             continue
         marker = package.get("markers")
         marker = marker.get("main") if isinstance(marker, dict) else marker
         lines.append(_line("poetry.lock", package.get("name"), package.get("version"), marker,
-                           [f["hash"] for f in package.get("files", []) if f.get("hash")]))
+                           _hashes(package, lock, str(package.get("name")))))
     return lines
 
 
 def _pdm(tree: SourceTree) -> list[str]:
     lines = []
-    for package in tree.read_toml("pdm.lock").get("package", []):
-        if "default" not in package.get("groups", ["default"]):
-            continue
-        lines.append(_line("pdm.lock", package.get("name"), package.get("version"), package.get("marker"),
-                           [f["hash"] for f in package.get("files", []) if f.get("hash")]))
+    lock = tree.read_toml("pdm.lock")
+    for package in lock.get("package", []):
+        if "default" not in package.get("groups", ["default"]) or package.get("path") or package.get("editable"):
+            continue  # a path dependency is the tree's own package, or not reproducible from the lock
+        name, version = package.get("name"), package.get("version")
+        lines.append(_line("pdm.lock", name, version, package.get("marker"),
+                           _hashes(package, lock, f"{name} {version}")))
     return lines
 
 
@@ -190,6 +211,10 @@ def local_packages(tree: SourceTree, install: InstallFacts) -> tuple[str, ...]:
                           and isinstance(source.get(k), str)), None)
             if where is not None:
                 found.append(where)
+    elif kind == "pdm.lock":
+        for package in tree.read_toml("pdm.lock").get("package", []):
+            if isinstance(package, dict) and isinstance(package.get("path"), str):
+                found.append(package["path"])
     elif kind == "poetry.lock":
         for package in tree.read_toml("poetry.lock").get("package", []):
             source = package.get("source") or {}
