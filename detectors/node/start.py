@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from pack_it.errors import UNSUPPORTED, detect_error
 from pack_it.detectors.facts import Framework
-from pack_it.detectors.node import frameworks, scripts
+from pack_it.detectors.node import frameworks, lifecycle, scripts
 from pack_it.detectors.node.package_json import PACKAGE_JSON, PackageJson
 from pack_it.detectors.node.scripts import Command
 from pack_it.detectors.source import SourceTree
@@ -161,7 +161,7 @@ def choose(tree: SourceTree, pkg: PackageJson, framework: Framework | None, bun:
     if not command.argv:  # a script only a shell runs: the detect phase says so; nothing to check
         return Start(command, "", typescript=False)
     target = posixpath.normpath(posixpath.join(command.cwd, target_of(command.argv, command.source)))
-    built = "build" in pkg.scripts
+    built = bool(lifecycle.steps(pkg.scripts))  # postinstall, heroku-postbuild... can make the target too
     if target.endswith(TYPESCRIPT) and not bun:  # bun runs TypeScript as it is: no build needed
         if not built:
             raise detect_error(

@@ -21,7 +21,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pack_it.detectors import go as go_detector
 from pack_it.detectors.go import GoFacts
@@ -40,6 +40,12 @@ LOOKS_FOR = "go.mod, go.work or a main.go"
 FACTS = GoFacts
 RELEASES: ReleaseFetchers = {tc.INDEX_RUNTIME: tc.releases_from_proxy}
 BIN_DIR = f"/layers/{ID}/app/bin"
+WORKSPACE = "/workspace"
+# What the compiler reads, never the program: left out of the files layer.
+BUILD_INPUT_NAMES = frozenset({"go.mod", "go.sum", "go.work", "go.work.sum"})
+BUILD_INPUT_DIRS = ("vendor/",)
+# pack-it's own end-to-end expectations beside a sample app: read by the tests, not the app.
+TEST_EXPECTATIONS = "pack-it-test.json"
 GOARCH = tc.GOARCH
 LDFLAGS = "-s -w -buildid="
 
@@ -117,7 +123,26 @@ def build(ctx: BuildContext) -> list[Layer]:
     if go_mod is not None:
         inputs["go_mod"] = go_mod
     app = ctx.layer("app", inputs, go_build, unchanged=f"go {version}, source unchanged")
-    return [app, go_cache]
+    layers = [app]
+    files = run_time_files(ctx.tree.source_files())
+    if files:
+        ctx.reporter.step(f"  keeping {len(files)} non-Go file(s) in {WORKSPACE} ({_summary(files)})")
+        layers.append(ctx.layer("files", {"files": ctx.tree.digest(files)},
+                                lambda directory: ctx.copy_source(directory, files),
+                                at=WORKSPACE, unchanged="files unchanged"))
+    return [*layers, go_cache]
+
+
+def run_time_files(source: tuple[str, ...] | list[str]) -> list[str]:
+    """The module's files that are not the compiler's inputs: what the program may read at run time."""
+    return [f for f in source
+            if not f.endswith(".go") and PurePosixPath(f).name not in BUILD_INPUT_NAMES
+            and not f.startswith(BUILD_INPUT_DIRS) and f != TEST_EXPECTATIONS]
+
+
+def _summary(files: list[str]) -> str:
+    tops = sorted({f.split("/", 1)[0] + ("/" if "/" in f else "") for f in files})
+    return ", ".join(tops[:5]) + (", ..." if len(tops) > 5 else "")
 
 
 def _mode(ctx: BuildContext) -> str:

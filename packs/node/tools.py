@@ -1,7 +1,8 @@
 """The package managers, run with the app's own Node version (the one its run image gets),
-so native addons are built for that Node's ABI. npm comes from the host's npm install (a
-plain JavaScript program); pnpm, yarn and bun are installed from the npm registry into
-pack-it's cache, one directory per version, and run from there."""
+so native addons are built for that Node's ABI. npm is the release of that Node's npm line
+(npm.py; the host's only for Bun apps, which install with bun); pnpm, yarn and bun are
+installed from the npm registry into pack-it's cache, one directory per version, and run
+from there."""
 
 from __future__ import annotations
 
@@ -35,10 +36,12 @@ def host_npm_cli() -> Path:
     return cli
 
 
-def command(ctx: BuildContext, node: Path, manager: str, version: str | None) -> list[str]:
-    """The argv prefix that runs `manager` (npm, pnpm, yarn, yarn-berry, bun) under `node`."""
+def command(ctx: BuildContext, node: Path, manager: str, version: str | None, npm: Path | None = None) -> list[str]:
+    """The argv prefix that runs `manager` (npm, pnpm, yarn, yarn-berry, bun) under `node`;
+    `npm` is the npm-cli.js that runs under that Node (else the host's, for Bun apps)."""
+    npm_cli = npm or host_npm_cli()
     if manager == "npm":
-        return [str(node), str(host_npm_cli())]
+        return [str(node), str(npm_cli)]
     package, entry, default = PACKAGES[manager]
     version = version or default
     home = ctx.cache_dir("tools") / f"{manager}-{version}"
@@ -46,7 +49,7 @@ def command(ctx: BuildContext, node: Path, manager: str, version: str | None) ->
     if not target.is_file():
         staging = ctx.cache_dir("tools") / f".partial-{manager}-{version}-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
-        ctx.run([str(node), str(host_npm_cli()), "install", "--prefix", str(staging), "--no-save",
+        ctx.run([str(node), str(npm_cli), "install", "--prefix", str(staging), "--no-save",
                  "--no-audit", "--no-fund", "--ignore-scripts", f"{package}@{version}"],
                 env=npm_env(ctx), cwd=ctx.work, what=f"installing {manager} {version}")
         ctx.cache.place_dir(staging, home, ready=target)
@@ -85,8 +88,10 @@ def install_argv(manager: str) -> list[str]:
     }[manager]
 
 
-RUN_BUILD = ["run", "build"]  # the same for every manager
-RUN_BUILD_ON_BUN = ["run", "--bun", "build"]  # a Bun app: bins with a node shebang run on bun too
+def run_argv(script: str, on_bun: bool = False) -> list[str]:
+    """Runs a package.json script: the same for every manager; on a Bun app, bins with a node
+    shebang run on bun too."""
+    return ["run", "--bun", script] if on_bun else ["run", script]
 
 
 def prune_argv(manager: str) -> list[str]:

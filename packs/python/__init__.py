@@ -35,7 +35,7 @@ from pack_it.packs.python import dependencies, django, runtime
 
 ID = "python"
 VERSION = "0.1.0"
-LOOKS_FOR = "requirements.txt, pyproject.toml, Pipfile, setup.py or main.py"
+LOOKS_FOR = "requirements.txt, pyproject.toml, Pipfile, setup.py, main.py or a package/__main__.py"
 DEPS = f"/layers/{ID}/deps"
 RUNTIME = f"/layers/{ID}/runtime"
 WORKSPACE = "/workspace"
@@ -150,7 +150,10 @@ def _deps_inputs(ctx: BuildContext, facts: PythonFacts, compiler: str | None) ->
     inputs = [f for f in install.files if ctx.tree.has_file(f)]
     if install.kind == "uv.lock":
         inputs.append("pyproject.toml")
-    source = ctx.tree.digest() if install.kind == "project" else ctx.tree.digest(inputs)
+    local = dependencies.local_packages(ctx.tree, install)  # built from source: their files are inputs too
+    if local:
+        inputs += [f for f in ctx.tree.source_files() if "." in local or f.startswith(tuple(d + "/" for d in local))]
+    source = ctx.tree.digest(sorted(set(inputs)))
     return {"install": install.to_json(), "inputs": source, "added": [dependencies.SERVERS[a] for a in facts.added],
             "python": facts.python, "platform": dependencies.PLATFORM,
             "installer": dependencies.installer_version(), "compiler": compiler}

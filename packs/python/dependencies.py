@@ -3,6 +3,12 @@ and their installation with uv for the run image's Python and platform (not the 
 
 A lock (uv.lock, poetry.lock, pdm.lock, Pipfile.lock) becomes exact pins with their hashes,
 installed with --no-deps --require-hashes: exactly what the lock says, nothing resolved anew.
+
+The tree's own packages (the project itself, `-e .` and `./libs/x` lines of requirements.txt,
+uv workspace members and path dependencies, poetry directory dependencies) have no hash and
+no wheel on an index: each is built to a wheel from a copy of the source (its build backend,
+from its build-system table, runs on the host's Python; a pure-Python wheel installs on any
+target) and installed with the rest.
 """
 
 from __future__ import annotations
@@ -45,6 +51,9 @@ PIPFILE_LOCK = Table({"default": Each(Table({"version": str, "markers": str, "ha
 PEP508_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 HASH = re.compile(r"(sha256|sha384|sha512):[0-9a-f]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A requirements line naming a directory of the tree: `.`, `-e .`, `./libs/x`, `--editable=../x`
+LOCAL_LINE = re.compile(r"^(?:(?:-e|--editable)(?:=|\s+))?(?P<path>\.\.?(?:/[^\s;#]*)?)\s*(?:[;#].*)?$")
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 def _invalid(source: str, name: object, what: str) -> PackItError:
@@ -107,6 +116,24 @@ def _line(source: str, name: object, version: object, marker: object, hashes: li
     return line + "".join(f" \\\n    --hash={_hash(source, checked, h)}" for h in hashes)
 
 
+def _metadata_files(lock: dict, *keys: str) -> list:
+    """Older lock formats keep the hashes apart, in [metadata.files]: Poetry 1.1 by package name,
+    old pdm locks by "name version"."""
+    files = (lock.get("metadata") or {}).get("files") or {}
+    if not isinstance(files, dict):
+        return []
+    for key in keys:
+        for candidate in (key, key.lower(), key.replace("_", "-").lower()):
+            if isinstance(files.get(candidate), list):
+                return files[candidate]
+    return []
+
+
+def _hashes(package: dict, lock: dict, *keys: str) -> list:
+    files = package.get("files") or _metadata_files(lock, *keys)
+    return [f["hash"] for f in files if isinstance(f, dict) and f.get("hash")]
+
+
 def _poetry(tree: SourceTree) -> list[str]:
     lines = []
     lock = tree.read_toml("poetry.lock")
@@ -118,7 +145,7 @@ def _poetry(tree: SourceTree) -> list[str]:
         marker = package.get("markers")
         marker = marker.get("main") if isinstance(marker, dict) else marker
         lines.append(_line("poetry.lock", package.get("name"), package.get("version"), marker,
-                           [f["hash"] for f in package.get("files", []) if f.get("hash")]))
+                           _hashes(package, lock, str(package.get("name")))))
     return lines
 
 
@@ -127,10 +154,11 @@ def _pdm(tree: SourceTree) -> list[str]:
     lock = tree.read_toml("pdm.lock")
     check(lock, PDM_LOCK, "pdm.lock")
     for package in lock.get("package", []):
-        if "default" not in package.get("groups", ["default"]):
-            continue
-        lines.append(_line("pdm.lock", package.get("name"), package.get("version"), package.get("marker"),
-                           [f["hash"] for f in package.get("files", []) if f.get("hash")]))
+        if "default" not in package.get("groups", ["default"]) or package.get("path") or package.get("editable"):
+            continue  # a path dependency is the tree's own package, or not reproducible from the lock
+        name, version = package.get("name"), package.get("version")
+        lines.append(_line("pdm.lock", name, version, package.get("marker"),
+                           _hashes(package, lock, f"{name} {version}")))
     return lines
 
 
@@ -161,9 +189,88 @@ def _pipfile(tree: SourceTree) -> list[str]:
 
 
 def _uv_lock(ctx: BuildContext, uv: str, out: Path) -> None:
+    # Workspace members (`-e ./packages/x`) and path dependencies (`./libs/y`) come out as paths
+    # with no hash, which --require-hashes refuses: they are the tree's own packages
+    # (local_packages), built from source, so their lines are dropped here.
     ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-header",
              "--format", "requirements-txt", "--project", str(ctx.tree.root), "-o", str(out)],
             env=uv_env(ctx), cwd=ctx.work, what="uv export (uv.lock)")
+    out.write_text("".join(line for line in out.read_text().splitlines(keepends=True)
+                           if not LOCAL_LINE.match(line.strip())))
+
+
+def _inside(tree: SourceTree, rel: str) -> str | None:
+    """`rel` normalised ("." for the root) when it is a directory of the tree holding a project."""
+    import posixpath
+
+    path = posixpath.normpath(rel.removeprefix("file:").strip() or ".")
+    if path.startswith("../") or path == ".." or path.startswith("/"):
+        return None
+    prefix = "" if path == "." else path + "/"
+    return path if any(tree.has_file(prefix + f) for f in PROJECT_FILES) else None
+
+
+def local_packages(tree: SourceTree, install: InstallFacts) -> tuple[str, ...]:
+    """The tree's own packages the install builds from source, as directories ("." the root)."""
+    kind, found = install.kind, []
+    if kind == "project":
+        found = ["."]
+    elif kind == "requirements":
+        for line in tree.read_text(install.files[0]).splitlines():
+            match = LOCAL_LINE.match(line.strip())
+            if match:
+                found.append(match["path"])
+    elif kind == "uv.lock":
+        for package in tree.read_toml("uv.lock").get("package", []):
+            source = package.get("source") if isinstance(package, dict) else None
+            where = next((source[k] for k in ("editable", "directory") if isinstance(source, dict)
+                          and isinstance(source.get(k), str)), None)
+            if where is not None:
+                found.append(where)
+    elif kind == "pdm.lock":
+        for package in tree.read_toml("pdm.lock").get("package", []):
+            if isinstance(package, dict) and isinstance(package.get("path"), str):
+                found.append(package["path"])
+    elif kind == "poetry.lock":
+        for package in tree.read_toml("poetry.lock").get("package", []):
+            source = package.get("source") or {}
+            if package.get("groups", ["main"]) and "main" in (package.get("groups") or [package.get("category", "main")]) \
+                    and source.get("type") == "directory" and isinstance(source.get("url"), str):
+                found.append(source["url"])
+    dirs = []
+    for rel in found:
+        inside = _inside(tree, rel)
+        if inside is not None and inside not in dirs:
+            dirs.append(inside)
+    return tuple(dirs)
+
+
+def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...]) -> list[Path]:
+    """Each of the tree's own packages built to a wheel, from a copy of the source."""
+    source = ctx.copy_source(ctx.work / "local-src")
+    out = ctx.work / "local-wheels"
+    out.mkdir(parents=True, exist_ok=True)
+    for rel in dirs:
+        project = source / rel
+        if not (project / "pyproject.toml").exists() and not (project / "setup.py").exists():
+            # setup.cfg alone: what setuptools reads through the setup.py every such project
+            # had (the copy only; the app's directory is never written)
+            (project / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
+        ctx.reporter.step(f"  building {'the project' if rel == '.' else rel} from source (a wheel)")
+        argv = ([uv, "build", "--wheel", "--out-dir", str(out), "--python", sys.executable, str(source / rel)]
+                if uv else [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(source / rel)])
+        ctx.run(argv, env=uv_env(ctx) if uv else {}, cwd=source, what=f"building {rel} (the app's own package)")
+    return sorted(out.glob("*.whl"))
+
+
+def _without_local_lines(path: Path, out: Path) -> Path:
+    """requirements.txt without the lines naming the tree's own packages (they are built)."""
+    lines = path.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not LOCAL_LINE.match(line.strip())]
+    if len(kept) == len(lines):
+        return path
+    out.write_text("".join(kept))
+    return out
 
 
 def uv_env(ctx: BuildContext) -> dict[str, str]:
@@ -185,7 +292,7 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tu
     kind = install.kind
     out = ctx.work / "requirements.lock.txt"
     if kind == "requirements":
-        return ctx.tree.root / install.files[0], False
+        return _without_local_lines(ctx.tree.root / install.files[0], ctx.work / "requirements.txt"), False
     if kind == "uv.lock":
         if uv is None:  # pip cannot read uv.lock
             raise build_error("uv.lock needs uv to export it, and uv is not installed.",
@@ -208,6 +315,8 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
     uv = find_uv()
     reqs, locked = requirements(ctx, install_spec, uv)
     builder = build_python(python)
+    local = local_packages(ctx.tree, install_spec)
+    wheels = _local_wheels(ctx, uv, local) if local else []
     common = ["--target", str(target), "--python-version", python, "--python-platform", PLATFORM]
     # A package with no wheel for the target is built from its sdist by a Python of the
     # target's minor version (the C extension's ABI is that minor's); without one, wheels only.
@@ -219,6 +328,7 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
                *(f"--platform={tag}" for tag in PIP_PLATFORMS)]
         steps = ([[*pip, "--no-deps", "--require-hashes", "-r", str(reqs)]] if locked else
                  [[*pip, "-r", str(reqs)]] if reqs else [])
+        steps += [[*pip, *(["--no-deps"] if locked else []), *map(str, wheels)]] if wheels else []
         # --upgrade: pip --target otherwise skips directories (bin/) an earlier step made.
         steps += [[*pip, "--upgrade", *(SERVERS[a] for a in added)]] if added else []
         for argv in steps:
@@ -227,11 +337,12 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
     base = [uv, "pip", "install", "--quiet", *common]
     env = {**uv_env(ctx), **SDIST_ENV}
     with _sdist_hint(python, builder):
-        if install_spec.kind == "project":
-            ctx.run([*base, str(ctx.tree.root)], env=env, cwd=ctx.tree.root, what=what)
-        elif reqs is not None:
+        if reqs is not None:
             extra = ["--no-deps", "--require-hashes"] if locked else []
             ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=ctx.tree.root, what=what)
+        if wheels:  # a lock already pinned their dependencies; a project or requirements.txt did not
+            ctx.run([*base, *(["--no-deps"] if locked else []), *map(str, wheels)], env=env,
+                    cwd=ctx.work, what=what + " (the app's own packages)")
         if added:
             ctx.run([*base, *(SERVERS[a] for a in added)], env=env, cwd=ctx.tree.root,
                     what=f"adding {', '.join(added)}")
