@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pack_it.detectors.node import npm as npm_choice
 from pack_it.detectors.static.facts import FrontEnd
 from pack_it.lifecycle.context import BuildContext
 from pack_it.packs import node as node_pack
+from pack_it.packs.node import npm as npm_tool
 from pack_it.packs.node import runtime, tools
 
 
@@ -31,9 +33,13 @@ def run_build(ctx: BuildContext, front: FrontEnd, source: tuple[str, ...]) -> Pa
     version, pm = _version(ctx), front.package_manager
     node = runtime.fetch_node(version, ctx.cache.root, releases=ctx.index.releases(runtime.INDEX_RUNTIME)).node
     env = {**tools.npm_env(ctx), "PATH": f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    pm_cmd = tools.command(ctx, node, pm.name, pm.version)
+    # The npm of the app's Node line (as the Node pack's detection chooses it), never the host's.
+    npm_releases = ctx.index.releases(npm_choice.INDEX_RUNTIME)
+    npm = npm_choice.choose(version, npm_releases).version
+    pm_cmd = tools.command(ctx, node, pm.name, pm.version, npm_tool.cli(ctx, npm, npm_releases) if npm else None)
     manifests = node_pack._manifest_files(ctx.tree)
-    deps = {"node": version, "manager": pm.name, "pm_version": pm.version, "manifests": ctx.tree.digest(manifests)}
+    deps = {"node": version, "manager": pm.name, "pm_version": pm.version, "npm": npm,
+            "manifests": ctx.tree.digest(manifests)}
     full = ctx.cache_dir("modules") / ctx.key(**deps)
     if not (full / "node_modules").is_dir():
         node_pack._install_full(ctx, manifests, full, pm_cmd, pm.name, pm.lockfile, env)
@@ -46,7 +52,7 @@ def run_build(ctx: BuildContext, front: FrontEnd, source: tuple[str, ...]) -> Pa
     # (cp -al + rmtree: 1.2 s of 3.4 s of pack-it's own time for static-vite-react).
     (app / "node_modules").symlink_to(full / "node_modules", target_is_directory=True)
     ctx.reporter.step(f"  running the build script ({front.tool}, Node {version})")
-    ctx.run([*pm_cmd, *tools.RUN_BUILD], env={**env, "NODE_ENV": "production", "NEXT_TELEMETRY_DISABLED": "1",
+    ctx.run([*pm_cmd, *tools.run_argv("build")], env={**env, "NODE_ENV": "production", "NEXT_TELEMETRY_DISABLED": "1",
                                                "ASTRO_TELEMETRY_DISABLED": "1", "GATSBY_TELEMETRY_DISABLED": "1"},
             cwd=app, what="the build script")
     return app
