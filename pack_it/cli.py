@@ -186,6 +186,9 @@ def build(
     creds: Optional[str] = typer.Option(None, "--creds", help=CREDS_HELP),
     registry_ca: Optional[Path] = typer.Option(None, "--registry-ca", help=CA_HELP),
     insecure_registry: List[str] = typer.Option([], "--insecure-registry", help=INSECURE_HELP),
+    sandbox: str = typer.Option("bwrap", "--sandbox", help="bwrap: every build step under bubblewrap, on the build root; none: on the host (inside a CI container, which is the sandbox)."),
+    toolchain: str = typer.Option("pack-it", "--toolchain", help="pack-it: Go, Node.js, npm, Python, uv provisioned and checked by pack-it; host: the host's tools (today's laptop behaviour)."),
+    network: str = typer.Option("default", "--network", help="default: build steps reach the network; none: they do not (after pack-it fetched the build root and toolchains)."),
 ) -> None:
     """Build an OCI image of the app."""
     if verbose or quiet:
@@ -202,7 +205,8 @@ def build(
     options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir, locked,
                            _registry_options(creds, registry_ca, insecure_registry, reporter)
                            if _reaches_a_registry(output, run_image, creds, registry_ca, insecure_registry) else None,
-                           launch_env=_parse_env(env_launch, "--env-launch"))
+                           launch_env=_parse_env(env_launch, "--env-launch"), sandbox=sandbox, toolchain=toolchain,
+                           network=network)
     started = time.monotonic()
     result = run_build(options, REGISTRY, reporter)
     if digest_file:
