@@ -52,6 +52,14 @@ class BuildContext:
     index: VersionsIndex = field(default_factory=shipped)  # the one the plan was made with
     pack_version: str = ""  # part of every key the pack's layers get
     sandbox: Sandbox = field(default_factory=Sandbox)  # how run() runs tools (default: on the host)
+    tools: list[Path] = field(default_factory=list)  # bound read-only into every step (bind_tools)
+
+    def bind_tools(self, *paths: Path) -> None:
+        """Directories (or files) the pack's tools live in outside the build root (a fetched Go,
+        Node.js, npm, uv): every later step sees them read-only at their own paths."""
+        for path in paths:
+            if Path(path) not in self.tools:
+                self.tools.append(Path(path))
 
     @property
     def provided_toolchains(self) -> bool:
@@ -123,7 +131,7 @@ class BuildContext:
         # errors mask them (lifecycle/secrets.py). The pack's own settings win.
         full_env = {**self.sandbox.base_env(), **self.build_env, **self.env, **env}
         step = Step(list(argv), full_env, cwd, writable=(self.work, self.cache.root / "packs" / self.pack),
-                    tools=tuple(Path(t) for t in tools))
+                    tools=(*self.tools, *(Path(t) for t in tools)))
         argv, full_env, cwd = self.sandbox.command(step)
         started = time.monotonic()
         proc = subprocess.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,

@@ -53,6 +53,13 @@ SKIPPED_IN_ROOT = frozenset({"proc", "dev", "tmp", ".pack-it-buildroot"})
 # Host directories hidden under --toolchain host: homes, and /run (the engine's socket is
 # root on the host).
 HIDDEN_ON_HOST = ("/root", "/home", "/run", "/var/run", "/tmp", "/var/tmp")
+# The network configuration a step inherits from the host when the network is on: proxies and
+# the CA bundle a TLS-intercepting proxy's CA is in (network settings, not credentials; the
+# bundle is public trust data, bound read-only over the build root's).
+NETWORK_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+                     "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "PIP_CERT",
+                     "CURL_CA_BUNDLE", "GIT_SSL_CAINFO")
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 USERNS_HINT = ("Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 on older Debian "
                "kernels, user.max_user_namespaces above 0; in a container, a seccomp/AppArmor profile that allows "
                "unshare), or pass --sandbox none: inside a CI container (a Tekton task, a Kubernetes pod) the "
@@ -132,7 +139,10 @@ class Sandbox:
         if not self.enabled:
             return dict(os.environ)
         path = os.environ.get("PATH", PATH) if self.root is None else PATH
-        return {"PATH": path, "HOME": HOME, "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
+        env = {"PATH": path, "HOME": HOME, "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
+        if self.network:
+            env.update({k: os.environ[k] for k in NETWORK_VARIABLES if k in os.environ})
+        return env
 
     def command(self, step: Step) -> tuple[list[str], dict[str, str], Path]:
         """(argv, env, cwd) that run `step`: itself without the sandbox, else under bwrap."""
@@ -150,6 +160,8 @@ class Sandbox:
             resolv = Path("/etc/resolv.conf").resolve()
             if resolv.is_file():
                 args += ["--ro-bind", str(resolv), "/etc/resolv.conf"]
+            if CA_BUNDLE.is_file():
+                args += ["--ro-bind", str(CA_BUNDLE.resolve()), str(CA_BUNDLE)]
         for path in step.writable:
             args += ["--bind", str(path), str(path)]
         writable_cwd = any(cwd == w or w in cwd.parents for w in (*step.writable, *self.scratch))
