@@ -142,10 +142,22 @@ def _pipfile(tree: SourceTree) -> list[str]:
     return lines
 
 
-def _uv_lock(ctx: BuildContext, uv: str, out: Path) -> None:
+def _uv_lock(ctx: BuildContext, uv: str, out: Path, src: Path) -> None:
     ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-header",
-             "--format", "requirements-txt", "--project", str(ctx.tree.root), "-o", str(out)],
-            env=uv_env(ctx), cwd=ctx.work, what="uv export (uv.lock)")
+             "--format", "requirements-txt", "--project", str(src), "-o", str(out)],
+            env=uv_env(ctx), cwd=src, what="uv export (uv.lock)")
+
+
+def source_dir(ctx: BuildContext) -> Path:
+    """Where the installer reads the app: in the sandbox a copy of what SourceTree admits (the
+    step's writable /workspace: a project build writes build/ and *.egg-info beside its
+    sources), else the app directory as before."""
+    if not ctx.sandbox.enabled:
+        return ctx.tree.root
+    copy = ctx.work / "python-src"
+    if not copy.is_dir():
+        ctx.copy_source(copy)
+    return copy
 
 
 def uv_env(ctx: BuildContext) -> dict[str, str]:
@@ -162,17 +174,19 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tuple[Path | None, bool]:
+def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
+                 src: Path | None = None) -> tuple[Path | None, bool]:
     """(a requirements file for the app's dependencies, whether it is a hashed lock)."""
     kind = install.kind
+    src = src or ctx.tree.root
     out = ctx.work / "requirements.lock.txt"
     if kind == "requirements":
-        return ctx.tree.root / install.files[0], False
+        return src / install.files[0], False
     if kind == "uv.lock":
         if uv is None:  # pip cannot read uv.lock
             raise build_error("uv.lock needs uv to export it, and uv is not installed.",
                               "Reinstall pack-it (it depends on uv), or put uv on PATH.", exit_code=MISSING_TOOLCHAIN)
-        _uv_lock(ctx, uv, out)
+        _uv_lock(ctx, uv, out, src)
         return out, True
     lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile}.get(kind)
     if lines is None:
@@ -182,13 +196,16 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tu
 
 
 def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
-            added: tuple[str, ...]) -> None:
+            added: tuple[str, ...], host: str | None = None) -> None:
     """Installs into `target` (a site-packages directory) for CPython `python` on Linux x86_64.
     sdists are built only when the host's Python has the same minor version; otherwise a
     package without a wheel for the target fails with uv's message, which names it."""
     uv = find_uv()
-    reqs, locked = requirements(ctx, install_spec, uv)
-    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if uv is not None:
+        ctx.bind_tools(Path(uv))  # pack-it's own uv (a pinned dependency from PyPI), read-only
+    src = source_dir(ctx)
+    reqs, locked = requirements(ctx, install_spec, uv, src)
+    host = host or f"{sys.version_info.major}.{sys.version_info.minor}"  # the Python that builds sdists
     common = ["--target", str(target), "--python-version", python, "--python-platform", PLATFORM]
     if host != python:
         common += ["--only-binary", ":all:"]
@@ -202,16 +219,16 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
         # --upgrade: pip --target otherwise skips directories (bin/) an earlier step made.
         steps += [[*pip, "--upgrade", *(SERVERS[a] for a in added)]] if added else []
         for argv in steps:
-            ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
+            ctx.run(argv, env={}, cwd=src, what=what + " (pip)")
         return
     base = [uv, "pip", "install", "--quiet", *common]
     if install_spec.kind == "project":
-        ctx.run([*base, str(ctx.tree.root)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
+        ctx.run([*base, str(src)], env=uv_env(ctx), cwd=src, what=what)
     elif reqs is not None:
         extra = ["--no-deps", "--require-hashes"] if locked else []
-        ctx.run([*base, *extra, "-r", str(reqs)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
+        ctx.run([*base, *extra, "-r", str(reqs)], env=uv_env(ctx), cwd=src, what=what)
     if added:
-        ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=ctx.tree.root,
+        ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=src,
                 what=f"adding {', '.join(added)}")
 
 
