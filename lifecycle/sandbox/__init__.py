@@ -52,7 +52,7 @@ EMPTY_IN_ROOT = frozenset({"root", "home", "mnt", "srv", "media", "opt", "run", 
 SKIPPED_IN_ROOT = frozenset({"proc", "dev", "tmp", ".pack-it-buildroot"})
 # Host directories hidden under --toolchain host: homes, and /run (the engine's socket is
 # root on the host).
-HIDDEN_ON_HOST = ("/root", "/home", "/run", "/var/run", "/tmp", "/var/tmp")
+HIDDEN_ON_HOST = frozenset({"root", "home", "run", "mnt", "media"})
 # The network configuration a step inherits from the host when the network is on: proxies and
 # the CA bundle a TLS-intercepting proxy's CA is in (network settings, not credentials; the
 # bundle is public trust data, bound read-only over the build root's).
@@ -111,7 +111,7 @@ class Step:
     """One tool run as a pack asked for it: host paths throughout."""
 
     argv: list[str]
-    env: dict[str, str]
+    env: dict[str, str]  # every variable the tool gets (Sandbox.base_env() and the pack's)
     cwd: Path
     writable: tuple[Path, ...] = ()  # the build scratch, the pack's cache directory
     tools: tuple[Path, ...] = ()  # read-only, bound over the writable ones
@@ -134,8 +134,9 @@ class Sandbox:
         return self.mode == "bwrap"
 
     def base_env(self) -> dict[str, str]:
-        """The variables every step starts from: the host's environment without the sandbox;
-        with it, only these (documented in the README)."""
+        """The variables every step starts from, before the earlier packs', the user's --env and
+        the pack's own: the host's environment without the sandbox; with it, only these
+        (documented in the README), which bwrap sets on a cleared environment."""
         if not self.enabled:
             return dict(os.environ)
         path = os.environ.get("PATH", PATH) if self.root is None else PATH
@@ -145,7 +146,8 @@ class Sandbox:
         return env
 
     def command(self, step: Step) -> tuple[list[str], dict[str, str], Path]:
-        """(argv, env, cwd) that run `step`: itself without the sandbox, else under bwrap."""
+        """(argv, env, cwd) that run `step`: itself without the sandbox, else under bwrap, which
+        clears the environment it is given and sets only the step's variables."""
         if not self.enabled:
             return step.argv, step.env, step.cwd
         cwd = step.cwd.resolve()
@@ -169,39 +171,52 @@ class Sandbox:
         for path in step.tools:
             if path.exists():
                 args += ["--ro-bind", str(path), str(path)]
-        if self.root is not None:
-            args += ["--remount-ro", "/"]
-        args += ["--chdir", WORKSPACE, "--"]
+                if cwd in path.parents:  # reachable through /workspace too: read-only there as well
+                    args += ["--ro-bind", str(path), f"{WORKSPACE}/{path.relative_to(cwd)}"]
+        args += ["--remount-ro", "/"]
         # The step's own directory is /workspace: paths naming it are rewritten, nothing else.
         here = re.compile(re.escape(str(cwd)) + r"(?=/|:|$)")
         rewrite = lambda s: here.sub(WORKSPACE, s)  # noqa: E731
-        env = {k: rewrite(v) for k, v in step.env.items()}
-        return args + [rewrite(a) for a in step.argv], env, cwd
+        args.append("--clearenv")
+        for key, value in sorted(step.env.items()):
+            args += ["--setenv", key, rewrite(value)]
+        args += ["--chdir", WORKSPACE, "--"]
+        return args + [rewrite(a) for a in step.argv], dict(os.environ), cwd
 
     def _root_args(self, targets: Sequence[Path]) -> list[str]:
-        if self.root is None:  # --toolchain host: the host's /, its homes and sockets hidden
-            args = ["--ro-bind", "/", "/"]
-            for hidden in (*HIDDEN_ON_HOST, os.environ.get("HOME", "/root")):
-                if Path(hidden).is_dir() and not Path(hidden).is_symlink():
-                    args += ["--tmpfs", hidden]
-            return args
+        """The root: a tmpfs (read-only once set up) holding each top-level entry of the build
+        root (or of the host's /, for --toolchain host) bound read-only, so the step's own
+        directories can be mounted at their host paths. A top-level directory a host path lies
+        under is replaced by an empty tmpfs when the root holds nothing there a step needs (the
+        build root's /root, /home; the host's homes are always hidden, and /run, its engine
+        sockets)."""
+        root = self.root or Path("/")
         needed = {t.parts[1] for t in targets if len(t.parts) > 1}
+        hidden = EMPTY_IN_ROOT if self.root is not None else HIDDEN_ON_HOST
         args = []
-        for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
+        for entry in sorted(os.scandir(root), key=lambda e: e.name):
             name = entry.name
-            if name in SKIPPED_IN_ROOT:
+            if name in SKIPPED_IN_ROOT or name == "sys":
                 continue
             if entry.is_symlink():
                 args += ["--symlink", os.readlink(entry.path), f"/{name}"]
-            elif name in needed:
-                if name not in EMPTY_IN_ROOT:
-                    raise PackItError(f"The build's directories ({', '.join(str(t) for t in targets if t.parts[1] == name)}) "
-                                      f"are under /{name}, which the sandbox's build root provides.",
-                                      exit_code=NO_SANDBOX, phase="build",
-                                      hint="Put pack-it's cache elsewhere (--cache-dir), or pass --sandbox none.")
+            elif not entry.is_dir():
+                continue
+            elif name in hidden and (self.root is None or name in needed):
                 args += ["--tmpfs", f"/{name}"]
+            elif name in needed and self.root is not None:
+                inside = [t for t in targets if len(t.parts) > 1 and t.parts[1] == name]
+                raise PackItError(f"The build's directories ({', '.join(map(str, inside))}) are under /{name}, "
+                                  "which the sandbox's build root provides.", exit_code=NO_SANDBOX, phase="build",
+                                  hint="Put pack-it's cache elsewhere (--cache-dir), or pass --sandbox none.")
             else:
                 args += ["--ro-bind", entry.path, f"/{name}"]
+        if self.root is None:
+            home = os.environ.get("HOME", "")
+            if home and Path(home).is_dir() and Path(home).parts[1:2] != ("root",) and Path(home).parts[1:2] != ("home",):
+                args += ["--tmpfs", home]  # a home elsewhere (/work/home-x) is hidden too
+            if Path("/var/tmp").is_dir() and not Path("/var/tmp").is_symlink():
+                args += ["--tmpfs", "/var/tmp"]
         return args
 
 

@@ -90,10 +90,14 @@ def key(release_id: str, packages: list[Package]) -> str:
     }, sort_keys=True).encode()).hexdigest()
 
 
+DIR_ENV = "PACK_IT_BUILDROOTS"  # another directory for build roots (several caches share them)
+
+
 def path(cache: Cache, release_id: str) -> Path:
-    """Where the release's build root is (or goes) in the cache."""
+    """Where the release's build root is (or goes): <cache>/buildroots, or $PACK_IT_BUILDROOTS."""
     packages = lockfile.read(NAME, release_id)
-    return cache.root / "buildroots" / f"{release_id}-{key(release_id, packages)[:32]}"
+    base = Path(os.environ[DIR_ENV]) if os.environ.get(DIR_ENV) else cache.root / "buildroots"
+    return base / f"{release_id}-{key(release_id, packages)[:32]}"
 
 
 def _write(root: Path, entry: Entry) -> None:
@@ -174,7 +178,11 @@ def ensure(release_id: str, cache: Cache, reporter: Reporter = Reporter()) -> Pa
                            "Re-lock it with `pack-it stacks lock`, or set PACK_IT_DEBIAN_RETENTION_MIRRORS.",
                            exit_code=EXPORT_FAILED)
     reporter.step(f"assembling the {release_id} build root ({len(packages)} packages)")
-    staging = Path(tempfile.mkdtemp(dir=cache.staging_dir(), prefix="buildroot-"))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # In the cache: its staging directory, swept after a killed build. A shared $PACK_IT_BUILDROOTS
+    # may be another file system: staged beside the final directory.
+    shared = cache.root not in final.parents
+    staging = Path(tempfile.mkdtemp(dir=final.parent if shared else cache.staging_dir(), prefix=".partial-"))
     try:
         root = staging.resolve()
         for entry in sorted(entries(release_id, packages, cache), key=lambda e: e.path):
