@@ -34,7 +34,7 @@ from pack_it.lifecycle.layers import Layer
 from pack_it.packs.python import dependencies, django, runtime
 
 ID = "python"
-VERSION = "0.1.0"
+VERSION = "0.1.1"
 LOOKS_FOR = "requirements.txt, pyproject.toml, Pipfile, setup.py or main.py"
 DEPS = f"/layers/{ID}/deps"
 RUNTIME = f"/layers/{ID}/runtime"
@@ -194,5 +194,6 @@ def _install(ctx: BuildContext, facts: PythonFacts, image_python: str, interpret
     if (site / "bin").is_dir():
         shutil.move(str(site / "bin"), str(directory / "bin"))
         dependencies.rewrite_scripts(directory / "bin", image_python)
+        dependencies.fix_records(site, directory / "bin")
     if interpreter:
         _compile(ctx, interpreter, site, f"{DEPS}/site-packages")

@@ -240,6 +240,28 @@ def rewrite_scripts(bin_dir: Path, python: str) -> None:
             script.write_bytes(f"#!{python}\n".encode() + data.split(b"\n", 1)[1])
 
 
+def fix_records(site: Path, bin_dir: Path) -> None:
+    """Each dist-info RECORD line for a rewritten console script gets the script's new hash and
+    size: the installer hashed it with the installing interpreter's path in its shebang, which
+    would make the layer depend on where that interpreter was (the host's, or the sandbox's)."""
+    import base64
+    import hashlib
+
+    for record in sorted(site.glob("*.dist-info/RECORD")):
+        lines = record.read_text().splitlines()
+        changed = False
+        for i, line in enumerate(lines):
+            path, _, rest = line.partition(",")
+            if not path.startswith("bin/") or not (bin_dir / path[4:]).is_file():
+                continue
+            data = (bin_dir / path[4:]).read_bytes()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            lines[i] = f"{path},sha256={digest},{len(data)}"
+            changed = True
+        if changed:
+            record.write_text("\n".join(lines) + "\n")
+
+
 @lru_cache(maxsize=None)
 def installer_version() -> str:
     uv = find_uv()
