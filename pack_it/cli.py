@@ -313,8 +313,8 @@ def stacks_lock(
     stack: Optional[str] = typer.Argument(None, help="A stack or release (e.g. python-debian13, debian12); default: every release."),
     lock_dir: Optional[Path] = typer.Option(None, "--lock-dir", help="Where to write the locks; default: the ones shipped with pack-it."),
 ) -> None:
-    """Re-resolve stacks against the Debian archive and rewrite their lock files; prints what changed."""
-    from pack_it.lifecycle.stacks import assemble, definitions
+    """Re-resolve stacks (and the release's build root) against the Debian archive and rewrite their lock files; prints what changed."""
+    from pack_it.lifecycle.stacks import assemble, buildroot, definitions
 
     if stack is None:
         release_ids = list(definitions.releases())
@@ -325,7 +325,10 @@ def stacks_lock(
     reporter = ConsoleReporter(state["verbosity"])
     for release_id in release_ids:
         reporter.phase(f"lock {release_id}")
-        for reference, lines in assemble.lock(release_id, lock_dir, reporter).items():
+        changed = assemble.lock(release_id, lock_dir, reporter)
+        # The release's build root too: locked on the same day, it matches its run stacks.
+        changed[f"{buildroot.NAME}-{release_id}"] = buildroot.lock(release_id, lock_dir, reporter)
+        for reference, lines in changed.items():
             print(f"{reference}: " + ("unchanged" if not lines else f"{len(lines)} changes"))
             for line in lines:
                 print(f"  {line}")
