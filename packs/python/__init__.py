@@ -85,8 +85,11 @@ def _standalone_home(ctx: BuildContext, version: str) -> Path:
 def build_python(ctx: BuildContext, interpreter: list[str] | None) -> str:
     """The minor version of the Python that builds sdists (and runs collectstatic): the
     sandbox's interpreter, else the host's."""
-    if ctx.sandbox.root is not None and interpreter:
-        return ctx.plan.facts(ID, PythonFacts).python
+    facts = ctx.plan.facts(ID, PythonFacts)
+    if ctx.sandbox.root is not None:
+        # uv finds the build root's python on PATH: it builds sdists only for that minor (a
+        # standalone target gets wheels only, as a host of another minor does).
+        return facts.python if interpreter and facts.python_source != "standalone" else "build root"
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
