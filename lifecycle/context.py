@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -21,6 +20,7 @@ from pack_it.lifecycle.layers import Layer, layer_key
 from pack_it.lifecycle import reaper
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle.sandbox import Sandbox, Step
 from pack_it.lifecycle.versions import VersionsIndex, shipped
 
 TOOL_OUTPUT_LINES = 30  # how much of a failing tool's output the error shows
@@ -40,6 +40,21 @@ class BuildContext:
     build_env: dict[str, str] = field(default_factory=dict)  # from earlier packs' build layers
     index: VersionsIndex = field(default_factory=shipped)  # the one the plan was made with
     pack_version: str = ""  # part of every key the pack's layers get
+    sandbox: Sandbox = field(default_factory=Sandbox)  # how run() runs tools (default: on the host)
+    tools: list[Path] = field(default_factory=list)  # bound read-only into every step (bind_tools)
+
+    def bind_tools(self, *paths: Path) -> None:
+        """Directories (or files) the pack's tools live in outside the build root (a fetched Go,
+        Node.js, npm, uv): every later step sees them read-only at their own paths."""
+        for path in paths:
+            if Path(path) not in self.tools:
+                self.tools.append(Path(path))
+
+    @property
+    def provided_toolchains(self) -> bool:
+        """Whether the pack must run the toolchains pack-it provides (fetched and checked, run on
+        the build root), not whatever the host has: every build but `--toolchain host`."""
+        return self.sandbox.toolchain == "pack-it"
 
     def key(self, **inputs: object) -> str:
         """A cache key for what this pack makes from `inputs` (content digests, versions,
@@ -93,12 +108,20 @@ class BuildContext:
     def cache_dir(self, name: str) -> Path:
         return self.cache.pack_dir(self.pack, name)
 
-    def run(self, argv: list[str], env: dict[str, str], cwd: Path, what: str) -> None:
-        """Runs a tool; on failure, a build error quoting the end of its output."""
+    def run(self, argv: list[str], env: dict[str, str], cwd: Path, what: str,
+            tools: tuple[Path, ...] | list[Path] = ()) -> None:
+        """Runs a tool in the build sandbox (lifecycle/sandbox/); on failure, a build error
+        quoting the end of its output. `tools` are the directories (or files) the tool's
+        programs live in outside the build root: a fetched Go, Node.js, npm; they are bound
+        read-only at their own paths. The step may write only into the build's scratch and the
+        pack's cache directory."""
         self.reporter.detail("$ " + " ".join(argv))
         # The user's --env values reach every tool (a registry token, say); the reporter and
         # errors mask them (lifecycle/secrets.py). The pack's own settings win.
-        full_env = {**os.environ, **self.build_env, **self.env, **env}
+        full_env = {**self.sandbox.base_env(), **self.build_env, **self.env, **env}
+        step = Step(list(argv), full_env, cwd, writable=(self.work, self.cache.root / "packs" / self.pack),
+                    tools=(*self.tools, *(Path(t) for t in tools)))
+        argv, full_env, cwd = self.sandbox.command(step)
         started = time.monotonic()
         # reaper: neither the tool nor anything it starts outlives pack-it, even a SIGKILLed one
         proc = reaper.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
@@ -112,6 +135,7 @@ class BuildContext:
             tail = "\n".join(proc.stdout.strip().splitlines()[-TOOL_OUTPUT_LINES:])
             raise build_error(
                 f"{what} failed (exit {proc.returncode}):\n{tail}",
-                "Fix the error above; the same command works outside pack-it.",
+                "Fix the error above; the same command works outside pack-it"
+                + (" (it ran in the build sandbox: --sandbox none runs it on the host)." if self.sandbox.enabled else "."),
                 exit_code=BUILD_FAILED,
             )

@@ -34,6 +34,9 @@ class BuildOptions:
     locked: bool = False  # a stack is built from its shipped lock only, never re-locked
     registry: object | None = None  # RegistryOptions: credentials, CA, insecure hosts
     launch_env: dict[str, str] = field(default_factory=dict)  # --env-launch: the image's Env, not the build's
+    sandbox: str = "bwrap"  # --sandbox: bwrap (build steps under bubblewrap) or none (on the host)
+    toolchain: str = "pack-it"  # --toolchain: pack-it (provisioned, on the build root) or host
+    network: str = "default"  # --network: default (shared) or none (no network in build steps)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ def source_labels(app: Path) -> dict[str, str]:
 
 def check_options(options: BuildOptions) -> None:
     """Every usage error, found before any build work (detection, a toolchain, a download)."""
+    from pack_it.lifecycle import sandbox
+
+    sandbox.check_options(options.sandbox, options.toolchain, options.network)
     secrets.check_env(options.env)
     secrets.check_env(options.launch_env, "--env-launch")
     if options.tag:
@@ -121,7 +127,8 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
     cache.defer_records()  # recorded only if the source did not change while it was built
     try:
         reporter.phase("build")
-        layers = build_phase.build(plan, packs, tree, options.env, cache, work, epoch, reporter, index)
+        layers = build_phase.build(plan, packs, tree, options.env, cache, work, epoch, reporter, index,
+                                   make_sandbox(options, plan, cache, work, reporter))
         reporter.phase("export")
         if chosen_because:
             reporter.step(chosen_because)
@@ -159,6 +166,27 @@ def launch_layers(plan: Plan, run_reference: str, cache: Cache, epoch: int, repo
     if plan.needs_shell and (shell := launch.shell_layer(run_reference, cache, epoch, reporter, locked)):
         added.append(shell)
     return added
+
+
+def make_sandbox(options: BuildOptions, plan: Plan, cache: Cache, work: Path, reporter: Reporter):
+    """The sandbox the build steps run in: with pack-it's toolchains, the build root of the plan's
+    Debian release (assembled into the cache the first time); with the host's, the host's /."""
+    from pack_it.lifecycle.sandbox import Sandbox, find_bwrap
+    from pack_it.lifecycle.stacks import buildroot, definitions
+
+    if options.sandbox == "none":
+        return Sandbox("none", toolchain=options.toolchain)
+    find_bwrap()  # before any step: the one-sentence reason, never a tool's failure
+    root = None
+    if options.toolchain == "pack-it":
+        # The run image's release, so what is compiled links what the image has; debian12 for
+        # a run image that is not a stack.
+        chosen = options.run_image or (plan.run_image.name if plan.run_image else "")
+        release = definitions.DEFAULT_RELEASE
+        if chosen.partition("-")[0] in definitions.STACKS:
+            release = definitions.parse_reference(chosen)[1]
+        root = buildroot.ensure(release, cache, reporter)
+    return Sandbox("bwrap", root, network=options.network != "none", scratch=(work,), toolchain=options.toolchain)
 
 
 def secret_warning(rel: str, why: str) -> str:

@@ -418,7 +418,9 @@ def layer(ctx: BuildContext, version: str, node: Callable[[], Path]) -> Layer:
     official binary carries 18 MB of symbol tables; they are stripped (as Alpine's and
     Debian's node are) when binutils' strip is there. Native stack symbols are lost;
     JavaScript stack traces are not. `node()` fetches the binary, only when the layer is made."""
-    strip = _strip_version()
+    # On the build root, its binutils strip (named by the root, whose lock fixes the version):
+    # the host's binutils version cannot change the layer.
+    strip = f"build root {ctx.sandbox.root.name}" if ctx.sandbox.root is not None else _strip_version()
     integrity = ctx.index.releases(INDEX_RUNTIME).get(version, {}).get("integrity")
 
     def fill(directory: Path) -> None:
@@ -426,7 +428,9 @@ def layer(ctx: BuildContext, version: str, node: Callable[[], Path]) -> Layer:
         (directory / "bin").mkdir(parents=True, exist_ok=True)
         target = directory / "bin" / "node"
         ctx.reporter.step(f"  layer runtime: Node.js {version}" + (" (stripped)" if strip else ""))
-        if strip:
+        if ctx.sandbox.root is not None:
+            ctx.run(["strip", "-o", str(target), str(binary)], env={}, cwd=ctx.work, what="strip bin/node")
+        elif strip:
             subprocess.run(["strip", "-o", str(target), str(binary)], check=True)
         else:
             shutil.copyfile(binary, target)

@@ -188,13 +188,13 @@ def _pipfile(tree: SourceTree) -> list[str]:
     return lines
 
 
-def _uv_lock(ctx: BuildContext, uv: str, out: Path) -> None:
+def _uv_lock(ctx: BuildContext, uv: str, out: Path, src: Path) -> None:
     # Workspace members (`-e ./packages/x`) and path dependencies (`./libs/y`) come out as paths
     # with no hash, which --require-hashes refuses: they are the tree's own packages
     # (local_packages), built from source, so their lines are dropped here.
     ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-header",
-             "--format", "requirements-txt", "--project", str(ctx.tree.root), "-o", str(out)],
-            env=uv_env(ctx), cwd=ctx.work, what="uv export (uv.lock)")
+             "--format", "requirements-txt", "--project", str(src), "-o", str(out)],
+            env=uv_env(ctx), cwd=src, what="uv export (uv.lock)")
     out.write_text("".join(line for line in out.read_text().splitlines(keepends=True)
                            if not LOCAL_LINE.match(line.strip())))
 
@@ -245,8 +245,10 @@ def local_packages(tree: SourceTree, install: InstallFacts) -> tuple[str, ...]:
     return tuple(dirs)
 
 
-def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...]) -> list[Path]:
-    """Each of the tree's own packages built to a wheel, from a copy of the source."""
+def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...], builder: str | None) -> list[Path]:
+    """Each of the tree's own packages built to a wheel, from a copy of the source, by `builder`
+    (else the sandbox's python3, or the one running pack-it)."""
+    python = builder or ("/usr/bin/python3" if ctx.sandbox.root is not None else sys.executable)
     source = ctx.copy_source(ctx.work / "local-src")
     out = ctx.work / "local-wheels"
     out.mkdir(parents=True, exist_ok=True)
@@ -257,7 +259,7 @@ def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...]) -> l
             # had (the copy only; the app's directory is never written)
             (project / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
         ctx.reporter.step(f"  building {'the project' if rel == '.' else rel} from source (a wheel)")
-        argv = ([uv, "build", "--wheel", "--out-dir", str(out), "--python", sys.executable, str(source / rel)]
+        argv = ([uv, "build", "--wheel", "--out-dir", str(out), "--python", python, str(source / rel)]
                 if uv else [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(source / rel)])
         ctx.run(argv, env=uv_env(ctx) if uv else {}, cwd=source, what=f"building {rel} (the app's own package)")
     return sorted(out.glob("*.whl"))
@@ -271,6 +273,16 @@ def _without_local_lines(path: Path, out: Path) -> Path:
         return path
     out.write_text("".join(kept))
     return out
+
+
+def source_dir(ctx: BuildContext) -> Path:
+    """Where the installer reads the app: a copy of what SourceTree admits, never the app
+    directory (where a link can lead to any host file, and which a build must not write), in
+    the sandbox the step's writable /workspace."""
+    copy = ctx.work / "python-src"
+    if not copy.is_dir():
+        ctx.copy_source(copy)
+    return copy
 
 
 def uv_env(ctx: BuildContext) -> dict[str, str]:
@@ -287,17 +299,19 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tuple[Path | None, bool]:
+def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
+                 src: Path | None = None) -> tuple[Path | None, bool]:
     """(a requirements file for the app's dependencies, whether it is a hashed lock)."""
     kind = install.kind
+    src = src or ctx.tree.root
     out = ctx.work / "requirements.lock.txt"
     if kind == "requirements":
-        return _without_local_lines(ctx.tree.root / install.files[0], ctx.work / "requirements.txt"), False
+        return _without_local_lines(src / install.files[0], ctx.work / "requirements.txt"), False
     if kind == "uv.lock":
         if uv is None:  # pip cannot read uv.lock
             raise build_error("uv.lock needs uv to export it, and uv is not installed.",
                               "Reinstall pack-it (it depends on uv), or put uv on PATH.", exit_code=MISSING_TOOLCHAIN)
-        _uv_lock(ctx, uv, out)
+        _uv_lock(ctx, uv, out, src)
         return out, True
     lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile}.get(kind)
     if lines is None:
@@ -307,16 +321,24 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tu
 
 
 def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
-            added: tuple[str, ...]) -> None:
+            added: tuple[str, ...], host: str | None = None) -> None:
     """Installs into `target` (a site-packages directory) for CPython `python` on Linux x86_64.
     sdists are built (C extensions included, with the machine's compiler and -dev headers)
     when a Python of the target's minor version is here (`build_python`); otherwise a package
     without a wheel for the target fails with uv's message, which names it, and a hint."""
     uv = find_uv()
-    reqs, locked = requirements(ctx, install_spec, uv)
-    builder = build_python(python)
+    if uv is not None:
+        ctx.bind_tools(Path(uv))  # pack-it's own uv (a pinned dependency from PyPI), read-only
+    src = source_dir(ctx)
+    reqs, locked = requirements(ctx, install_spec, uv, src)
+    # The Python that builds sdists (and the app's own packages): in the sandbox the build
+    # root's, when `host` (its minor) is the target's; else this machine's (build_python).
+    if ctx.sandbox.root is not None:
+        builder = f"/usr/bin/python{python}" if host == python else None
+    else:
+        builder = build_python(python)
     local = local_packages(ctx.tree, install_spec)
-    wheels = _local_wheels(ctx, uv, local) if local else []
+    wheels = _local_wheels(ctx, uv, local, builder) if local else []
     common = ["--target", str(target), "--python-version", python, "--python-platform", PLATFORM]
     # A package with no wheel for the target is built from its sdist by a Python of the
     # target's minor version (the C extension's ABI is that minor's); without one, wheels only.
@@ -332,19 +354,19 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
         # --upgrade: pip --target otherwise skips directories (bin/) an earlier step made.
         steps += [[*pip, "--upgrade", *(SERVERS[a] for a in added)]] if added else []
         for argv in steps:
-            ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
+            ctx.run(argv, env={}, cwd=src, what=what + " (pip)")
         return
     base = [uv, "pip", "install", "--quiet", *common]
     env = {**uv_env(ctx), **SDIST_ENV}
     with _sdist_hint(python, builder):
         if reqs is not None:
             extra = ["--no-deps", "--require-hashes"] if locked else []
-            ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=ctx.tree.root, what=what)
+            ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=src, what=what)
         if wheels:  # a lock already pinned their dependencies; a project or requirements.txt did not
             ctx.run([*base, *(["--no-deps"] if locked else []), *map(str, wheels)], env=env,
                     cwd=ctx.work, what=what + " (the app's own packages)")
         if added:
-            ctx.run([*base, *(SERVERS[a] for a in added)], env=env, cwd=ctx.tree.root,
+            ctx.run([*base, *(SERVERS[a] for a in added)], env=env, cwd=src,
                     what=f"adding {', '.join(added)}")
 
 
@@ -381,6 +403,28 @@ def rewrite_scripts(bin_dir: Path, python: str) -> None:
         data = script.read_bytes()
         if data.startswith(b"#!") and b"python" in data.split(b"\n", 1)[0]:
             script.write_bytes(f"#!{python}\n".encode() + data.split(b"\n", 1)[1])
+
+
+def fix_records(site: Path, bin_dir: Path) -> None:
+    """Each dist-info RECORD line for a rewritten console script gets the script's new hash and
+    size: the installer hashed it with the installing interpreter's path in its shebang, which
+    would make the layer depend on where that interpreter was (the host's, or the sandbox's)."""
+    import base64
+    import hashlib
+
+    for record in sorted(site.glob("*.dist-info/RECORD")):
+        lines = record.read_text().splitlines()
+        changed = False
+        for i, line in enumerate(lines):
+            path, _, rest = line.partition(",")
+            if not path.startswith("bin/") or not (bin_dir / path[4:]).is_file():
+                continue
+            data = (bin_dir / path[4:]).read_bytes()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            lines[i] = f"{path},sha256={digest},{len(data)}"
+            changed = True
+        if changed:
+            record.write_text("\n".join(lines) + "\n")
 
 
 @lru_cache(maxsize=None)

@@ -71,9 +71,10 @@ def test_lock_writes_the_release_locks_then_reports_them_unchanged(tmp_path):
     """Against the real archive: ~15 s a run."""
     first = pack_it("stacks", "lock", "debian12", "--lock-dir", str(tmp_path))
     assert first.returncode == 0, first.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{s}-debian12-amd64.json" for s in STACKS)
+    locked = (*STACKS, "buildroot")  # the release's build root is locked with its stacks
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{s}-debian12-amd64.json" for s in locked)
     summary = [line for line in first.stdout.splitlines() if not line.startswith(" ")]
-    assert [line.split(":")[0] for line in summary] == [f"{s}-debian12" for s in STACKS]
+    assert [line.split(":")[0] for line in summary] == [f"{s}-debian12" for s in locked]
     for stack in STACKS:
         written = json.loads((tmp_path / f"{stack}-debian12-amd64.json").read_text())
         assert (written["stack"], written["release"], written["arch"]) == (stack, "debian12", "amd64")
@@ -90,6 +91,6 @@ def test_lock_writes_the_release_locks_then_reports_them_unchanged(tmp_path):
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     second = pack_it("stacks", "lock", "debian12", "--lock-dir", str(tmp_path))
     assert second.returncode == 0, second.stderr
-    assert second.stdout.splitlines() == [f"{s}-debian12: unchanged" for s in STACKS]
+    assert second.stdout.splitlines() == [f"{s}-debian12: unchanged" for s in locked]
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert "[lock debian12]" in second.stderr
