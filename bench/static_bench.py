@@ -12,7 +12,8 @@ from the time the package manager's `run build` took); the difference is pack-it
 (copying the source, hard-linking node_modules, the site layer, compressing, writing the
 tarball). A no-op rebuild (nothing changed) is timed too: the floor any rebuild pays (Python
 start-up, detect, layer reuse, export). `--checkout` runs this checkout's pack-it (python -m
-pack_it, its modules compiled first, as an install has them) instead of the one on PATH. Prints medians [min-max] of the runs.
+pack_it, its modules compiled first, as an install has them) instead of the one on PATH.
+Prints medians [min-max] of the runs.
 """
 
 from __future__ import annotations

@@ -26,8 +26,9 @@ TRUE = ("enabled", "true", "yes", "on", "1")
 FALSE = ("disabled", "false", "no", "off", "0")
 
 
-def manifest(tree: SourceTree) -> str | None:
-    return next((rel for rel in MANIFESTS if tree.has_file(rel)), None)
+def manifest(tree: SourceTree, but: tuple[str, ...] = ()) -> str | None:
+    """The first manifest of MANIFESTS in the tree (leaving out `but`), or None."""
+    return next((rel for rel in MANIFESTS if rel not in but and tree.has_file(rel)), None)
 
 
 def staticfile(tree: SourceTree) -> dict[str, tuple[str, int]]:

@@ -276,3 +276,10 @@ def test_an_odd_angular_json_falls_back_to_the_default(tmp_path, angular):
     tree = write_tree(tmp_path, {"package.json": pkg({"build": "ng build"}, {"@angular/core": "19"}), **LOCK,
                                  "angular.json": angular})
     assert facts(tree).root.startswith("dist")
+
+
+@pytest.mark.parametrize("manifest", ["Cargo.toml", "go.mod", "pom.xml", "Gemfile", "main.py", "Procfile"])
+def test_a_front_end_build_beside_another_languages_manifest_is_not_static(tmp_path, manifest):
+    tree = write_tree(tmp_path, {"package.json": pkg({"build": "vite build"}, {"vite": "5"}), **LOCK,
+                                 manifest: "x\n"})
+    assert detect(tree, {}, lambda: list(NODE)) is None
