@@ -9,7 +9,7 @@ from pathlib import Path
 from pack_it.detectors.source import INSTALL_CONFIG, SourceTree
 from pack_it.lifecycle import build as build_phase
 from pack_it.lifecycle import detect as detect_phase
-from pack_it.lifecycle import gitinfo, runimage
+from pack_it.lifecycle import cacheimage, gitinfo, runimage
 from pack_it.lifecycle.archive import source_date_epoch, uncompressed_size
 from pack_it.lifecycle.cache import DISK_FULL, Cache, default_cache_dir
 from pack_it.lifecycle.export import export
@@ -34,6 +34,8 @@ class BuildOptions:
     locked: bool = False  # a stack is built from its shipped lock only, never re-locked
     registry: object | None = None  # RegistryOptions: credentials, CA, insecure hosts
     launch_env: dict[str, str] = field(default_factory=dict)  # --env-launch: the image's Env, not the build's
+    cache_from: str | None = None  # HOST/REPO[:TAG] of a cache image to fill the local cache from
+    cache_to: str | None = None  # HOST/REPO[:TAG] to push this build's cache image to
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,20 @@ def check_options(options: BuildOptions) -> None:
         publisher_for(options.output, options.registry)
     if options.run_image:
         runimage_check(options.run_image)
+    for flag, reference in (("--cache-from", options.cache_from), ("--cache-to", options.cache_to)):
+        if reference:
+            cache_image_check(flag, reference)
+
+
+def cache_image_check(flag: str, reference: str) -> None:
+    """A cache image lives in a registry: HOST/REPO[:TAG], or registry:HOST/REPO[:TAG]."""
+    from pack_it.errors import USAGE, PackItError
+    from pack_it.lifecycle.registry import names
+
+    if not (reference.startswith("registry:") or names.names_registry(reference)):
+        raise PackItError(f"{flag} {reference!r} names no registry: a cache image lives in one.", exit_code=USAGE,
+                          phase="usage", hint=f"Write {flag} HOST/REPO:TAG (e.g. registry.example.com/app:cache).")
+    names.parse(reference)
 
 
 def runimage_check(reference: str) -> None:
@@ -107,6 +123,8 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
     publisher = publisher_for(output, options.registry, reporter)
     cache = Cache(options.cache_dir or default_cache_dir())
     epoch = source_date_epoch()
+    if options.cache_from:
+        cacheimage.restore(options.cache_from, cache, options.registry, reporter)
 
     reporter.phase("detect")
     for rel, why in tree.secret_files().items():
@@ -132,6 +150,8 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
                        launch_env=options.launch_env)
         _record_if_unchanged(tree, cache, reporter)
         destination = publisher.publish(image, cache, str(ref))
+        if options.cache_to:
+            cacheimage.save(options.cache_to, plan.packs, layers, cache, epoch, options.registry, reporter)
     except OSError as e:
         if e.errno in DISK_FULL:
             raise cache.disk_error(e) from None

@@ -186,6 +186,9 @@ def build(
     creds: Optional[str] = typer.Option(None, "--creds", help=CREDS_HELP),
     registry_ca: Optional[Path] = typer.Option(None, "--registry-ca", help=CA_HELP),
     insecure_registry: List[str] = typer.Option([], "--insecure-registry", help=INSECURE_HELP),
+    cache_image: Optional[str] = typer.Option(None, "--cache-image", help="HOST/REPO:TAG: read the cache from it before the build and push it after (--cache-from and --cache-to in one)."),
+    cache_from: Optional[str] = typer.Option(None, "--cache-from", help="HOST/REPO:TAG: fill the local cache from this cache image, never push it (e.g. for pull requests)."),
+    cache_to: Optional[str] = typer.Option(None, "--cache-to", help="HOST/REPO:TAG: push this build's cache (dependency layers, the packs' caches) as an image."),
 ) -> None:
     """Build an OCI image of the app."""
     if verbose or quiet:
@@ -199,10 +202,12 @@ def build(
             raise PackItError("--publish pushes to the registry -t names, and takes no --output.", exit_code=USAGE,
                               phase="usage", hint="Write --publish -t HOST/REPO:TAG, or --output registry:HOST/REPO:TAG.")
         output = f"registry:{tag}"
+    cache_from, cache_to = cache_from or cache_image, cache_to or cache_image
     options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir, locked,
                            _registry_options(creds, registry_ca, insecure_registry, reporter)
-                           if _reaches_a_registry(output, run_image, creds, registry_ca, insecure_registry) else None,
-                           launch_env=_parse_env(env_launch, "--env-launch"))
+                           if _reaches_a_registry(output, run_image, creds, registry_ca, insecure_registry,
+                                                  cache_from, cache_to) else None,
+                           launch_env=_parse_env(env_launch, "--env-launch"), cache_from=cache_from, cache_to=cache_to)
     started = time.monotonic()
     result = run_build(options, REGISTRY, reporter)
     if digest_file:
