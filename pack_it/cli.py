@@ -183,6 +183,8 @@ def build(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print results and errors."),
     publish: bool = typer.Option(False, "--publish", help="Push to the registry -t names (HOST/REPO:TAG); same as --output registry:HOST/REPO:TAG."),
     digest_file: Optional[Path] = typer.Option(None, "--digest-file", help="Write the image's manifest digest (as pushed) to FILE."),
+    image_url_file: Optional[Path] = typer.Option(None, "--image-url-file", help="Write where the image went (HOST/REPO:TAG when pushed) to FILE: Tekton's IMAGE_URL result."),
+    image_size_file: Optional[Path] = typer.Option(None, "--image-size-file", help="Write the image's compressed size in bytes to FILE: Shipwright's shp-image-size result."),
     creds: Optional[str] = typer.Option(None, "--creds", help=CREDS_HELP),
     registry_ca: Optional[Path] = typer.Option(None, "--registry-ca", help=CA_HELP),
     insecure_registry: List[str] = typer.Option([], "--insecure-registry", help=INSECURE_HELP),
@@ -212,6 +214,10 @@ def build(
     result = run_build(options, REGISTRY, reporter)
     if digest_file:
         digest_file.write_text(result.image.digest + "\n")
+    if image_url_file:
+        image_url_file.write_text(result.destination.removeprefix("registry:") + "\n")
+    if image_size_file:
+        image_size_file.write_text(f"{result.compressed_size + len(result.image.manifest) + len(result.image.config)}\n")
     print(f"Built {result.reference} in {time.monotonic() - started:.1f}s -> {result.destination}")
     print(f"  digest: {result.image.digest}")
     print(f"  size:   {_human_size(result.uncompressed_size)} ({_human_size(result.compressed_size)} compressed)")
