@@ -29,7 +29,7 @@ import shutil
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from pack_it.errors import PackItError
 from pack_it.lifecycle import oci
@@ -38,6 +38,9 @@ from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.oci import Descriptor, Image
 from pack_it.lifecycle.reporter import Reporter
+
+if TYPE_CHECKING:  # the registry client (http.client, ssl) is imported only when a cache image is used
+    from pack_it.lifecycle.registry.client import RegistryOptions
 
 LABEL = "io.pack-it.cache"
 FORMAT = 1
@@ -101,7 +104,7 @@ def _safe_name(name: str) -> str:
 
 
 def save(target: str, packs: Iterable[str], layers: Iterable[Layer], cache: Cache, epoch: int,
-         registry: object, reporter: Reporter) -> Image | None:
+         registry: RegistryOptions | None, reporter: Reporter) -> Image | None:
     """Pushes the cache image for a finished build to `target` (--cache-to). A failure is a
     warning: the build's image is already written, and a missing cache only costs time."""
     from pack_it.lifecycle.registry import names
@@ -185,7 +188,7 @@ class Restored:
     dirs: int = 0  # directory entries placed
 
 
-def restore(source: str, cache: Cache, registry: object, reporter: Reporter) -> Restored:
+def restore(source: str, cache: Cache, registry: RegistryOptions | None, reporter: Reporter) -> Restored:
     """Fills the local cache from the cache image at `source` (--cache-from). A missing or
     unreadable image is a warning: the build goes on with what the local cache has."""
     from pack_it.lifecycle.registry import names

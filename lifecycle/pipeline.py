@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.detectors.source import INSTALL_CONFIG, SourceTree
 from pack_it.lifecycle import build as build_phase
@@ -22,6 +23,9 @@ from pack_it.lifecycle import versions
 from pack_it.lifecycle.contract import PackRegistry
 from pack_it.lifecycle import secrets
 
+if TYPE_CHECKING:  # imported by builds that reach a registry only (http.client, ssl)
+    from pack_it.lifecycle.registry.client import RegistryOptions
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -32,7 +36,7 @@ class BuildOptions:
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
     locked: bool = False  # a stack is built from its shipped lock only, never re-locked
-    registry: object | None = None  # RegistryOptions: credentials, CA, insecure hosts
+    registry: RegistryOptions | None = None  # credentials, CA, insecure hosts
     launch_env: dict[str, str] = field(default_factory=dict)  # --env-launch: the image's Env, not the build's
     cache_from: str | None = None  # HOST/REPO[:TAG] of a cache image to fill the local cache from
     cache_to: str | None = None  # HOST/REPO[:TAG] to push this build's cache image to
@@ -151,7 +155,8 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
         _record_if_unchanged(tree, cache, reporter)
         destination = publisher.publish(image, cache, str(ref))
         if options.cache_to:
-            cacheimage.save(options.cache_to, plan.packs, layers, cache, epoch, options.registry, reporter)
+            cacheimage.save(options.cache_to, plan.packs, layers, cache, epoch, options.registry,
+                            reporter)
     except OSError as e:
         if e.errno in DISK_FULL:
             raise cache.disk_error(e) from None
