@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.detectors.source import INSTALL_CONFIG, SourceTree
 from pack_it.lifecycle import build as build_phase
 from pack_it.lifecycle import detect as detect_phase
-from pack_it.lifecycle import gitinfo, native, runimage
+from pack_it.lifecycle import cacheimage, gitinfo, native, runimage
 from pack_it.lifecycle.archive import source_date_epoch, uncompressed_size
 from pack_it.lifecycle.cache import DISK_FULL, Cache, default_cache_dir
 from pack_it.lifecycle.export import export
@@ -22,6 +23,9 @@ from pack_it.lifecycle import versions
 from pack_it.lifecycle.contract import PackRegistry
 from pack_it.lifecycle import secrets
 
+if TYPE_CHECKING:  # imported by builds that reach a registry only (http.client, ssl)
+    from pack_it.lifecycle.registry.client import RegistryOptions
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -32,11 +36,13 @@ class BuildOptions:
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
     locked: bool = False  # a stack is built from its shipped lock only, never re-locked
-    registry: object | None = None  # RegistryOptions: credentials, CA, insecure hosts
+    registry: RegistryOptions | None = None  # credentials, CA, insecure hosts
     launch_env: dict[str, str] = field(default_factory=dict)  # --env-launch: the image's Env, not the build's
     sandbox: str = "bwrap"  # --sandbox: bwrap (build steps under bubblewrap) or none (on the host)
     toolchain: str = "pack-it"  # --toolchain: pack-it (provisioned, on the build root) or host
     network: str = "default"  # --network: default (shared) or none (no network in build steps)
+    cache_from: str | None = None  # HOST/REPO[:TAG] of a cache image to fill the local cache from
+    cache_to: str | None = None  # HOST/REPO[:TAG] to push this build's cache image to
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,20 @@ def check_options(options: BuildOptions) -> None:
         publisher_for(options.output, options.registry)
     if options.run_image:
         runimage_check(options.run_image)
+    for flag, reference in (("--cache-from", options.cache_from), ("--cache-to", options.cache_to)):
+        if reference:
+            cache_image_check(flag, reference)
+
+
+def cache_image_check(flag: str, reference: str) -> None:
+    """A cache image lives in a registry: HOST/REPO[:TAG], or registry:HOST/REPO[:TAG]."""
+    from pack_it.errors import USAGE, PackItError
+    from pack_it.lifecycle.registry import names
+
+    if not (reference.startswith("registry:") or names.names_registry(reference)):
+        raise PackItError(f"{flag} {reference!r} names no registry: a cache image lives in one.", exit_code=USAGE,
+                          phase="usage", hint=f"Write {flag} HOST/REPO:TAG (e.g. registry.example.com/app:cache).")
+    names.parse(reference)
 
 
 def runimage_check(reference: str) -> None:
@@ -113,6 +133,8 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
     publisher = publisher_for(output, options.registry, reporter)
     cache = Cache(options.cache_dir or default_cache_dir())
     epoch = source_date_epoch()
+    if options.cache_from:
+        cacheimage.restore(options.cache_from, cache, options.registry, reporter)
 
     reporter.phase("detect")
     for rel, why in tree.secret_files().items():
@@ -142,6 +164,9 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
                        launch_env=options.launch_env, native=libraries.added)
         _record_if_unchanged(tree, cache, reporter)
         destination = publisher.publish(image, cache, str(ref))
+        if options.cache_to:
+            cacheimage.save(options.cache_to, plan.packs, layers, cache, epoch, options.registry,
+                            reporter)
     except OSError as e:
         if e.errno in DISK_FULL:
             raise cache.disk_error(e) from None
