@@ -18,6 +18,9 @@ class ManagerFacts(Facts):
 class Scripts(Facts):
     build: str | None
     start: str | None
+    # The scripts the build runs, by name and in order: the root's install hooks, then the
+    # build script (heroku-postbuild, gcp-build or build); lifecycle.py
+    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,4 +36,8 @@ class NodeFacts(Facts):
     typescript: bool
     env: dict[str, str] = field(default_factory=dict)  # VAR=value from the start script
     next_standalone: bool | None = None  # Next.js only: built with output: 'standalone'
-    bun_range: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version
+    package_json: bool = True  # False: a server.js with no package.json (bare.py), nothing to install
+    bun_range: str | None = None
+    # The npm that runs under this Node (installs, and installs pnpm or yarn), and why (npm.py)
+    npm: str | None = None
+    npm_reason: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version

@@ -60,9 +60,10 @@ def _is_berry_lockfile(tree: SourceTree) -> bool:
 def _parse_field(text: str) -> tuple[str, str]:
     """(manager name, version) from the packageManager field."""
     match = CORE_PACK.match(text.strip())
-    if not match or _nodesemver().valid(match["version"], False) is None:
+    valid = match and _nodesemver().valid(match["version"], False)
+    if not match or not valid:
         raise detect_error(
-            f"{PACKAGE_JSON}: packageManager {text!r} is not of the form name@version.",
+            f"{PACKAGE_JSON}: packageManager {text!r:.80} is not of the form name@version.",
             'Write it as Corepack expects, e.g. "pnpm@9.1.0" (`corepack use pnpm@9` writes it).',
         )
     name, version = match["name"], match["version"]
@@ -72,7 +73,7 @@ def _parse_field(text: str) -> tuple[str, str]:
             "Use one of those package managers.",
             exit_code=UNSUPPORTED,
         )
-    if name == "yarn" and int(version.split(".")[0]) >= 2:
+    if name == "yarn" and valid.major >= 2:  # as parsed: "v4.0.0" is 4
         name = "yarn-berry"
     return name, version
 
@@ -126,4 +127,26 @@ def choose(tree: SourceTree, pkg: PackageJson) -> Choice:
             "bun, pnpm, yarn, npm. Delete the others, or name the manager in package.json's "
             'packageManager field (e.g. "pnpm@9.1.0").'
         )
+    if name == "pnpm":
+        version, source = pnpm_for_lockfile(tree, lockfile)
+        return Choice(PackageManager(name, source), version, lockfile, tuple(warnings))
     return Choice(PackageManager(name, _lockfile_source(lockfile, name, tree)), None, lockfile, tuple(warnings))
+
+
+# The pnpm release line that writes each pnpm-lock.yaml lockfileVersion (pnpm's release notes),
+# at its last release: a newer pnpm rewrites an older lockfile, which --frozen-lockfile refuses
+# (ERR_PNPM_FROZEN_LOCKFILE_WITH_OUTDATED_LOCKFILE). 9.0 is written by pnpm 9 and 10 alike.
+PNPM_FOR_LOCKFILE = {"5.0": "5.18.10", "5.1": "5.18.10", "5.2": "5.18.10", "5.3": "6.35.1", "5.4": "7.33.7",
+                     "6.0": "8.15.9", "6.1": "8.15.9", "9.0": "9.15.9"}
+_LOCKFILE_VERSION = re.compile(r"""^lockfileVersion:\s*['"]?([0-9.]+)['"]?\s*$""", re.MULTILINE)
+
+
+def pnpm_for_lockfile(tree: SourceTree, lockfile: str) -> tuple[str | None, str]:
+    """(the pnpm version for the lockfile's lockfileVersion, the evidence), (None, lockfile) when unknown."""
+    match = _LOCKFILE_VERSION.search(tree.read_text(lockfile)[:4096])
+    if not match:
+        return None, lockfile
+    lockfile_version = match.group(1)
+    if lockfile_version.count(".") == 0:
+        lockfile_version += ".0"
+    return PNPM_FOR_LOCKFILE.get(lockfile_version), f"{lockfile} (lockfileVersion {match.group(1)})"

@@ -29,7 +29,8 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None,
            releases: Mapping[str, Mapping[str, str]] | None = None) -> Detection | None:
     """`releases`: the versions index's python section (python-build-standalone's builds);
     by default the shipped index's."""
-    if not any(tree.has_file(f) for f in SIGNALS):
+    if not any(tree.has_file(f) for f in SIGNALS) and not any(
+            f.count("/") == 1 and f.endswith("/__main__.py") for f in tree.source_files()):  # python -m package
         return None
     # Imported only for trees that look like Python: a Node or Go build never pays for it.
     from pack_it.detectors.python.detection import detect_app

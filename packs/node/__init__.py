@@ -17,6 +17,7 @@ on the node stack (Debian's libc and C++ runtime, no Node of its own).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 from pack_it.detectors import node as node_detector
+from pack_it.detectors.node import lifecycle
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.node.facts import NodeFacts
 from pack_it.detectors.source import SourceTree
@@ -31,24 +33,26 @@ from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.versions import VersionsIndex
-from pack_it.packs.node import bun, runtime, tools
+from pack_it.packs.node import bun, npm, runtime, tools
 
 ID = "node"
 VERSION = "0.1.0"
-LOOKS_FOR = "package.json"
+LOOKS_FOR = "package.json, or a server.js, app.js or index.js with none"
 FACTS = NodeFacts
 RELEASES: ReleaseFetchers = {runtime.INDEX_RUNTIME: runtime.releases_from_registry,
-                             bun.INDEX_RUNTIME: bun.releases_from_registry}
+                             bun.INDEX_RUNTIME: bun.releases_from_registry,
+                             npm.INDEX_RUNTIME: npm.releases_from_registry}
 WORKSPACE = "/workspace"
 MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb",
              ".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml")
 
 
 def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detection | None:
-    if not tree.has_file("package.json"):
+    if not tree.has_file("package.json") and node_detector.bare.entry(tree) is None:
         return None
     return node_detector.detect(tree, env, lambda: index.versions(runtime.INDEX_RUNTIME),
-                                bun_versions=lambda: index.versions(bun.INDEX_RUNTIME))
+                                bun_versions=lambda: index.versions(bun.INDEX_RUNTIME),
+                                npm_releases=lambda: index.releases(npm.INDEX_RUNTIME))
 
 
 def build(ctx: BuildContext) -> list[Layer]:
@@ -63,24 +67,41 @@ def build(ctx: BuildContext) -> list[Layer]:
     @cache
     def node() -> Path:  # fetched only when a layer has to be made; for a Bun app, bin/bun
         if on_bun:
-            return bun.fetch_bun(version, ctx.cache.root, releases=ctx.index.releases(bun.INDEX_RUNTIME))
-        return runtime.fetch_node(version, ctx.cache.root, releases=ctx.index.releases(runtime.INDEX_RUNTIME)).node
+            binary = bun.fetch_bun(version, ctx.cache.root, releases=ctx.index.releases(bun.INDEX_RUNTIME))
+        else:
+            binary = runtime.fetch_node(version, ctx.cache.root, releases=ctx.index.releases(runtime.INDEX_RUNTIME)).node
+        ctx.bind_tools(binary.parent.parent)  # the steps run it, read-only
+        return binary
 
     @cache
     def tool_env() -> dict[str, str]:
-        path = f"{node().parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        path = f"{node().parent}{os.pathsep}{ctx.build_env.get('PATH') or ctx.sandbox.base_env().get('PATH', '')}"
         if on_bun:  # `node` in install and build scripts is the image's Bun, never the host's Node
             path = f"{bun.node_shim(ctx.work, node())}{os.pathsep}{path}"
-        return {**tools.npm_env(ctx), "PATH": path}
+        # Native addons (node-gyp) compile against the headers of the image's own Node release,
+        # from its verified tarball, and from source: prebuilt binaries are downloaded unverified
+        # (prebuild-install, node-pre-gyp fetch them from GitHub releases with no checksum).
+        headers = None if on_bun else runtime.headers_dir(node())
+        native = {"npm_config_nodedir": str(headers), "npm_config_build_from_source": "true"} if headers else {}
+        return {**tools.npm_env(ctx), **native, "PATH": path}
 
     @cache
     def pm_cmd() -> tuple[str, ...]:
         if on_bun:  # the runtime binary is its own package manager
             return (str(node()),)
-        return tuple(tools.command(ctx, node(), pm.name, pm.version))
+        return tuple(tools.command(ctx, node(), pm.name, pm.version,
+                                   None if pm.name == "bun" and facts.npm is None else npm_cli()))
+
+    @cache
+    def npm_cli() -> Path:  # the npm of the app's Node line (detectors/node/npm.py), never the host's
+        if facts.npm is None:
+            raise runtime._fail(f"No npm to install with: {facts.npm_reason or 'the plan names none'}.",
+                                "Pin a Node.js version that npm supports (engines.node or .nvmrc), or run "
+                                "`pack-it versions update`.")
+        return npm.cli(ctx, facts.npm, ctx.index.releases(npm.INDEX_RUNTIME))
 
     manifests = _manifest_files(ctx.tree)
-    deps_inputs = {"bun" if on_bun else "node": version, "manager": pm.name, "pm_version": pm.version,
+    deps_inputs = {"bun" if on_bun else "node": version, "manager": pm.name, "pm_version": pm.version, "npm": facts.npm,
                    "manifests": ctx.tree.digest(manifests)}
     full = ctx.cache_dir("modules") / ctx.key(**deps_inputs)
 
@@ -93,15 +114,30 @@ def build(ctx: BuildContext) -> list[Layer]:
 
     source = ctx.tree.source_files()
     source_digest = ctx.tree.digest(source)
+    steps = facts.scripts.steps or (("build",) if build_script else ())  # plans made before steps existed
+    hooks = lifecycle.install_hooks(steps)
     layers = [bun.layer(ctx, version, node) if on_bun else runtime.layer(ctx, version, node)]
+    if not facts.package_json:  # a server.js alone: built-in modules only, nothing to install or build
+        return [*layers, ctx.layer("app", {"source": source_digest}, lambda d: ctx.copy_source(d, source),
+                                   at=WORKSPACE, unchanged="source unchanged")]
+    scripted_inputs = {"deps": deps_inputs, "source": source_digest, "steps": steps}  # package.json is source
+
+    @cache
+    def scripted() -> tuple[Path, Path]:
+        """The build's scripts run in a copy of the source: (its pruned node_modules, what they wrote)."""
+        return _run_scripts(ctx, source, full_install(), list(pm_cmd()), pm.name, tool_env(), steps,
+                            standalone, on_bun, prune=bool(hooks) and not standalone)
+
     if not standalone:  # Next's standalone output carries the node_modules it needs
-        layers.append(ctx.layer("node_modules", deps_inputs,
-                                lambda _: _prune(ctx, full_install(), list(pm_cmd()), pm.name, tool_env()),
-                                at=f"{WORKSPACE}/node_modules", unchanged="lockfile unchanged"))
-    if build_script:
-        layers.append(ctx.layer("build", {"deps": deps_inputs, "source": source_digest, "script": build_script},
-                                lambda out: _run_build(ctx, source, full_install(), list(pm_cmd()), tool_env(),
-                                                       out, standalone, on_bun),
+        if hooks:  # the root's install hooks may change node_modules (patch-package, prisma generate)
+            layers.append(ctx.layer("node_modules", scripted_inputs, lambda _: scripted()[0],
+                                    at=f"{WORKSPACE}/node_modules", unchanged="lockfile and source unchanged"))
+        else:
+            layers.append(ctx.layer("node_modules", deps_inputs,
+                                    lambda _: _prune(ctx, full_install(), list(pm_cmd()), pm.name, tool_env()),
+                                    at=f"{WORKSPACE}/node_modules", unchanged="lockfile unchanged"))
+    if steps:
+        layers.append(ctx.layer("build", scripted_inputs, lambda _: scripted()[1],
                                 at=WORKSPACE, unchanged="source unchanged"))
     app_env = {"HOSTNAME": "0.0.0.0"} if facts.framework == "next" else {}
     app_env.update(facts.env)
@@ -127,6 +163,11 @@ def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: l
                   lockfile: str | None, env: dict) -> None:
     staging = ctx.work / "install"
     ctx.copy_source(staging, manifests)
+    # The root's install hooks read the app's files, which are not here: they run with the
+    # build's scripts, in a copy of the whole source (lifecycle.py).
+    root = json.loads((staging / "package.json").read_text())
+    if isinstance(root, dict) and root != lifecycle.without_install_hooks(root):
+        (staging / "package.json").write_text(json.dumps(lifecycle.without_install_hooks(root), indent=2) + "\n")
     argv = tools.install_argv(manager)
     if manager == "npm" and lockfile is None:
         argv = ["install", "--no-audit", "--no-fund"]
@@ -153,18 +194,26 @@ def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: 
     return directory
 
 
-def _run_build(ctx: BuildContext, source: tuple[str, ...], full: Path, pm_cmd: list[str], env: dict,
-               output: Path, standalone: bool, on_bun: bool = False) -> None:
-    """Runs the build script in a copy of the source, and copies what it wrote to `output`."""
+def _run_scripts(ctx: BuildContext, source: tuple[str, ...], full: Path, pm_cmd: list[str], manager: str, env: dict,
+                 steps: tuple[str, ...], standalone: bool, on_bun: bool, prune: bool) -> tuple[Path, Path]:
+    """Runs the build's scripts (install hooks, then the build script) in a copy of the source
+    with the full install, and returns (that copy's node_modules pruned to production, when
+    `prune`; a directory of the files the scripts wrote outside node_modules)."""
     app = ctx.work / "build-src"
     ctx.copy_source(app, source)
-    _link_tree(full / "node_modules", app / "node_modules")
+    if prune:  # a real copy: the hooks may patch node_modules, and the cached install must not change
+        subprocess.run(["cp", "-a", str(full / "node_modules"), str(app / "node_modules")], check=True)
+    else:
+        _link_tree(full / "node_modules", app / "node_modules")
     before = {p: p.stat().st_mtime_ns for p in app.rglob("*") if p.is_file() and "node_modules" not in p.parts}
-    ctx.reporter.step("  running the build script")
-    ctx.run([*pm_cmd, *(tools.RUN_BUILD_ON_BUN if on_bun else tools.RUN_BUILD)], env={**env, "NODE_ENV": "production",
-            "NEXT_TELEMETRY_DISABLED": "1"}, cwd=app, what="the build script")
+    for step in steps:
+        ctx.reporter.step(f"  running scripts.{step}")
+        ctx.run([*pm_cmd, *tools.run_argv(step, on_bun)], env={**env, "NODE_ENV": "production",
+                "NEXT_TELEMETRY_DISABLED": "1"}, cwd=app, what=f"scripts.{step}")
     if standalone:
         _complete_next_standalone(app)
+    output = ctx.work / "build-out"
+    output.mkdir(parents=True, exist_ok=True)
     for path in sorted(app.rglob("*")):
         rel = path.relative_to(app)
         if rel.parts[0] == "node_modules" or ".next/cache" in rel.as_posix() or not (path.is_file() or path.is_symlink()):
@@ -173,6 +222,15 @@ def _run_build(ctx: BuildContext, source: tuple[str, ...], full: Path, pm_cmd: l
             continue  # a source file the build did not touch: it is in the app layer
         (output / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, output / rel, follow_symlinks=False)
+    modules = app / "node_modules"
+    if prune:
+        ctx.reporter.step(f"  pruning to production dependencies ({manager})")
+        if manager == "bun":
+            shutil.rmtree(modules)
+        ctx.run([*pm_cmd, *tools.prune_argv(manager)], env={**env, "NODE_ENV": "production"}, cwd=app,
+                what=f"{manager} prune")
+        modules.mkdir(exist_ok=True)
+    return modules, output
 
 
 def _complete_next_standalone(app: Path) -> None:

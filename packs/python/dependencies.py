@@ -3,19 +3,29 @@ and their installation with uv for the run image's Python and platform (not the 
 
 A lock (uv.lock, poetry.lock, pdm.lock, Pipfile.lock) becomes exact pins with their hashes,
 installed with --no-deps --require-hashes: exactly what the lock says, nothing resolved anew.
+
+The tree's own packages (the project itself, `-e .` and `./libs/x` lines of requirements.txt,
+uv workspace members and path dependencies, poetry directory dependencies) have no hash and
+no wheel on an index: each is built to a wheel from a copy of the source (its build backend,
+from its build-system table, runs on the host's Python; a pure-Python wheel installs on any
+target) and installed with the rest.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 import subprocess
 import sys
 from pathlib import Path
 
 
+from pack_it.detectors.python.detection import PIPFILE
 from pack_it.detectors.python.facts import InstallFacts
+from pack_it.detectors.shape import AnyOf, Array, Each, Table, check
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import INVALID_INPUT, MISSING_TOOLCHAIN, PackItError, build_error
 from pack_it.lifecycle.context import BuildContext
@@ -29,9 +39,21 @@ PIP_PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(36, 16, -1)] +
     "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
 
 
+# The locks' keys this module reads, and their types (a wrong one is an error naming the file).
+_FILES = Array(Table({"hash": str}))
+POETRY_LOCK = Table({"package": Array(Table({
+    "name": str, "version": str, "groups": Array(str), "category": str, "source": Table({"type": str}),
+    "markers": AnyOf((str, Each(str))), "files": _FILES}))})
+PDM_LOCK = Table({"package": Array(Table({"name": str, "version": str, "groups": Array(str), "marker": str,
+                                          "files": _FILES}))})
+PIPFILE_LOCK = Table({"default": Each(Table({"version": str, "markers": str, "hashes": Array(str)}))})
+
 PEP508_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 HASH = re.compile(r"(sha256|sha384|sha512):[0-9a-f]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A requirements line naming a directory of the tree: `.`, `-e .`, `./libs/x`, `--editable=../x`
+LOCAL_LINE = re.compile(r"^(?:(?:-e|--editable)(?:=|\s+))?(?P<path>\.\.?(?:/[^\s;#]*)?)\s*(?:[;#].*)?$")
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 def _invalid(source: str, name: object, what: str) -> PackItError:
@@ -94,35 +116,57 @@ def _line(source: str, name: object, version: object, marker: object, hashes: li
     return line + "".join(f" \\\n    --hash={_hash(source, checked, h)}" for h in hashes)
 
 
+def _metadata_files(lock: dict, *keys: str) -> list:
+    """Older lock formats keep the hashes apart, in [metadata.files]: Poetry 1.1 by package name,
+    old pdm locks by "name version"."""
+    files = (lock.get("metadata") or {}).get("files") or {}
+    if not isinstance(files, dict):
+        return []
+    for key in keys:
+        for candidate in (key, key.lower(), key.replace("_", "-").lower()):
+            if isinstance(files.get(candidate), list):
+                return files[candidate]
+    return []
+
+
+def _hashes(package: dict, lock: dict, *keys: str) -> list:
+    files = package.get("files") or _metadata_files(lock, *keys)
+    return [f["hash"] for f in files if isinstance(f, dict) and f.get("hash")]
+
+
 def _poetry(tree: SourceTree) -> list[str]:
     lines = []
-    for package in tree.read_toml("poetry.lock").get("package", []):
+    lock = tree.read_toml("poetry.lock")
+    check(lock, POETRY_LOCK, "poetry.lock")
+    for package in lock.get("package", []):
         groups = package.get("groups") or [package.get("category", "main")]
         if "main" not in groups or package.get("source", {}).get("type") in ("directory", "git", "url"):
             continue
         marker = package.get("markers")
         marker = marker.get("main") if isinstance(marker, dict) else marker
         lines.append(_line("poetry.lock", package.get("name"), package.get("version"), marker,
-                           [f["hash"] for f in package.get("files", []) if f.get("hash")]))
+                           _hashes(package, lock, str(package.get("name")))))
     return lines
 
 
 def _pdm(tree: SourceTree) -> list[str]:
     lines = []
-    for package in tree.read_toml("pdm.lock").get("package", []):
-        if "default" not in package.get("groups", ["default"]):
-            continue
-        lines.append(_line("pdm.lock", package.get("name"), package.get("version"), package.get("marker"),
-                           [f["hash"] for f in package.get("files", []) if f.get("hash")]))
+    lock = tree.read_toml("pdm.lock")
+    check(lock, PDM_LOCK, "pdm.lock")
+    for package in lock.get("package", []):
+        if "default" not in package.get("groups", ["default"]) or package.get("path") or package.get("editable"):
+            continue  # a path dependency is the tree's own package, or not reproducible from the lock
+        name, version = package.get("name"), package.get("version")
+        lines.append(_line("pdm.lock", name, version, package.get("marker"),
+                           _hashes(package, lock, f"{name} {version}")))
     return lines
 
 
 def _pipfile_lock(tree: SourceTree) -> list[str]:
     lines = []
     lock = tree.read_json("Pipfile.lock")
-    if not isinstance(lock, dict):
-        raise build_error("Pipfile.lock is not a JSON object.", "Fix Pipfile.lock (or regenerate it with pipenv lock).",
-                          exit_code=INVALID_INPUT)
+    check(lock, PIPFILE_LOCK, "Pipfile.lock")
+    assert isinstance(lock, dict)  # check() says so
     for name, spec in sorted((lock.get("default") or {}).items()):
         version = spec.get("version", "").removeprefix("==")
         if not version:  # a VCS or path dependency: not reproducible from the lock alone
@@ -134,7 +178,9 @@ def _pipfile_lock(tree: SourceTree) -> list[str]:
 
 def _pipfile(tree: SourceTree) -> list[str]:
     lines = []
-    for name, spec in (tree.read_toml("Pipfile").get("packages") or {}).items():
+    pipfile = tree.read_toml("Pipfile")
+    check(pipfile, PIPFILE, "Pipfile")
+    for name, spec in (pipfile.get("packages") or {}).items():
         version = spec if isinstance(spec, str) else spec.get("version", "*")
         checked = _name("Pipfile", name)
         lines.append(checked if version in ("*", "") else
@@ -142,10 +188,101 @@ def _pipfile(tree: SourceTree) -> list[str]:
     return lines
 
 
-def _uv_lock(ctx: BuildContext, uv: str, out: Path) -> None:
+def _uv_lock(ctx: BuildContext, uv: str, out: Path, src: Path) -> None:
+    # Workspace members (`-e ./packages/x`) and path dependencies (`./libs/y`) come out as paths
+    # with no hash, which --require-hashes refuses: they are the tree's own packages
+    # (local_packages), built from source, so their lines are dropped here.
     ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-header",
-             "--format", "requirements-txt", "--project", str(ctx.tree.root), "-o", str(out)],
-            env=uv_env(ctx), cwd=ctx.work, what="uv export (uv.lock)")
+             "--format", "requirements-txt", "--project", str(src), "-o", str(out)],
+            env=uv_env(ctx), cwd=src, what="uv export (uv.lock)")
+    out.write_text("".join(line for line in out.read_text().splitlines(keepends=True)
+                           if not LOCAL_LINE.match(line.strip())))
+
+
+def _inside(tree: SourceTree, rel: str) -> str | None:
+    """`rel` normalised ("." for the root) when it is a directory of the tree holding a project."""
+    import posixpath
+
+    path = posixpath.normpath(rel.removeprefix("file:").strip() or ".")
+    if path.startswith("../") or path == ".." or path.startswith("/"):
+        return None
+    prefix = "" if path == "." else path + "/"
+    return path if any(tree.has_file(prefix + f) for f in PROJECT_FILES) else None
+
+
+def local_packages(tree: SourceTree, install: InstallFacts) -> tuple[str, ...]:
+    """The tree's own packages the install builds from source, as directories ("." the root)."""
+    kind, found = install.kind, []
+    if kind == "project":
+        found = ["."]
+    elif kind == "requirements":
+        for line in tree.read_text(install.files[0]).splitlines():
+            match = LOCAL_LINE.match(line.strip())
+            if match:
+                found.append(match["path"])
+    elif kind == "uv.lock":
+        for package in tree.read_toml("uv.lock").get("package", []):
+            source = package.get("source") if isinstance(package, dict) else None
+            where = next((source[k] for k in ("editable", "directory") if isinstance(source, dict)
+                          and isinstance(source.get(k), str)), None)
+            if where is not None:
+                found.append(where)
+    elif kind == "pdm.lock":
+        for package in tree.read_toml("pdm.lock").get("package", []):
+            if isinstance(package, dict) and isinstance(package.get("path"), str):
+                found.append(package["path"])
+    elif kind == "poetry.lock":
+        for package in tree.read_toml("poetry.lock").get("package", []):
+            source = package.get("source") or {}
+            if package.get("groups", ["main"]) and "main" in (package.get("groups") or [package.get("category", "main")]) \
+                    and source.get("type") == "directory" and isinstance(source.get("url"), str):
+                found.append(source["url"])
+    dirs = []
+    for rel in found:
+        inside = _inside(tree, rel)
+        if inside is not None and inside not in dirs:
+            dirs.append(inside)
+    return tuple(dirs)
+
+
+def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...], builder: str | None) -> list[Path]:
+    """Each of the tree's own packages built to a wheel, from a copy of the source, by `builder`
+    (else the sandbox's python3, or the one running pack-it)."""
+    python = builder or ("/usr/bin/python3" if ctx.sandbox.root is not None else sys.executable)
+    source = ctx.copy_source(ctx.work / "local-src")
+    out = ctx.work / "local-wheels"
+    out.mkdir(parents=True, exist_ok=True)
+    for rel in dirs:
+        project = source / rel
+        if not (project / "pyproject.toml").exists() and not (project / "setup.py").exists():
+            # setup.cfg alone: what setuptools reads through the setup.py every such project
+            # had (the copy only; the app's directory is never written)
+            (project / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
+        ctx.reporter.step(f"  building {'the project' if rel == '.' else rel} from source (a wheel)")
+        argv = ([uv, "build", "--wheel", "--out-dir", str(out), "--python", python, str(source / rel)]
+                if uv else [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(source / rel)])
+        ctx.run(argv, env=uv_env(ctx) if uv else {}, cwd=source, what=f"building {rel} (the app's own package)")
+    return sorted(out.glob("*.whl"))
+
+
+def _without_local_lines(path: Path, out: Path) -> Path:
+    """requirements.txt without the lines naming the tree's own packages (they are built)."""
+    lines = path.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not LOCAL_LINE.match(line.strip())]
+    if len(kept) == len(lines):
+        return path
+    out.write_text("".join(kept))
+    return out
+
+
+def source_dir(ctx: BuildContext) -> Path:
+    """Where the installer reads the app: a copy of what SourceTree admits, never the app
+    directory (where a link can lead to any host file, and which a build must not write), in
+    the sandbox the step's writable /workspace."""
+    copy = ctx.work / "python-src"
+    if not copy.is_dir():
+        ctx.copy_source(copy)
+    return copy
 
 
 def uv_env(ctx: BuildContext) -> dict[str, str]:
@@ -162,17 +299,19 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tuple[Path | None, bool]:
+def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
+                 src: Path | None = None) -> tuple[Path | None, bool]:
     """(a requirements file for the app's dependencies, whether it is a hashed lock)."""
     kind = install.kind
+    src = src or ctx.tree.root
     out = ctx.work / "requirements.lock.txt"
     if kind == "requirements":
-        return ctx.tree.root / install.files[0], False
+        return _without_local_lines(src / install.files[0], ctx.work / "requirements.txt"), False
     if kind == "uv.lock":
         if uv is None:  # pip cannot read uv.lock
             raise build_error("uv.lock needs uv to export it, and uv is not installed.",
                               "Reinstall pack-it (it depends on uv), or put uv on PATH.", exit_code=MISSING_TOOLCHAIN)
-        _uv_lock(ctx, uv, out)
+        _uv_lock(ctx, uv, out, src)
         return out, True
     lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile}.get(kind)
     if lines is None:
@@ -182,16 +321,28 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tu
 
 
 def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
-            added: tuple[str, ...]) -> None:
+            added: tuple[str, ...], host: str | None = None) -> None:
     """Installs into `target` (a site-packages directory) for CPython `python` on Linux x86_64.
-    sdists are built only when the host's Python has the same minor version; otherwise a
-    package without a wheel for the target fails with uv's message, which names it."""
+    sdists are built (C extensions included, with the machine's compiler and -dev headers)
+    when a Python of the target's minor version is here (`build_python`); otherwise a package
+    without a wheel for the target fails with uv's message, which names it, and a hint."""
     uv = find_uv()
-    reqs, locked = requirements(ctx, install_spec, uv)
-    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if uv is not None:
+        ctx.bind_tools(Path(uv))  # pack-it's own uv (a pinned dependency from PyPI), read-only
+    src = source_dir(ctx)
+    reqs, locked = requirements(ctx, install_spec, uv, src)
+    # The Python that builds sdists (and the app's own packages): in the sandbox the build
+    # root's, when `host` (its minor) is the target's; else this machine's (build_python).
+    if ctx.sandbox.root is not None:
+        builder = f"/usr/bin/python{python}" if host == python else None
+    else:
+        builder = build_python(python)
+    local = local_packages(ctx.tree, install_spec)
+    wheels = _local_wheels(ctx, uv, local, builder) if local else []
     common = ["--target", str(target), "--python-version", python, "--python-platform", PLATFORM]
-    if host != python:
-        common += ["--only-binary", ":all:"]
+    # A package with no wheel for the target is built from its sdist by a Python of the
+    # target's minor version (the C extension's ABI is that minor's); without one, wheels only.
+    common += ["--python", builder] if builder else ["--only-binary", ":all:"]
     what = f"installing the dependencies for Python {python}"
     if uv is None:  # pip as the fallback installer
         pip = [sys.executable, "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
@@ -199,20 +350,51 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
                *(f"--platform={tag}" for tag in PIP_PLATFORMS)]
         steps = ([[*pip, "--no-deps", "--require-hashes", "-r", str(reqs)]] if locked else
                  [[*pip, "-r", str(reqs)]] if reqs else [])
+        steps += [[*pip, *(["--no-deps"] if locked else []), *map(str, wheels)]] if wheels else []
         # --upgrade: pip --target otherwise skips directories (bin/) an earlier step made.
         steps += [[*pip, "--upgrade", *(SERVERS[a] for a in added)]] if added else []
         for argv in steps:
-            ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
+            ctx.run(argv, env={}, cwd=src, what=what + " (pip)")
         return
     base = [uv, "pip", "install", "--quiet", *common]
-    if install_spec.kind == "project":
-        ctx.run([*base, str(ctx.tree.root)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
-    elif reqs is not None:
-        extra = ["--no-deps", "--require-hashes"] if locked else []
-        ctx.run([*base, *extra, "-r", str(reqs)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
-    if added:
-        ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=ctx.tree.root,
-                what=f"adding {', '.join(added)}")
+    env = {**uv_env(ctx), **SDIST_ENV}
+    with _sdist_hint(python, builder):
+        if reqs is not None:
+            extra = ["--no-deps", "--require-hashes"] if locked else []
+            ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=src, what=what)
+        if wheels:  # a lock already pinned their dependencies; a project or requirements.txt did not
+            ctx.run([*base, *(["--no-deps"] if locked else []), *map(str, wheels)], env=env,
+                    cwd=ctx.work, what=what + " (the app's own packages)")
+        if added:
+            ctx.run([*base, *(SERVERS[a] for a in added)], env=env, cwd=src,
+                    what=f"adding {', '.join(added)}")
+
+
+# What an sdist's C extension is compiled with: no debug info, which would carry the random
+# build directory (DW_AT_comp_dir) into the image, so the same sdist gives the same bytes.
+SDIST_ENV = {"CFLAGS": "-g0", "CXXFLAGS": "-g0"}
+
+
+def build_python(python: str) -> str | None:
+    """A CPython of minor version `python` that can build sdists on this machine: the one
+    running pack-it, else `python3.X` on PATH (the build root will carry it)."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
+        return sys.executable
+    return shutil.which(f"python{python}")
+
+
+@contextmanager
+def _sdist_hint(python: str, builder: str | None) -> Iterator[None]:
+    """A failed wheels-only install says why sdists were not built, and how to get them built."""
+    try:
+        yield
+    except PackItError as e:
+        if builder is None and ("--no-build" in e.message or "no usable wheels" in e.message):
+            e.hint = (f"A package without a wheel for Python {python} is built from its sdist only by a Python "
+                      f"{python} on this machine, and there is none (python{python} on PATH): install it, or pin "
+                      f"the Python this machine has ({sys.version_info.major}.{sys.version_info.minor}) in "
+                      ".python-version.")
+        raise
 
 
 def rewrite_scripts(bin_dir: Path, python: str) -> None:
@@ -221,6 +403,28 @@ def rewrite_scripts(bin_dir: Path, python: str) -> None:
         data = script.read_bytes()
         if data.startswith(b"#!") and b"python" in data.split(b"\n", 1)[0]:
             script.write_bytes(f"#!{python}\n".encode() + data.split(b"\n", 1)[1])
+
+
+def fix_records(site: Path, bin_dir: Path) -> None:
+    """Each dist-info RECORD line for a rewritten console script gets the script's new hash and
+    size: the installer hashed it with the installing interpreter's path in its shebang, which
+    would make the layer depend on where that interpreter was (the host's, or the sandbox's)."""
+    import base64
+    import hashlib
+
+    for record in sorted(site.glob("*.dist-info/RECORD")):
+        lines = record.read_text().splitlines()
+        changed = False
+        for i, line in enumerate(lines):
+            path, _, rest = line.partition(",")
+            if not path.startswith("bin/") or not (bin_dir / path[4:]).is_file():
+                continue
+            data = (bin_dir / path[4:]).read_bytes()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            lines[i] = f"{path},sha256={digest},{len(data)}"
+            changed = True
+        if changed:
+            record.write_text("\n".join(lines) + "\n")
 
 
 @lru_cache(maxsize=None)

@@ -82,7 +82,7 @@ def test_next_standalone():
         Process("web", ("node", ".next/standalone/server.js"), "next.config.mjs (output: 'standalone')", default=True),
     )
     assert found.facts.to_json()["next_standalone"] is True
-    assert found.facts.to_json()["scripts"] == {"build": "next build", "start": "next start"}
+    assert found.facts.to_json()["scripts"] == {"build": "next build", "start": "next start", "steps": ["build"]}
     assert found.facts.to_json()["dependencies"] == ["next", "react", "react-dom"]
 
 
@@ -97,7 +97,7 @@ def test_nuxt_with_nvmrc_major():
     found = run(fixture("nuxt-app"))
     assert found.framework == Framework("nuxt", "package.json (dependencies.nuxt)")
     assert found.processes[0].command == ("node", ".output/server/index.mjs")
-    assert found.package_manager == PackageManager("pnpm", "pnpm-lock.yaml")
+    assert found.package_manager == PackageManager("pnpm", "pnpm-lock.yaml (lockfileVersion 9.0)")
     assert found.runtime == Runtime("node", "22.12.0", ".nvmrc")
     assert found.run_image == RunImageChoice("node", ".nvmrc")
     assert found.facts.to_json()["node_range"] == "22"
@@ -123,7 +123,7 @@ def test_typescript_compiled_by_build_and_started_from_dist():
     found = run(fixture("typescript-dist"))
     assert found.processes[0].command == ("node", "dist/index.js")
     assert found.facts.to_json()["typescript"] is True
-    assert found.facts.to_json()["scripts"] == {"build": "tsc -p .", "start": "node dist/index.js"}
+    assert found.facts.to_json()["scripts"] == {"build": "tsc -p .", "start": "node dist/index.js", "steps": ["build"]}
     assert found.framework.name == "express"
 
 
@@ -184,12 +184,10 @@ def test_static_vite_spa_is_refused():
     assert "no static-site pack" in err.message
 
 
-def test_chained_start_script_is_refused_with_what_to_write():
-    err = refused(fixture("chained-start"))
-    assert err.exit_code == 22
-    assert err.message == ("package.json scripts.start ('npm run build && node dist/server.js') chains "
-                           "commands with &&, and the run image has no shell to interpret it.")
-    assert "Procfile" in err.hint and "scripts.build" in err.hint
+def test_chained_start_script_builds_first_then_runs_the_server():
+    found = run(fixture("chained-start"))
+    assert found.processes[0].command == ("node", "dist/server.js")
+    assert "the image build already ran it" in " ".join(found.warnings)
 
 
 def test_main_field_wins_over_index_js():

@@ -14,7 +14,8 @@ def test_no_package_json_is_not_node_and_asks_for_no_versions(tmp_path):
     def must_not_be_called():
         raise AssertionError("node_versions called")
 
-    tree = write_tree(tmp_path, {"server.js": "", "yarn.lock": "", ".nvmrc": "20\n"})
+    # (a server.js, app.js or index.js alone is a Node app: test_bare.py)
+    tree = write_tree(tmp_path, {"util.js": "", "yarn.lock": "", ".nvmrc": "20\n"})
     assert run(tree, must_not_be_called) is None
 
 

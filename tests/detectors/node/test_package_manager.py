@@ -26,14 +26,15 @@ def choose(tmp_path, files: dict[str, str], field: str | None = None):
     ({"yarn.lock": CLASSIC}, "yarn", "yarn.lock", "yarn.lock"),
     ({"yarn.lock": BERRY}, "yarn-berry", "yarn.lock (__metadata)", "yarn.lock"),
     ({"yarn.lock": CLASSIC, ".yarnrc.yml": "nodeLinker: node-modules\n"}, "yarn-berry", "yarn.lock + .yarnrc.yml", "yarn.lock"),
-    ({"pnpm-lock.yaml": "lockfileVersion: '9.0'\n"}, "pnpm", "pnpm-lock.yaml", "pnpm-lock.yaml"),
+    ({"pnpm-lock.yaml": "lockfileVersion: '9.0'\n"}, "pnpm", "pnpm-lock.yaml (lockfileVersion 9.0)", "pnpm-lock.yaml"),
     ({"bun.lock": "{}"}, "bun", "bun.lock", "bun.lock"),
     ({"bun.lockb": "\x00binary"}, "bun", "bun.lockb", "bun.lockb"),
 ])
 def test_single_lockfile(tmp_path, files, name, source, lockfile):
     choice = choose(tmp_path, files)
     assert choice.manager == PackageManager(name, source)
-    assert choice.details == {"name": name, "version": None, "lockfile": lockfile}
+    # pnpm's version is the one that writes the lockfile's lockfileVersion (9.0: pnpm 9)
+    assert choice.details == {"name": name, "version": "9.15.9" if name == "pnpm" else None, "lockfile": lockfile}
     assert choice.warnings == ()
 
 
@@ -120,3 +121,23 @@ def test_unknown_package_manager(tmp_path):
         choose(tmp_path, {}, "deno@2.0.0")
     assert err.value.exit_code == 22
     assert "'deno'" in err.value.message
+
+
+import pytest as _pytest  # noqa: E402
+
+from pack_it.detectors.node.package_manager import pnpm_for_lockfile  # noqa: E402
+
+
+@_pytest.mark.parametrize("head, version, source", [
+    ("lockfileVersion: 5.3\n", "6.35.1", "pnpm-lock.yaml (lockfileVersion 5.3)"),
+    ("lockfileVersion: 5.4\n", "7.33.7", "pnpm-lock.yaml (lockfileVersion 5.4)"),
+    ("lockfileVersion: '6.0'\n", "8.15.9", "pnpm-lock.yaml (lockfileVersion 6.0)"),
+    ("lockfileVersion: '9.0'\n\nsettings:\n", "9.15.9", "pnpm-lock.yaml (lockfileVersion 9.0)"),
+    ("lockfileVersion: '42.0'\n", None, "pnpm-lock.yaml (lockfileVersion 42.0)"),
+    ("nothing: here\n", None, "pnpm-lock.yaml"),
+])
+def test_pnpm_version_from_the_lockfile_version(tmp_path, head, version, source):
+    from tests.detectors.trees import write_tree
+
+    tree = write_tree(tmp_path, {"pnpm-lock.yaml": head})
+    assert pnpm_for_lockfile(tree, "pnpm-lock.yaml") == (version, source)

@@ -76,3 +76,30 @@ def test_each_package_manager_installs_frozen_and_prunes_to_production(fixture, 
     modules = _node_modules(result, tmp_path / "l")
     assert "ms" in modules
     assert "is-number" not in modules  # a devDependency, pruned
+
+
+def test_a_node_14_app_installs_with_npm_6_not_the_hosts_npm(tmp_path, shared_cache, monkeypatch):
+    # The host's npm (11 here) refuses Node 14: "npm v11... is known not to run on Node.js v14".
+    from pack_it.packs.node import tools
+
+    def no_host_npm():
+        raise AssertionError("the host's npm was used")
+
+    monkeypatch.setattr(tools, "host_npm_cli", no_host_npm)
+    app = tmp_path / "npm-node14"
+    shutil.copytree(FIXTURES / "npm-node14", app)
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
+    assert result.plan.runtime.version == "14.21.3"
+    assert result.plan.details["node"].npm == "6.14.18"
+    modules = _node_modules(result, tmp_path / "l")
+    assert "ms" in modules and "is-number" not in modules
+
+
+def test_a_pnpm_5_4_lockfile_installs_frozen_with_pnpm_7(tmp_path, shared_cache):
+    # pnpm 9 (the default) would rewrite a lockfileVersion 5.4 lockfile, which --frozen-lockfile refuses.
+    app = tmp_path / "pnpm-lock-5.4"
+    shutil.copytree(FIXTURES / "pnpm-lock-5.4", app)
+    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
+    assert result.plan.details["node"].package_manager.version == "7.33.7"
+    assert result.plan.package_manager.source == "pnpm-lock.yaml (lockfileVersion 5.4)"
+    assert "ms" in _node_modules(result, tmp_path / "l")

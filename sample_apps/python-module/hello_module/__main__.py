@@ -1,0 +1,3 @@
+from hello_module.server import run
+
+run()
