@@ -122,7 +122,7 @@ def build(ctx: BuildContext) -> list[Layer]:
             source.mkdir(parents=True, exist_ok=True)
             sync_source(ctx, files, source)
             flags = rustflags(build_dir, cargo_home, facts, user_flags)
-            ctx.run([tc.cargo, *argv], cwd=source, what=f"cargo build --bin {facts.binary}", env={
+            ctx.run([tc.cargo, *argv], cwd=source, what=f"cargo build --bin {facts.binary}", tools=tc.tools, env={
                 "CARGO_HOME": str(cargo_home),
                 "CARGO_TARGET_DIR": str(build_dir / "target"),
                 "RUSTC": tc.rustc,
