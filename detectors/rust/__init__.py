@@ -7,12 +7,15 @@ rustc it asks for, the web framework, and whether the binary can be linked stati
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from pack_it.detectors.facts import Detection, Facts, Framework, PackageManager, Process, RunImageChoice, Runtime
 from pack_it.detectors.rust import manifest as cargo
 from pack_it.detectors.rust import version as rust_version
 from pack_it.detectors.rust.manifest import CARGO_LOCK, CARGO_TOML, Binary, LockedCrate, Package
+from pack_it.detectors.procfile import LINE as PROCFILE_LINE, PROCFILE
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import AMBIGUOUS, UNSUPPORTED, detect_error
 
@@ -47,6 +50,8 @@ class RustFacts(Facts):
     linkage: str = "static"  # "static" (crt-static, no shared library) or "dynamic"
     linkage_reason: str = ""  # why
     system_crates: tuple[str, ...] = ()  # locked crates that link a system library ("openssl-sys 0.9.104")
+    packages: tuple[str, ...] = ()  # every package a binary of the image comes from (`-p` each; default: package)
+    extra_binaries: tuple[str, ...] = ()  # other binaries a Procfile runs, built beside `binary`
 
 
 def _all_binaries(packages: list[Package]) -> list[Binary]:
@@ -85,6 +90,47 @@ def _choose(packages: list[Package], env: dict[str, str]) -> tuple[Binary, str]:
                        f"`--env {BIN_ENV}={binaries[0].name}`.", exit_code=AMBIGUOUS)
 
 
+def _procfile_runs(tree: SourceTree, binaries: list[Binary]) -> dict[str, tuple[Binary, tuple[str, ...], int]]:
+    """Procfile lines that run one of the app's binaries, as `NAME`, `./NAME`,
+    `target/release/NAME` or `cargo run [--release] [--bin NAME] [-- ARGS]` (the image has no
+    cargo and no target/): {process type: (binary, its arguments, line)}. A `cargo run` without
+    --bin counts only when the app has a single binary."""
+    if not tree.has_file(PROCFILE):
+        return {}
+    by_name = {b.name: b for b in binaries}
+    runs: dict[str, tuple[Binary, tuple[str, ...], int]] = {}
+    for number, raw in enumerate(tree.read_text(PROCFILE).splitlines(), start=1):
+        match = PROCFILE_LINE.match(raw.strip())
+        if not match:
+            continue
+        try:
+            argv = shlex.split(match.group(2), comments=True)
+        except ValueError:
+            continue  # the Procfile pack reports it
+        if not argv:
+            continue
+        args: tuple[str, ...]
+        if argv[:2] == ["cargo", "run"]:
+            words, args = argv[2:], ()
+            if "--" in words:
+                args = tuple(words[words.index("--") + 1:])
+                words = words[:words.index("--")]
+            named = words[words.index("--bin") + 1] if "--bin" in words[:-1] else None
+            if named is None and len(binaries) != 1:
+                continue
+            name = named or binaries[0].name
+        else:
+            path = PurePosixPath(argv[0])
+            parent = str(path.parent)
+            if parent not in (".", "target/release", "target/debug") and not parent.endswith(
+                    ("/target/release", "/target/debug")):
+                continue
+            name, args = path.name, tuple(argv[1:])
+        if name in by_name:
+            runs[match.group(1)] = (by_name[name], args, number)
+    return runs
+
+
 def _linkage(lock: tuple[LockedCrate, ...]) -> tuple[str, str, tuple[str, ...], RunImageChoice]:
     names = {c.name for c in lock}
     system = []
@@ -107,7 +153,14 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
     if not tree.has_file(CARGO_TOML):
         return None
     packages, workspace = cargo.read_workspace(tree)
-    binary, why = _choose(packages, env)
+    runs = _procfile_runs(tree, _all_binaries(packages))
+    if "web" in runs and BIN_ENV not in env:
+        binary, _, number = runs["web"]
+        why = f"{PROCFILE} line {number} runs it"
+    else:
+        binary, why = _choose(packages, env)
+    extra = sorted({b.name for b, _, _ in runs.values()} - {binary.name})
+    built = [binary] + [b for b in _all_binaries(packages) if b.name in extra]
     package = next(p for p in packages if p.name == binary.package)
     where = f"{package.rust_version_file} line {package.rust_version_line}" if package.rust_version_line \
         else package.rust_version_file
@@ -127,7 +180,10 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
         framework=framework,
         run_image=run_image,
         # The command is the binary's name; the pack that builds it knows where it lives.
-        processes=(Process("web", (binary.name,), binary.path, default=True),),
+        processes=(*([] if "web" in runs else [Process("web", (binary.name,), binary.path, default=True)]),
+                   # The Procfile's lines, as the image can run them: the Procfile pack defers to these.
+                   *(Process(ptype, (b.name, *args), PROCFILE, default=ptype == "web")
+                     for ptype, (b, args, _) in runs.items())),
         warnings=tuple(warnings),
         facts=RustFacts(
             package=package.name,
@@ -142,5 +198,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
             linkage=linkage,
             linkage_reason=linkage_reason,
             system_crates=system,
+            packages=tuple(sorted({b.package for b in built})),
+            extra_binaries=tuple(extra),
         ),
     )

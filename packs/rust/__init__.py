@@ -104,8 +104,10 @@ def build(ctx: BuildContext) -> list[Layer]:
                         {**os.environ, **ctx.build_env, **ctx.env})
     toolchain.check(tc, facts)
     files = source_files(ctx.tree)
-    argv = ["build", "--release", *(["--locked"] if facts.locked else []), "-p", facts.package,
-            "--bin", facts.binary, "--target", toolchain.TARGET]
+    binaries = [facts.binary, *facts.extra_binaries]
+    argv = ["build", "--release", *(["--locked"] if facts.locked else []),
+            *(a for p in (facts.packages or (facts.package,)) for a in ("-p", p)),
+            *(a for b in binaries for a in ("--bin", b)), "--target", toolchain.TARGET]
     user_flags = ctx.env.get("RUSTFLAGS", "")
     cargo_home = ctx.cache_dir("cargo-home")
     # One build directory per app (by its path), so two apps never share a target directory.
@@ -114,13 +116,13 @@ def build(ctx: BuildContext) -> list[Layer]:
     layer_env = dict(ROCKET_ENV) if ctx.plan.framework and ctx.plan.framework.name == "rocket" else {}
 
     def cargo_build(layer: Path) -> None:
-        ctx.reporter.step(f"  cargo build --bin {facts.binary} (rustc {tc.version}, {facts.linkage}, {facts.binary_reason})")
+        ctx.reporter.step(f"  cargo build --bin {' --bin '.join(binaries)} (rustc {tc.version}, {facts.linkage}, {facts.binary_reason})")
         with ctx.cache.lock(f"rust-build:{build_dir}"):  # one build at a time per copy and target dir
             source = build_dir / "src"
             source.mkdir(parents=True, exist_ok=True)
             sync_source(ctx, files, source)
             flags = rustflags(build_dir, cargo_home, facts, user_flags)
-            ctx.run([tc.cargo, *argv], cwd=source, what=f"cargo build --bin {facts.binary}", env={
+            ctx.run([tc.cargo, *argv], cwd=source, what=f"cargo build --bin {facts.binary}", tools=tc.tools, env={
                 "CARGO_HOME": str(cargo_home),
                 "CARGO_TARGET_DIR": str(build_dir / "target"),
                 "RUSTC": tc.rustc,
@@ -130,11 +132,12 @@ def build(ctx: BuildContext) -> list[Layer]:
                 "CARGO_TERM_COLOR": "never",
                 "CARGO_TERM_PROGRESS_WHEN": "never",
             })
-            built = build_dir / "target" / toolchain.TARGET / "release" / facts.binary
             (layer / "bin").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(built, layer / "bin" / facts.binary)
-            (layer / "bin" / facts.binary).chmod(0o755)
-        _check_linking(ctx, layer / "bin" / facts.binary, facts)
+            for name in binaries:
+                shutil.copyfile(build_dir / "target" / toolchain.TARGET / "release" / name, layer / "bin" / name)
+                (layer / "bin" / name).chmod(0o755)
+        for name in binaries:
+            _check_linking(ctx, layer / "bin" / name, facts)
 
     # A static binary carries the host's libc.a: its version is an input too.
     libc = os.confstr("CS_GNU_LIBC_VERSION") if "CS_GNU_LIBC_VERSION" in os.confstr_names else "unknown"
@@ -146,18 +149,18 @@ def build(ctx: BuildContext) -> list[Layer]:
     return [app]
 
 
-def _check_linking(ctx: BuildContext, binary: Path, facts: RustFacts) -> None:
+def _check_linking(ctx: BuildContext, path: Path, facts: RustFacts) -> None:
     """The stack the plan chose must run the binary: none of its libraries on `static`; only the
     ones `cc` holds on `cc` (others: a warning naming them, as --run-image can provide them)."""
-    linking = elf.read(binary)
+    linking = elf.read(path)
     stack, missing = elf.stack_for(linking)
     if facts.linkage == "static" and stack != "static":
-        raise build_error(f"{facts.binary} was linked statically and still needs "
+        raise build_error(f"{path.name} was linked statically and still needs "
                           f"{', '.join(linking.needed) or linking.interpreter}; the static stack has no libc.",
                           "A build script links a shared library: report it, or build with --run-image cc.",
                           exit_code=BUILD_FAILED)
     if missing:
-        ctx.reporter.warn(f"{facts.binary} needs {', '.join(missing)} (ELF NEEDED), which the cc stack does not "
+        ctx.reporter.warn(f"{path.name} needs {', '.join(missing)} (ELF NEEDED), which the cc stack does not "
                           "have: it will not start unless --run-image provides them.")
-    ctx.reporter.step(f"  {facts.binary}: " + ("statically linked" if linking.static else
+    ctx.reporter.step(f"  {path.name}: " + ("statically linked" if linking.static else
                                                f"needs {', '.join(linking.needed)}"))

@@ -18,6 +18,7 @@ from pack_it.detectors.rust.version import parse_release
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
 
 TARGET = "x86_64-unknown-linux-gnu"
+SYSTEM_PREFIXES = ("/", "/usr", "/usr/local")
 HINT = "Install Rust (rustup: https://rustup.rs, or apt-get install cargo) so that rustc and cargo are on PATH."
 
 
@@ -28,6 +29,14 @@ class Toolchain:
     version: str  # "1.95.0"
     commit: str  # rustc's commit hash: part of the layer key
     host: str
+    sysroot: str = ""  # the toolchain's own directory (rustup's toolchains/<name>), bound into the build sandbox
+
+    @property
+    def tools(self) -> tuple[Path, ...]:
+        """What the build sandbox must bind read-only for cargo and rustc to run there: a
+        rustup toolchain's directory; nothing for a system prefix (Debian's rustc in /usr is
+        the build root's own, never the host's bound over it)."""
+        return () if not self.sysroot or self.sysroot in SYSTEM_PREFIXES else (Path(self.sysroot),)
 
 
 def _ask(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
@@ -56,7 +65,7 @@ def find(path: str | None, neutral: Path, env: dict[str, str]) -> Toolchain:
     if parse_release(version) is None:
         raise build_error(f"`{rustc} -vV` names no release ({info.get('release')!r}).", HINT,
                           exit_code=MISSING_TOOLCHAIN)
-    return Toolchain(rustc, cargo, version, info.get("commit-hash", "unknown"), info.get("host", ""))
+    return Toolchain(rustc, cargo, version, info.get("commit-hash", "unknown"), info.get("host", ""), str(sysroot))
 
 
 def check(toolchain: Toolchain, facts: RustFacts) -> None:
