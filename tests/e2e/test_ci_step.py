@@ -29,7 +29,7 @@ NONROOT = "65532:65532"
 @pytest.fixture(scope="module")
 def pack_it_image(tmp_path_factory, shared_cache, podman):
     archive = tmp_path_factory.mktemp("self") / "pack-it.tar"
-    build(BuildOptions(REPO, tag=IMAGE, output=f"tar:{archive}", run_image="builder", cache_dir=shared_cache),
+    build(BuildOptions(REPO, tag=IMAGE, output=f"tar:{archive}", run_image="builder-debian13", cache_dir=shared_cache),
           REGISTRY)
     load = subprocess.run([podman, "load", "-i", str(archive)], capture_output=True, text=True)
     assert load.returncode == 0, load.stderr
