@@ -1,7 +1,7 @@
 """The layers launching adds to an image: the launcher binary, and the shell a command needs.
 
-The launcher ships prebuilt inside pack-it (launcher-linux-amd64, made by `python -m
-pack_it.lifecycle.launch.build` from launcher/main.go with a pinned Go; a test rebuilds it and
+The launcher ships prebuilt inside pack-it (launcher-linux-amd64, made by
+`python tools/build_launcher.py` from launcher/main.go with a pinned Go; a test rebuilds it and
 compares the bytes), so building an image needs no Go toolchain and every machine adds the same
 bytes. The shell is a level of the verified Debian pipeline (stacks/definitions/dash.toml,
 busybox.toml): locked, sha256-checked .debs, as every stack is."""

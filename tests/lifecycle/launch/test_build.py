@@ -1,5 +1,5 @@
 """The launcher shipped in pack-it is what the pinned Go makes from launcher/main.go, byte for
-byte (lifecycle/launch/build.py); and its layer is the same blob in every image."""
+byte (tools/build_launcher.py); and its layer is the same blob in every image."""
 
 from __future__ import annotations
 
@@ -11,12 +11,19 @@ import tarfile
 import pytest
 
 from pack_it.lifecycle.cache import Cache
-from pack_it.lifecycle.launch import LAUNCHER, build
+from pack_it.lifecycle.launch import LAUNCHER
 from pack_it.lifecycle.launch.layers import BINARY, launcher_layer
 
 
 @pytest.mark.network  # the pinned Go comes from the module proxy when the host's is another version
 def test_the_shipped_launcher_is_rebuilt_bit_for_bit(tmp_path):
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("build_launcher", REPO / "tools" / "build_launcher.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
     fresh = tmp_path / "launcher"
     build.build(fresh, build.go_tool(tmp_path / "cache"))  # a fresh build directory and Go cache
     assert fresh.read_bytes() == BINARY.read_bytes()

@@ -1,7 +1,9 @@
-"""Builds the launcher (launcher/main.go) reproducibly: the same bytes on every machine.
+"""Builds pack-it's launcher (lifecycle/launch/launcher/main.go) reproducibly: the same bytes
+on every machine. A developer's tool, not part of pack-it (the lifecycle ships the binary and
+knows no language).
 
-    python -m pack_it.lifecycle.launch.build            rewrite launcher-linux-amd64
-    python -m pack_it.lifecycle.launch.build --check    rebuild and compare (exit 1 if different)
+    python tools/build_launcher.py            rewrite lifecycle/launch/launcher-linux-amd64
+    python tools/build_launcher.py --check    rebuild and compare (exit 1 if different)
 
 Go makes bit-for-bit identical binaries from the same source with the same toolchain version,
 target and flags, whatever the host (no cgo, -trimpath, no build id, GOAMD64=v1, no module
@@ -18,10 +20,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pack_it.lifecycle.launch.layers import BINARY
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from pack_it.lifecycle.launch.layers import BINARY  # noqa: E402
 
 GO_VERSION = "1.26.8"
-SOURCE = Path(__file__).parent / "launcher"
+SOURCE = BINARY.parent / "launcher"
 FLAGS = ["-trimpath", "-ldflags=-s -w -buildid=", "-buildvcs=false"]
 
 
