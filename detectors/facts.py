@@ -88,10 +88,19 @@ class RunImageChoice:
 
 @dataclass(frozen=True)
 class Process:
+    """A process the image can run. A detector gives either `command`, a plain argv it made
+    (`gunicorn app:app`), or `written`, the command as the app writes it (a Procfile line, a
+    package.json script); the detect phase (lifecycle/launch) then fills in `command`, the
+    argv the image runs, `runs` (direct, launcher or shell) and `shell` (why the image needs
+    one, or None)."""
+
     type: str
     command: tuple[str, ...]
     source: str
     default: bool = False
+    written: str = ""
+    runs: str = ""
+    shell: str | None = None
 
 
 @dataclass(frozen=True)

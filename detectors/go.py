@@ -19,7 +19,7 @@ GO_MOD = "go.mod"
 GO_WORK = "go.work"
 NO_MOD_MODULE = "main"  # what a go.mod-less main.go is built as (`go mod init main` in the copy)
 MAIN_ENV = "PACK_IT_GO_MAIN"  # e.g. ./cmd/server: which main package to build
-VERSION = re.compile(r"^1(\.\d+){1,2}((rc|beta)\d+)?$")
+VERSION = re.compile(r"^1(\.\d{1,9}){1,2}((rc|beta)\d{1,9})?$")  # no number past int()'s 4300 digits
 PACKAGE_CLAUSE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 IMPORT_LINE = re.compile(r'^import\s+(?:\w+\s+)?"C"', re.MULTILINE)
 IMPORT_BLOCK = re.compile(r"^import\s*\(([^)]*)\)", re.MULTILINE)
@@ -42,6 +42,16 @@ FRAMEWORKS = {
     "github.com/go-chi/chi/v5": "chi",
     "github.com/gorilla/mux": "gorilla/mux",
 }
+# Modules whose packages do nothing useful without cgo (their CGO_ENABLED=0 build is a stub
+# that fails at run time): requiring one makes the app a cgo app, though its own code never
+# imports "C". Their C code is in the module cache, not the tree, so go.mod is the evidence.
+CGO_MODULES = (
+    "github.com/mattn/go-sqlite3",
+    "github.com/confluentinc/confluent-kafka-go",
+    "github.com/confluentinc/confluent-kafka-go/v2",
+    "gopkg.in/gographics/imagick.v3",
+    "github.com/go-gl/glfw/v3.3",
+)
 
 
 
@@ -109,7 +119,7 @@ def parse_go_work(text: str) -> GoWork:
             block = verb
         elif verb == "go" and len(words) == 2:
             if not VERSION.match(words[1]):
-                raise detect_error(f"go.work line {number}: {words[1]!r} is not a Go version.",
+                raise detect_error(f"go.work line {number}: {words[1]!r:.80} is not a Go version.",
                                    "Write it as `go 1.22` or `go 1.22.3`.")
             go, go_line = words[1], number
         elif verb == "toolchain" and len(words) == 2:
@@ -117,7 +127,7 @@ def parse_go_work(text: str) -> GoWork:
         elif verb == "use" and len(words) == 2:
             uses.append((_use_dir(words[1], number), number))
         elif verb not in WORK_BLOCKS:
-            raise detect_error(f"go.work line {number} is not a go.work directive: {raw.strip()!r}.",
+            raise detect_error(f"go.work line {number} is not a go.work directive: {raw.strip()!r:.80}.",
                                "Fix go.work (`go work use` rewrites it).")
     if block:
         raise detect_error(f"go.work has a `{block} (` block that is never closed.", "Add the closing parenthesis.")
@@ -130,7 +140,7 @@ def parse_go_work(text: str) -> GoWork:
 def _use_dir(word: str, number: int) -> str:
     path = PurePosixPath(word.strip('"'))
     if path.is_absolute() or ".." in path.parts:
-        raise detect_error(f"go.work line {number} uses {word!r}, a directory outside the app.",
+        raise detect_error(f"go.work line {number} uses {word!r:.80}, a directory outside the app.",
                            "pack-it builds what is inside the app's directory; move the module in.",
                            exit_code=UNSUPPORTED)
     return str(path)
@@ -155,7 +165,7 @@ def parse_go_mod(text: str) -> GoMod:
         verb = words[0]
         if len(words) == 2 and words[1] == "(":
             if verb not in BLOCK_DIRECTIVES:
-                raise detect_error(f"go.mod line {number}: {verb!r} is not a go.mod block directive.",
+                raise detect_error(f"go.mod line {number}: {verb!r:.80} is not a go.mod block directive.",
                                    "Fix go.mod (`go mod tidy` rewrites it).")
             block = verb
             continue
@@ -163,7 +173,7 @@ def parse_go_mod(text: str) -> GoMod:
             module = words[1].strip('"')
         elif verb == "go" and len(words) == 2:
             if not VERSION.match(words[1]):
-                raise detect_error(f"go.mod line {number}: {words[1]!r} is not a Go version.",
+                raise detect_error(f"go.mod line {number}: {words[1]!r:.80} is not a Go version.",
                                    "Write it as `go 1.22` or `go 1.22.3`.")
             go, go_line = words[1], number
         elif verb == "toolchain" and len(words) == 2:
@@ -171,7 +181,7 @@ def parse_go_mod(text: str) -> GoMod:
         elif verb == "require" and len(words) >= 3:
             requires.append(words[1].strip('"'))
         elif verb not in BLOCK_DIRECTIVES:
-            raise detect_error(f"go.mod line {number} is not a go.mod directive: {raw.strip()!r}.",
+            raise detect_error(f"go.mod line {number} is not a go.mod directive: {raw.strip()!r:.80}.",
                                "Fix go.mod (`go mod tidy` rewrites it).")
     if block:
         raise detect_error(f"go.mod has a `{block} (` block that is never closed.",
@@ -487,8 +497,11 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
             main_files else why
     sources = app.sources
     cgo_file = next((f for files in sources.values() for f in files if uses_cgo(tree.read_text(f))), None)
+    cgo_module = next((r for r in app.requires if r in CGO_MODULES), None)
     # A static binary needs only CA certificates and time zones; cgo links against libc.
-    run_image = RunImageChoice("cc", f'{cgo_file} (import "C")') if cgo_file else RunImageChoice("static", "default")
+    run_image = (RunImageChoice("cc", f'{cgo_file} (import "C")') if cgo_file else
+                 RunImageChoice("cc", f"{app.go_mod} (requires {cgo_module}, which needs cgo)") if cgo_module else
+                 RunImageChoice("static", "default"))
 
     name = module_name(app.module) if main_dir == app.root else PurePosixPath(main_dir).name
     vendored = tree.has_file("vendor/modules.txt")
@@ -514,7 +527,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | N
             main_reason=why,
             binary=name,
             vendored=vendored,
-            cgo=cgo_file is not None,
+            cgo=cgo_file is not None or cgo_module is not None,
             go_mod=app.go_mod,
             workspace=app.workspace,
             main_files=main_files,

@@ -1,20 +1,18 @@
-"""Procfile: `type: command` lines naming the app's processes, as Heroku defined them."""
+"""Procfile: `type: command` lines naming the app's processes, as Heroku defined them. Each
+command is kept as written: the detect phase decides how the image runs it (lifecycle/launch:
+directly, through pack-it's launcher, or with a shell added for it)."""
 
 from __future__ import annotations
 
 import re
 import shlex
 
-from pack_it.errors import UNSUPPORTED, detect_error
+from pack_it.errors import detect_error
 from pack_it.detectors.facts import Detection, Process
 from pack_it.detectors.source import SourceTree
 
 PROCFILE = "Procfile"
 LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
-# The run images have no shell, so a command is run as an argv list: anything only a shell
-# understands would silently break at run time.
-SHELL_SYNTAX = re.compile(r"[$`|&;<>()*?~]")
-ASSIGNMENT = re.compile(r"^\w+=")  # `VAR=value cmd`: only a shell sets variables that way
 
 
 def detect(tree: SourceTree) -> Detection | None:
@@ -29,7 +27,7 @@ def detect(tree: SourceTree) -> Detection | None:
         match = LINE.match(line)
         if not match or not match.group(2).strip():
             raise detect_error(
-                f"Procfile line {number} is not of the form `type: command`: {line!r}.",
+                f"Procfile line {number} is not of the form `type: command`: {line!r:.80}.",
                 "Write one process per line, e.g. `web: ./server`.",
             )
         ptype, command = match.group(1), match.group(2).strip()
@@ -39,19 +37,11 @@ def detect(tree: SourceTree) -> Detection | None:
             raise detect_error(f"Procfile line {number} cannot be split into words: {e}.",
                                "Balance the quotes in that command.")
         if not argv:
-            raise detect_error(f"Procfile process {ptype!r} has no command.", "Write the command after the colon.")
-        if ASSIGNMENT.match(argv[0]) or any(SHELL_SYNTAX.search(word) for word in argv):
-            raise detect_error(
-                f"Procfile process {ptype!r} uses shell syntax ({command!r}), and the run image "
-                "has no shell to interpret it.",
-                "Write the command as plain words; the app can read PORT and other settings "
-                "from its environment.",
-                exit_code=UNSUPPORTED,
-            )
+            raise detect_error(f"Procfile process {ptype!r:.80} has no command.", "Write the command after the colon.")
         if ptype in seen:
-            raise detect_error(f"Procfile defines process {ptype!r} twice.", "Keep one of them.")
+            raise detect_error(f"Procfile defines process {ptype!r:.80} twice.", "Keep one of them.")
         seen.add(ptype)
-        processes.append(Process(type=ptype, command=tuple(argv), source=PROCFILE))
+        processes.append(Process(type=ptype, command=tuple(argv), source=PROCFILE, written=command))
     if not processes:
         return None
     return Detection(language="procfile", processes=tuple(processes))

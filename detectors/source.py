@@ -147,6 +147,20 @@ class IgnoreRules:
         return kept
 
 
+def unreadable(rel: str, e: OSError) -> Exception:
+    return detect_error(f"{rel} cannot be read: {e.strerror or e}.",
+                        f"Make {rel} readable by the user running pack-it, or list it in .pack-itignore.")
+
+
+def _why(e: Exception) -> str:
+    """A parser's refusal that is not a syntax error, in a few words."""
+    if isinstance(e, RecursionError):
+        return "it is nested too deeply"
+    if "digits" in str(e):
+        return "it holds a number too long to read"
+    return str(e).rstrip(".")[:100]
+
+
 class SourceTree:
     """An app directory, read only. Paths given and returned are relative, with `/`."""
 
@@ -267,28 +281,37 @@ class SourceTree:
         return [f for f in self._files if regex.fullmatch(f)]
 
     def read_bytes(self, rel: str) -> bytes:
-        return self.path(rel).read_bytes()
+        try:
+            return self.path(rel).read_bytes()
+        except OSError as e:  # unreadable (chmod 000), replaced by a directory while we read
+            raise unreadable(rel, e) from None
 
     def read_text(self, rel: str) -> str:
         try:
-            return self.path(rel).read_bytes().decode("utf-8")
+            return self.read_bytes(rel).decode("utf-8")
         except UnicodeDecodeError as e:
             raise detect_error(f"{rel} is not valid UTF-8 (byte {e.start}).", "Save it as UTF-8.")
 
     def read_json(self, rel: str) -> object:
+        text = self.read_text(rel)
         try:
-            return json.loads(self.read_text(rel))
+            return json.loads(text)
         except json.JSONDecodeError as e:
             raise detect_error(
                 f"{rel} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}.",
                 f"Fix the syntax of {rel}.",
             )
+        except (RecursionError, ValueError) as e:  # nesting too deep; a number over 4300 digits
+            raise detect_error(f"{rel} cannot be read as JSON: {_why(e)}.", f"Fix {rel}.") from None
 
     def read_toml(self, rel: str) -> dict:
+        text = self.read_text(rel)
         try:
-            return tomli.loads(self.read_text(rel))
+            return tomli.loads(text)
         except tomli.TOMLDecodeError as e:
             raise detect_error(f"{rel} is not valid TOML: {e}.", f"Fix the syntax of {rel}.")
+        except (RecursionError, ValueError) as e:  # nesting too deep; an integer over 4300 digits
+            raise detect_error(f"{rel} cannot be read as TOML: {_why(e)}.", f"Fix {rel}.") from None
 
     def digest(self, paths: list[str] | tuple[str, ...] | None = None) -> str:
         """A sha256 over the names and contents of `paths` (default: every file): a cache key
@@ -304,5 +327,5 @@ class SourceTree:
         if rel not in self._hashes:
             full = self.path(rel)
             mode = b"x" if os.access(full, os.X_OK) else b"-"
-            self._hashes[rel] = mode + hashlib.sha256(full.read_bytes()).digest()
+            self._hashes[rel] = mode + hashlib.sha256(self.read_bytes(rel)).digest()
         return self._hashes[rel]

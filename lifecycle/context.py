@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -19,23 +17,14 @@ from pack_it.errors import BUILD_FAILED, build_error
 from pack_it.lifecycle.archive import LayerBlob
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.layers import Layer, layer_key
+from pack_it.lifecycle import reaper
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle.sandbox import Sandbox, Step
 from pack_it.lifecycle.versions import VersionsIndex, shipped
 
 TOOL_OUTPUT_LINES = 30  # how much of a failing tool's output the error shows
 SLOW_STEP_SECONDS = 2.0
-
-
-def _die_with_parent() -> None:
-    """A tool outlives no killed pack-it (SIGKILL cannot be handled): it would go on writing into
-    a scratch directory the next build removes as abandoned."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 @dataclass
@@ -51,6 +40,21 @@ class BuildContext:
     build_env: dict[str, str] = field(default_factory=dict)  # from earlier packs' build layers
     index: VersionsIndex = field(default_factory=shipped)  # the one the plan was made with
     pack_version: str = ""  # part of every key the pack's layers get
+    sandbox: Sandbox = field(default_factory=Sandbox)  # how run() runs tools (default: on the host)
+    tools: list[Path] = field(default_factory=list)  # bound read-only into every step (bind_tools)
+
+    def bind_tools(self, *paths: Path) -> None:
+        """Directories (or files) the pack's tools live in outside the build root (a fetched Go,
+        Node.js, npm, uv): every later step sees them read-only at their own paths."""
+        for path in paths:
+            if Path(path) not in self.tools:
+                self.tools.append(Path(path))
+
+    @property
+    def provided_toolchains(self) -> bool:
+        """Whether the pack must run the toolchains pack-it provides (fetched and checked, run on
+        the build root), not whatever the host has: every build but `--toolchain host`."""
+        return self.sandbox.toolchain == "pack-it"
 
     def key(self, **inputs: object) -> str:
         """A cache key for what this pack makes from `inputs` (content digests, versions,
@@ -104,15 +108,24 @@ class BuildContext:
     def cache_dir(self, name: str) -> Path:
         return self.cache.pack_dir(self.pack, name)
 
-    def run(self, argv: list[str], env: dict[str, str], cwd: Path, what: str) -> None:
-        """Runs a tool; on failure, a build error quoting the end of its output."""
+    def run(self, argv: list[str], env: dict[str, str], cwd: Path, what: str,
+            tools: tuple[Path, ...] | list[Path] = ()) -> None:
+        """Runs a tool in the build sandbox (lifecycle/sandbox/); on failure, a build error
+        quoting the end of its output. `tools` are the directories (or files) the tool's
+        programs live in outside the build root: a fetched Go, Node.js, npm; they are bound
+        read-only at their own paths. The step may write only into the build's scratch and the
+        pack's cache directory."""
         self.reporter.detail("$ " + " ".join(argv))
         # The user's --env values reach every tool (a registry token, say); the reporter and
         # errors mask them (lifecycle/secrets.py). The pack's own settings win.
-        full_env = {**os.environ, **self.build_env, **self.env, **env}
+        full_env = {**self.sandbox.base_env(), **self.build_env, **self.env, **env}
+        step = Step(list(argv), full_env, cwd, writable=(self.work, self.cache.root / "packs" / self.pack),
+                    tools=(*self.tools, *(Path(t) for t in tools)))
+        argv, full_env, cwd = self.sandbox.command(step)
         started = time.monotonic()
-        proc = subprocess.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace", preexec_fn=_die_with_parent)
+        # reaper: neither the tool nor anything it starts outlives pack-it, even a SIGKILLed one
+        proc = reaper.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace")
         for line in proc.stdout.splitlines():
             self.reporter.detail("  " + line)
         elapsed = time.monotonic() - started
@@ -122,6 +135,7 @@ class BuildContext:
             tail = "\n".join(proc.stdout.strip().splitlines()[-TOOL_OUTPUT_LINES:])
             raise build_error(
                 f"{what} failed (exit {proc.returncode}):\n{tail}",
-                "Fix the error above; the same command works outside pack-it.",
+                "Fix the error above; the same command works outside pack-it"
+                + (" (it ran in the build sandbox: --sandbox none runs it on the host)." if self.sandbox.enabled else "."),
                 exit_code=BUILD_FAILED,
             )

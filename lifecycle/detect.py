@@ -53,6 +53,8 @@ def detect(tree: SourceTree, packs: PackRegistry, env: dict[str, str] | None = N
            index: VersionsIndex | None = None) -> Plan:
     """The plan: a function of the tree, the --env values and the versions index (by default
     the one shipped with pack-it), never of what a registry serves on the day."""
+    from pack_it.lifecycle import launch  # here, not above: a no-op rebuild reads its plan from the cache
+
     env = env or {}
     index = index or shipped()
     groups = packs.groups
@@ -61,15 +63,21 @@ def detect(tree: SourceTree, packs: PackRegistry, env: dict[str, str] | None = N
         if not found:
             continue
         first = lambda attr: next((getattr(d, attr) for _, d in found if getattr(d, attr)), None)  # noqa: E731
+        run_image = first("run_image")
+        processes, launch_warnings = [], []
+        for process in _merge_processes(found):
+            resolved, said = launch.resolve(process, tree, run_image.name if run_image else None)
+            processes.append(resolved)
+            launch_warnings += said
         return Plan(
             language=found[0][1].language,
             packs=tuple(pack_id for pack_id, _ in found),
             runtime=first("runtime"),
             package_manager=first("package_manager"),
             framework=first("framework"),
-            run_image=first("run_image"),
-            processes=_merge_processes(found),
-            warnings=tuple(w for _, d in found for w in d.warnings),
+            run_image=run_image,
+            processes=tuple(processes),
+            warnings=tuple(w for _, d in found for w in d.warnings) + tuple(launch_warnings),
             details={pack_id: d.facts for pack_id, d in found if d.facts is not None},
             versions_index=index.to_json(),
         )

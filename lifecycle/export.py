@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from pack_it.lifecycle import oci
 from pack_it.lifecycle.archive import LayerBlob, timestamp, tree_entries, write_layer
@@ -17,6 +17,9 @@ from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.oci import INIT_LABEL
 from pack_it.lifecycle.runimage import NONROOT_UID, RunImage
+
+if TYPE_CHECKING:
+    from pack_it.lifecycle.native import Added
 
 DEFAULT_PORT = "8080"
 WORKDIR = "/workspace"
@@ -67,13 +70,16 @@ def _entrypoint(command: tuple[str, ...], run_config: dict) -> list[str]:
     return [init, "--", *command] if init else list(command)
 
 
-def metadata_label(plan: Plan, run: RunImage, layers: list[Layer], pack_versions: dict[str, str]) -> str:
+def metadata_label(plan: Plan, run: RunImage, layers: list[Layer], pack_versions: dict[str, str],
+                   native: Sequence[Added] = ()) -> str:
     """The pack-it label: enough for `inspect` to name each layer's pack, and for a later
-    rebase to swap the run image's layers (its reference, digest and layer count)."""
-    return json.dumps({
+    rebase to swap the run image's layers (its reference, digest and layer count); and the
+    Debian packages added for native code, each with the file that needed it."""
+    extra = {"native": [a.to_json() for a in native]} if native else {}
+    return json.dumps({**extra,
         "packs": [{"id": p, "version": pack_versions[p]} for p in plan.packs],
-        "processes": [{"type": p.type, "command": list(p.command), "default": p.default}
-                      for p in plan.processes],
+        "processes": [{"type": p.type, "command": list(p.command), "default": p.default, "written": p.written,
+                       "runs": p.runs} for p in plan.processes],
         "layers": [{"pack": l.pack, "name": l.name, "diff_id": _blob(l).diff_id} for l in layers],
         "run_image": {"reference": run.reference, "digest": run.image.digest,
                       "layers": len(run.image.layers), "top_layer": run.image.diff_ids[-1] if run.image.diff_ids else None},
@@ -82,10 +88,10 @@ def metadata_label(plan: Plan, run: RunImage, layers: list[Layer], pack_versions
 
 def export(plan: Plan, run: RunImage, layers: list[Layer], cache: Cache, epoch: int,
            labels: dict[str, str], pack_versions: dict[str, str], reporter: Reporter,
-           launch_env: Mapping[str, str] | None = None) -> Image:
+           launch_env: Mapping[str, str] | None = None, native: Sequence[Added] = ()) -> Image:
     launch = []
     for layer in (l for l in layers if l.launch):
-        if not layer.reused:
+        if not layer.reused and layer.blob is None:
             reporter.step(f"layer {layer.pack}/{layer.name}: compressing")
         launch.append(compress_layer(layer, cache, epoch))
 
@@ -93,7 +99,7 @@ def export(plan: Plan, run: RunImage, layers: list[Layer], cache: Cache, epoch: 
     base_config = base.get("config") or {}
     default = plan.default_process
     all_labels = {**(base_config.get("Labels") or {}), **labels,
-                  oci.METADATA_LABEL: metadata_label(plan, run, launch, pack_versions)}
+                  oci.METADATA_LABEL: metadata_label(plan, run, launch, pack_versions, native)}
     config = {
         "architecture": base.get("architecture", "amd64"),
         "os": base.get("os", "linux"),

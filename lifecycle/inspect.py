@@ -73,6 +73,9 @@ def _metadata(labels: dict, where: str) -> dict:
               and isinstance(run, dict) and (not run or {"reference", "digest", "layers"} <= set(run))
               and isinstance(metadata.get("packs", []), list)
               and all(isinstance(p, dict) and {"id", "version"} <= set(p) for p in metadata.get("packs", []))
+              and isinstance(metadata.get("native", []), list)
+              and all(isinstance(a, dict) and all(isinstance(a.get(k), str) for k in ("package", "version", "needed_by"))
+                      for a in metadata.get("native", []))
               and isinstance(metadata.get("processes", []), list)
               and all(isinstance(p, dict) and {"type", "command", "default"} <= set(p)
                       for p in metadata.get("processes", [])))
@@ -107,6 +110,7 @@ def describe(spec: str, registry=None, cache: Cache | None = None) -> dict:
             "run_image": run or None,
             "packs": metadata.get("packs", []),
             "processes": metadata.get("processes", []),
+            "native": metadata.get("native", []),
             "entrypoint": config.get("Entrypoint"),
             "cmd": config.get("Cmd"),
             "user": config.get("User", ""),
@@ -116,6 +120,16 @@ def describe(spec: str, registry=None, cache: Cache | None = None) -> dict:
             "labels": labels,
             "layers": layers,
         }
+
+
+def _process_lines(process: dict) -> list[str]:
+    """A process as written and how it runs (images from before the launcher: the argv)."""
+    from pack_it.lifecycle import launch
+
+    head = f"  {process['type']}{' (default)' if process['default'] else ''}: "
+    if not isinstance(process.get("written"), str) or not isinstance(process.get("runs"), str):
+        return [head + json.dumps(process["command"])]
+    return [head + process["written"], f"      runs {launch.how(process['written'], process['runs'], process['command'])}"]
 
 
 def render(info: dict) -> str:
@@ -136,9 +150,15 @@ def render(info: dict) -> str:
         "Env:",
         *(f"  {e}" for e in info["env"]),
         "Processes:",
-        *(f"  {p['type']}{' (default)' if p['default'] else ''}: {json.dumps(p['command'])}" for p in info["processes"]),
+        *(line for p in info["processes"] for line in _process_lines(p)),
         "Labels:",
         *(f"  {k}={v}" for k, v in sorted(info["labels"].items())),
+    ]
+    if info["native"]:  # Debian packages pack-it added for the native code it found
+        lines += ["Native libraries:", *(
+            f"  {a['package']} {a['version']}: " + (f"{a['soname']}, needed by {a['needed_by']}" if a.get("soname")
+                                                   else f"needed by {a['needed_by']}") for a in info["native"])]
+    lines += [
         "Layers:",
         f"  {'#':>2}  {'compressed':>10}  {'size':>10}  made by",
     ]

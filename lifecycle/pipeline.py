@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.detectors.source import INSTALL_CONFIG, SourceTree
 from pack_it.lifecycle import build as build_phase
 from pack_it.lifecycle import detect as detect_phase
-from pack_it.lifecycle import gitinfo, runimage
+from pack_it.lifecycle import cacheimage, gitinfo, native, runimage
 from pack_it.lifecycle.archive import source_date_epoch, uncompressed_size
 from pack_it.lifecycle.cache import DISK_FULL, Cache, default_cache_dir
 from pack_it.lifecycle.export import export
@@ -22,6 +23,9 @@ from pack_it.lifecycle import versions
 from pack_it.lifecycle.contract import PackRegistry
 from pack_it.lifecycle import secrets
 
+if TYPE_CHECKING:  # imported by builds that reach a registry only (http.client, ssl)
+    from pack_it.lifecycle.registry.client import RegistryOptions
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -32,8 +36,13 @@ class BuildOptions:
     env: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
     locked: bool = False  # a stack is built from its shipped lock only, never re-locked
-    registry: object | None = None  # RegistryOptions: credentials, CA, insecure hosts
+    registry: RegistryOptions | None = None  # credentials, CA, insecure hosts
     launch_env: dict[str, str] = field(default_factory=dict)  # --env-launch: the image's Env, not the build's
+    sandbox: str = "bwrap"  # --sandbox: bwrap (build steps under bubblewrap) or none (on the host)
+    toolchain: str = "pack-it"  # --toolchain: pack-it (provisioned, on the build root) or host
+    network: str = "default"  # --network: default (shared) or none (no network in build steps)
+    cache_from: str | None = None  # HOST/REPO[:TAG] of a cache image to fill the local cache from
+    cache_to: str | None = None  # HOST/REPO[:TAG] to push this build's cache image to
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,9 @@ def source_labels(app: Path) -> dict[str, str]:
 
 def check_options(options: BuildOptions) -> None:
     """Every usage error, found before any build work (detection, a toolchain, a download)."""
+    from pack_it.lifecycle import sandbox
+
+    sandbox.check_options(options.sandbox, options.toolchain, options.network)
     secrets.check_env(options.env)
     secrets.check_env(options.launch_env, "--env-launch")
     if options.tag:
@@ -66,6 +78,20 @@ def check_options(options: BuildOptions) -> None:
         publisher_for(options.output, options.registry)
     if options.run_image:
         runimage_check(options.run_image)
+    for flag, reference in (("--cache-from", options.cache_from), ("--cache-to", options.cache_to)):
+        if reference:
+            cache_image_check(flag, reference)
+
+
+def cache_image_check(flag: str, reference: str) -> None:
+    """A cache image lives in a registry: HOST/REPO[:TAG], or registry:HOST/REPO[:TAG]."""
+    from pack_it.errors import USAGE, PackItError
+    from pack_it.lifecycle.registry import names
+
+    if not (reference.startswith("registry:") or names.names_registry(reference)):
+        raise PackItError(f"{flag} {reference!r} names no registry: a cache image lives in one.", exit_code=USAGE,
+                          phase="usage", hint=f"Write {flag} HOST/REPO:TAG (e.g. registry.example.com/app:cache).")
+    names.parse(reference)
 
 
 def runimage_check(reference: str) -> None:
@@ -107,6 +133,8 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
     publisher = publisher_for(output, options.registry, reporter)
     cache = Cache(options.cache_dir or default_cache_dir())
     epoch = source_date_epoch()
+    if options.cache_from:
+        cacheimage.restore(options.cache_from, cache, options.registry, reporter)
 
     reporter.phase("detect")
     for rel, why in tree.secret_files().items():
@@ -121,17 +149,24 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
     cache.defer_records()  # recorded only if the source did not change while it was built
     try:
         reporter.phase("build")
-        layers = build_phase.build(plan, packs, tree, options.env, cache, work, epoch, reporter, index)
+        layers = build_phase.build(plan, packs, tree, options.env, cache, work, epoch, reporter, index,
+                                   make_sandbox(options, plan, cache, work, reporter))
         reporter.phase("export")
         if chosen_because:
             reporter.step(chosen_because)
         chosen = options.run_image or (plan.run_image.name if plan.run_image else runimage.DEFAULT_RUN_IMAGE)
         run = runimage.resolve(chosen, cache, epoch, reporter, locked=options.locked, registry=options.registry)
         reporter.step(f"run image {run.reference} ({run.image.digest[:19]})")
-        image = export(plan, run, layers, cache, epoch, source_labels(tree.root), packs.versions(plan.packs), reporter,
-                       launch_env=options.launch_env)
+        layers = [*layers, *launch_layers(plan, run.reference, cache, epoch, reporter, options.locked)]
+        libraries = native.libraries(run, layers, cache, epoch, reporter)
+        image = export(plan, run, ([libraries.layer] if libraries.layer else []) + layers, cache, epoch,
+                       source_labels(tree.root), packs.versions(plan.packs), reporter,
+                       launch_env=options.launch_env, native=libraries.added)
         _record_if_unchanged(tree, cache, reporter)
         destination = publisher.publish(image, cache, str(ref))
+        if options.cache_to:
+            cacheimage.save(options.cache_to, plan.packs, layers, cache, epoch, options.registry,
+                            reporter)
     except OSError as e:
         if e.errno in DISK_FULL:
             raise cache.disk_error(e) from None
@@ -142,6 +177,41 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
         cache.close()
     reused = sum(1 for layer in layers if layer.reused)
     return BuildResult(plan, image, str(ref), destination, reused, *image_sizes(image, cache))
+
+
+def launch_layers(plan: Plan, run_reference: str, cache: Cache, epoch: int, reporter: Reporter,
+                  locked: bool) -> list:
+    """The launcher, when a process runs through it, and a shell, when one needs it: only the
+    images that use them carry them (lifecycle/launch)."""
+    if not (plan.needs_launcher or plan.needs_shell):
+        return []
+    from pack_it.lifecycle.launch import layers as launch
+
+    added = [launch.launcher_layer(cache, epoch)] if plan.needs_launcher else []
+    if plan.needs_shell and (shell := launch.shell_layer(run_reference, cache, epoch, reporter, locked)):
+        added.append(shell)
+    return added
+
+
+def make_sandbox(options: BuildOptions, plan: Plan, cache: Cache, work: Path, reporter: Reporter):
+    """The sandbox the build steps run in: with pack-it's toolchains, the build root of the plan's
+    Debian release (assembled into the cache the first time); with the host's, the host's /."""
+    from pack_it.lifecycle.sandbox import Sandbox, find_bwrap
+    from pack_it.lifecycle.stacks import buildroot, definitions
+
+    if options.sandbox == "none":
+        return Sandbox("none", toolchain=options.toolchain)
+    find_bwrap()  # before any step: the one-sentence reason, never a tool's failure
+    root = None
+    if options.toolchain == "pack-it":
+        # The run image's release, so what is compiled links what the image has; debian12 for
+        # a run image that is not a stack.
+        chosen = options.run_image or (plan.run_image.name if plan.run_image else "")
+        release = definitions.DEFAULT_RELEASE
+        if chosen.partition("-")[0] in definitions.STACKS:
+            release = definitions.parse_reference(chosen)[1]
+        root = buildroot.ensure(release, cache, reporter)
+    return Sandbox("bwrap", root, network=options.network != "none", scratch=(work,), toolchain=options.toolchain)
 
 
 def secret_warning(rel: str, why: str) -> str:

@@ -26,6 +26,15 @@ class Plan:
     def default_process(self) -> Process | None:
         return next((p for p in self.processes if p.default), None)
 
+    @property
+    def needs_shell(self) -> bool:
+        """Some process needs /bin/sh (lifecycle/launch): the image gets one."""
+        return any(p.shell for p in self.processes)
+
+    @property
+    def needs_launcher(self) -> bool:
+        return any(p.runs == "launcher" for p in self.processes)
+
     def to_json(self) -> dict:
         def named(value, *keys):
             return None if value is None else {k: getattr(value, k) for k in keys}
@@ -37,7 +46,8 @@ class Plan:
             "framework": named(self.framework, "name", "source"),
             "run_image": named(self.run_image, "name", "source"),
             "processes": [
-                {"type": p.type, "command": list(p.command), "default": p.default, "source": p.source}
+                {"type": p.type, "command": list(p.command), "default": p.default, "source": p.source,
+                 "written": p.written, "runs": p.runs, "shell": p.shell}
                 for p in self.processes
             ],
             "packs": list(self.packs),
@@ -66,8 +76,8 @@ class Plan:
             package_manager=made(PackageManager, data["package_manager"]),
             framework=made(Framework, data["framework"]),
             run_image=made(RunImageChoice, data["run_image"]),
-            processes=tuple(Process(p["type"], tuple(p["command"]), p["source"], p["default"])
-                            for p in data["processes"]),
+            processes=tuple(Process(p["type"], tuple(p["command"]), p["source"], p["default"], p["written"],
+                                    p["runs"], p["shell"]) for p in data["processes"]),
             warnings=tuple(data["warnings"]),
             details={pack_id: facts_types[pack_id].from_json(facts) for pack_id, facts in data["details"].items()},
             versions_index=data.get("versions_index"),

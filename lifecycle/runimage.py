@@ -24,7 +24,7 @@ from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
 from pack_it.lifecycle.stacks.lockfile import lock_dir as lockfile_dir
 from pack_it.lifecycle.stacks.relock import path as relock_path
 
-DEFAULT_RUN_IMAGE = "static"
+DEFAULT_RUN_IMAGE = definitions.STACKS[0]  # the bottom stack (static; parents sort first): a name the static pack shares
 GENERATED = "base"  # no Debian packages at all: for static binaries that need no CA bundle or tzdata
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -35,13 +37,52 @@ Releases = Mapping[str, Mapping[str, str]]  # version -> facts (checksums, ...)
 
 @dataclass(frozen=True)
 class VersionsIndex:
+    """An index, read lazily: its date and digest come from the file's bytes at once (a no-op
+    rebuild needs only them, to find its cached plan), its releases are parsed and checked on
+    first use, one runtime at a time."""
+
     date: str  # YYYY-MM-DD: when it was made
     digest: str  # sha256:<hex> of the file
     origin: str  # "shipped" or the refreshed file's path
-    runtimes: Mapping[str, Releases]
+    raw: bytes = field(repr=False, compare=False)
+    path: Path = field(repr=False, compare=False)
+
+    @cached_property
+    def _data(self) -> dict:
+        try:
+            data = json.loads(self.raw)
+        except (ValueError, RecursionError):
+            raise _index_error(self.path, "not JSON") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise _index_error(self.path, f"format is not {FORMAT}")
+        if data.get("date") != self.date or not isinstance(data.get("runtimes"), dict):
+            raise _index_error(self.path, "no date or runtimes")
+        return data["runtimes"]
+
+    @property
+    def runtimes(self) -> Mapping[str, Releases]:
+        return {name: self.releases(name) for name in self._data}
 
     def releases(self, runtime: str) -> Releases:
-        return self.runtimes.get(runtime, {})
+        if runtime in self._checked:
+            return self._checked[runtime]
+        releases = self._data.get(runtime, {})
+        if not isinstance(releases, dict) or not all(
+                isinstance(v, str) and isinstance(facts, dict)
+                and all(isinstance(k, str) and isinstance(x, str) for k, x in facts.items())
+                for v, facts in releases.items()):
+            raise _index_error(self.path, f"{runtime!r} is not a map of versions to facts")
+        self._checked[runtime] = releases
+        return releases
+
+    @cached_property
+    def _checked(self) -> dict[str, Releases]:
+        return {}
+
+    def check(self) -> "VersionsIndex":
+        """Every runtime parsed and checked now (an index about to be written or shown)."""
+        self.runtimes  # noqa: B018  raises if any part is malformed
+        return self
 
     def versions(self, runtime: str) -> list[str]:
         return list(self.releases(runtime))
@@ -56,30 +97,33 @@ def _index_error(path: Path, reason: str) -> PackItError:
                        phase="detect", hint="Delete it, or run `pack-it versions update` to write it anew.")
 
 
+# update() writes the keys sorted, so "date" comes first; any other layout is parsed in full.
+_DATE = re.compile(rb'\A\{\s*"date":\s*"(\d{4}-\d{2}-\d{2})",')
+
+
 def parse(raw: bytes, path: Path, origin: str) -> VersionsIndex:
+    """The index in `raw`; its date is read without parsing the rest when it leads the file."""
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    if match := _DATE.match(raw):
+        return VersionsIndex(match.group(1).decode(), digest, origin, raw, path)
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
         raise _index_error(path, "not JSON") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _index_error(path, f"format is not {FORMAT}")
-    date, runtimes = data.get("date"), data.get("runtimes")
-    if not isinstance(date, str) or not isinstance(runtimes, dict):
+    if not isinstance(data.get("date"), str) or not isinstance(data.get("runtimes"), dict):
         raise _index_error(path, "no date or runtimes")
-    for runtime, releases in runtimes.items():
-        if not isinstance(releases, dict) or not all(
-                isinstance(v, str) and isinstance(facts, dict)
-                and all(isinstance(k, str) and isinstance(x, str) for k, x in facts.items())
-                for v, facts in releases.items()):
-            raise _index_error(path, f"{runtime!r} is not a map of versions to facts")
-    return VersionsIndex(date, "sha256:" + hashlib.sha256(raw).hexdigest(), origin, runtimes)
+    return VersionsIndex(data["date"], digest, origin, raw, path).check()
 
 
 def refreshed_path(cache_root: Path) -> Path:
     return Path(cache_root) / "versions" / "index.json"
 
 
+@cache
 def shipped() -> VersionsIndex:
+    """The index inside pack-it (read once a process: it cannot change under it)."""
     return parse(SHIPPED.read_bytes(), SHIPPED, "shipped")
 
 
@@ -116,4 +160,4 @@ def update(cache_root: Path, fetchers: Mapping[str, Callable[[], dict[str, dict[
     path = into or refreshed_path(cache_root)
     with atomic_file(path) as f:
         f.write(raw)
-    return parse(raw, path, str(path)), counts
+    return parse(raw, path, str(path)).check(), counts

@@ -128,9 +128,12 @@ def detect(
     print(f"Package manager:  {_describe(plan.package_manager, 'name')}")
     print(f"Framework:        {_describe(plan.framework, 'name')}")
     print(f"Run image:        {_describe(plan.run_image, 'name')}")
+    from pack_it.lifecycle import launch
+
     print("Processes:")
     for p in plan.processes:
-        print(f"  {p.type}{' (default)' if p.default else ''}: {json.dumps(list(p.command))}  (from {p.source})")
+        print(f"  {p.type}{' (default)' if p.default else ''}: {p.written}  (from {p.source})")
+        print(f"      runs {launch.how(p.written, p.runs, p.command)}")
     for pack_id, facts in plan.details.items():
         for key, value in facts.to_json().items():
             print(f"  {pack_id}.{key}: {value}")
@@ -183,9 +186,17 @@ def build(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print results and errors."),
     publish: bool = typer.Option(False, "--publish", help="Push to the registry -t names (HOST/REPO:TAG); same as --output registry:HOST/REPO:TAG."),
     digest_file: Optional[Path] = typer.Option(None, "--digest-file", help="Write the image's manifest digest (as pushed) to FILE."),
+    image_url_file: Optional[Path] = typer.Option(None, "--image-url-file", help="Write where the image went (HOST/REPO:TAG when pushed) to FILE: Tekton's IMAGE_URL result."),
+    image_size_file: Optional[Path] = typer.Option(None, "--image-size-file", help="Write the image's compressed size in bytes to FILE: Shipwright's shp-image-size result."),
     creds: Optional[str] = typer.Option(None, "--creds", help=CREDS_HELP),
     registry_ca: Optional[Path] = typer.Option(None, "--registry-ca", help=CA_HELP),
     insecure_registry: List[str] = typer.Option([], "--insecure-registry", help=INSECURE_HELP),
+    sandbox: str = typer.Option("bwrap", "--sandbox", help="bwrap: every build step under bubblewrap, on the build root; none: on the host (inside a CI container, which is the sandbox)."),
+    toolchain: str = typer.Option("pack-it", "--toolchain", help="pack-it: Go, Node.js, npm, Python, uv provisioned and checked by pack-it; host: the host's tools (today's laptop behaviour)."),
+    network: str = typer.Option("default", "--network", help="default: build steps reach the network; none: they do not (after pack-it fetched the build root and toolchains)."),
+    cache_image: Optional[str] = typer.Option(None, "--cache-image", help="HOST/REPO:TAG: read the cache from it before the build and push it after (--cache-from and --cache-to in one)."),
+    cache_from: Optional[str] = typer.Option(None, "--cache-from", help="HOST/REPO:TAG: fill the local cache from this cache image, never push it (e.g. for pull requests)."),
+    cache_to: Optional[str] = typer.Option(None, "--cache-to", help="HOST/REPO:TAG: push this build's cache (dependency layers, the packs' caches) as an image."),
 ) -> None:
     """Build an OCI image of the app."""
     if verbose or quiet:
@@ -199,14 +210,21 @@ def build(
             raise PackItError("--publish pushes to the registry -t names, and takes no --output.", exit_code=USAGE,
                               phase="usage", hint="Write --publish -t HOST/REPO:TAG, or --output registry:HOST/REPO:TAG.")
         output = f"registry:{tag}"
+    cache_from, cache_to = cache_from or cache_image, cache_to or cache_image
     options = BuildOptions(path, tag, output, run_image, _parse_env(env), cache_dir, locked,
                            _registry_options(creds, registry_ca, insecure_registry, reporter)
-                           if _reaches_a_registry(output, run_image, creds, registry_ca, insecure_registry) else None,
-                           launch_env=_parse_env(env_launch, "--env-launch"))
+                           if _reaches_a_registry(output, run_image, creds, registry_ca, insecure_registry,
+                                                  cache_from, cache_to) else None,
+                           launch_env=_parse_env(env_launch, "--env-launch"), sandbox=sandbox, toolchain=toolchain,
+                           network=network, cache_from=cache_from, cache_to=cache_to)
     started = time.monotonic()
     result = run_build(options, REGISTRY, reporter)
     if digest_file:
         digest_file.write_text(result.image.digest + "\n")
+    if image_url_file:
+        image_url_file.write_text(result.destination.removeprefix("registry:") + "\n")
+    if image_size_file:
+        image_size_file.write_text(f"{result.compressed_size + len(result.image.manifest) + len(result.image.config)}\n")
     print(f"Built {result.reference} in {time.monotonic() - started:.1f}s -> {result.destination}")
     print(f"  digest: {result.image.digest}")
     print(f"  size:   {_human_size(result.uncompressed_size)} ({_human_size(result.compressed_size)} compressed)")
@@ -309,8 +327,8 @@ def stacks_lock(
     stack: Optional[str] = typer.Argument(None, help="A stack or release (e.g. python-debian13, debian12); default: every release."),
     lock_dir: Optional[Path] = typer.Option(None, "--lock-dir", help="Where to write the locks; default: the ones shipped with pack-it."),
 ) -> None:
-    """Re-resolve stacks against the Debian archive and rewrite their lock files; prints what changed."""
-    from pack_it.lifecycle.stacks import assemble, definitions
+    """Re-resolve stacks (and the release's build root) against the Debian archive and rewrite their lock files; prints what changed."""
+    from pack_it.lifecycle.stacks import assemble, buildroot, definitions
 
     if stack is None:
         release_ids = list(definitions.releases())
@@ -321,7 +339,10 @@ def stacks_lock(
     reporter = ConsoleReporter(state["verbosity"])
     for release_id in release_ids:
         reporter.phase(f"lock {release_id}")
-        for reference, lines in assemble.lock(release_id, lock_dir, reporter).items():
+        changed = assemble.lock(release_id, lock_dir, reporter)
+        # The release's build root too: locked on the same day, it matches its run stacks.
+        changed[f"{buildroot.NAME}-{release_id}"] = buildroot.lock(release_id, lock_dir, reporter)
+        for reference, lines in changed.items():
             print(f"{reference}: " + ("unchanged" if not lines else f"{len(lines)} changes"))
             for line in lines:
                 print(f"  {line}")

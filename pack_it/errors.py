@@ -16,6 +16,7 @@ AMBIGUOUS = 23  # several candidates and nothing says which one to use
 
 BUILD_FAILED = 51  # a toolchain ran and failed
 MISSING_TOOLCHAIN = 52  # a toolchain the pack needs is not installed
+NO_SANDBOX = 53  # build steps cannot be sandboxed here (no bubblewrap, no user namespaces)
 
 EXPORT_FAILED = 61  # the image could not be written
 INVALID_IMAGE = 62  # an image given as input (run image, inspect) cannot be read
@@ -29,6 +30,7 @@ EXIT_CODES = {
     AMBIGUOUS: "several candidates, nothing says which one to use",
     BUILD_FAILED: "a build tool ran and failed",
     MISSING_TOOLCHAIN: "a build tool is not installed",
+    NO_SANDBOX: "the build sandbox cannot run here",
     EXPORT_FAILED: "the image could not be written",
     INVALID_IMAGE: "an input image cannot be read",
 }

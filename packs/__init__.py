@@ -17,17 +17,25 @@ def _member(pack_id: str, optional: bool = False) -> Member:
 
 
 # Order matters: the first group whose required packs all detect wins. Go first (a go.mod is
-# never incidental); Python before Node, because Python web apps often carry a package.json
-# for front-end assets while Node apps rarely carry Python manifests. procfile joins each
-# group as an optional pack so a Procfile can override the start command.
+# never incidental); Java next (a pom.xml or build.gradle is never incidental, and Java web
+# apps often carry a package.json for their front end); Python before Node, because Python web
+# apps often carry a package.json for front-end assets while Node apps rarely carry Python
+# manifests. static before node: a front-end build is a package.json app, and the static
+# detector takes only builds with no server (a server app stays Node); it never takes an app
+# beside another language's manifest. Rust after Python and Node: their native extensions
+# (maturin, napi-rs) put a Cargo.toml inside those apps. procfile joins each group as an
+# optional pack so a Procfile can override the start command.
 REGISTRY = PackRegistry((
     Group((_member("go"), _member("procfile", optional=True))),
+    Group((_member("java"), _member("procfile", optional=True))),
     Group((_member("python"), _member("procfile", optional=True))),
+    Group((_member("static"),)),
     Group((_member("node"), _member("procfile", optional=True))),
+    Group((_member("rust"), _member("procfile", optional=True))),
 ))
 
 if TYPE_CHECKING:  # mypy checks every registered module against the contract
     from pack_it.lifecycle.contract import Pack
-    from pack_it.packs import go, node, procfile, python
+    from pack_it.packs import go, java, node, procfile, python, rust, static
 
-    _CHECKED: tuple[Pack, ...] = (go, python, node, procfile)
+    _CHECKED: tuple[Pack, ...] = (go, java, python, static, node, rust, procfile)

@@ -26,7 +26,11 @@ CLEARED = ("SOURCE_DATE_EPOCH", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_H
 
 # What `network` tests reach: the package registries pack-it downloads from.
 REGISTRIES = (("registry.npmjs.org", 443), ("pypi.org", 443), ("files.pythonhosted.org", 443),
-              ("deb.debian.org", 80), ("proxy.golang.org", 443))
+              ("deb.debian.org", 80), ("proxy.golang.org", 443), ("index.crates.io", 443), ("static.crates.io", 443),
+              ("repo.maven.apache.org", 443))
+# rustup keeps its toolchains under the invoking user's home; the tests' fresh HOME must still
+# find them (its proxies read RUSTUP_HOME, else ~/.rustup).
+RUSTUP_HOME = os.environ.get("RUSTUP_HOME") or str(Path.home() / ".rustup")
 NETWORK_REQUIRED = os.environ.get("PACK_IT_REQUIRE_NETWORK") == "1"
 
 
@@ -64,7 +68,22 @@ def hermetic_environment(monkeypatch, tmp_path_factory):
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
+    if Path(RUSTUP_HOME).is_dir():
+        monkeypatch.setenv("RUSTUP_HOME", RUSTUP_HOME)
+    # The sandbox's build roots (546 MB each) are shared by every test's cache, as the stack
+    # tests share their .debs; PACK_IT_TEST_CACHE keeps them across runs.
+    monkeypatch.setenv("PACK_IT_BUILDROOTS", str(_buildroots(tmp_path_factory)))
     return home
+
+
+_BUILDROOTS: list[Path] = []
+
+
+def _buildroots(tmp_path_factory) -> Path:
+    if not _BUILDROOTS:
+        keep = os.environ.get("PACK_IT_TEST_CACHE")
+        _BUILDROOTS.append(Path(keep) / "buildroots" if keep else tmp_path_factory.mktemp("buildroots"))
+    return _BUILDROOTS[0]
 
 
 def need(tool: str, probe: list[str] | None = None) -> str:

@@ -76,7 +76,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         framework=framework.name if framework else None,
         typescript=chosen.typescript,
         env=dict(command.env),
-        next_standalone=command.argv[1] == ".next/standalone/server.js" if framework and framework.name == "next"
+        next_standalone=command.argv[1:2] == (".next/standalone/server.js",) if framework and framework.name == "next"
         else None,
         bun_range=bun_range,
         npm=npm_choice.version if npm_choice else None,
@@ -88,7 +88,7 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         package_manager=manager.manager,
         framework=framework,
         run_image=RunImageChoice("node", runtime.source),
-        processes=(Process("web", command.argv, command.source, default=True),),
+        processes=(Process("web", command.argv, command.source, default=True, written=command.written),),
         warnings=tuple(warnings),
         facts=facts,
     )

@@ -82,7 +82,7 @@ def resolve(pkg: PackageJson, manager: package_manager.Choice, because: str,
     if pkg.engines_bun is not None:
         cleaned = _nodesemver().valid_range(pkg.engines_bun, False)
         if cleaned is None:
-            raise detect_error(f"{ENGINES} asks for Bun {pkg.engines_bun!r}, which is not a version range.", HINT)
+            raise detect_error(f"{ENGINES} asks for Bun {pkg.engines_bun!r:.80}, which is not a version range.", HINT)
         constraints.append((pkg.engines_bun, ENGINES, _nodesemver().make_range(cleaned, False).test))
     if not available:
         raise detect_error(f"{because} runs the app on Bun, and pack-it's versions index lists no Bun release.",
@@ -92,7 +92,7 @@ def resolve(pkg: PackageJson, manager: package_manager.Choice, because: str,
     for text, source, fits in constraints:
         if not any(fits(v) for v in available):
             raise detect_error(
-                f"{source} asks for Bun {text!r}, and no Bun release in pack-it's versions index satisfies it.",
+                f"{source} asks for Bun {text!r:.80}, and no Bun release in pack-it's versions index satisfies it.",
                 f"Newest available: {_newest(available)}; `pack-it versions update` refreshes the index.",
                 exit_code=UNSUPPORTED,
             )
@@ -100,7 +100,7 @@ def resolve(pkg: PackageJson, manager: package_manager.Choice, because: str,
     if not both:
         (first, first_source, _), (second, second_source, _) = constraints
         raise detect_error(
-            f"{first_source} asks for Bun {first!r} and {second_source} for {second!r}; no release satisfies both.",
+            f"{first_source} asks for Bun {first!r:.80} and {second_source} for {second!r:.80}; no release satisfies both.",
             f"Make them agree. Newest available: {_newest(available)}.",
             exit_code=UNSUPPORTED,
         )

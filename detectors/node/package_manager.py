@@ -60,9 +60,10 @@ def _is_berry_lockfile(tree: SourceTree) -> bool:
 def _parse_field(text: str) -> tuple[str, str]:
     """(manager name, version) from the packageManager field."""
     match = CORE_PACK.match(text.strip())
-    if not match or _nodesemver().valid(match["version"], False) is None:
+    valid = match and _nodesemver().valid(match["version"], False)
+    if not match or not valid:
         raise detect_error(
-            f"{PACKAGE_JSON}: packageManager {text!r} is not of the form name@version.",
+            f"{PACKAGE_JSON}: packageManager {text!r:.80} is not of the form name@version.",
             'Write it as Corepack expects, e.g. "pnpm@9.1.0" (`corepack use pnpm@9` writes it).',
         )
     name, version = match["name"], match["version"]
@@ -72,7 +73,7 @@ def _parse_field(text: str) -> tuple[str, str]:
             "Use one of those package managers.",
             exit_code=UNSUPPORTED,
         )
-    if name == "yarn" and int(version.split(".")[0]) >= 2:
+    if name == "yarn" and valid.major >= 2:  # as parsed: "v4.0.0" is 4
         name = "yarn-berry"
     return name, version
 

@@ -1,15 +1,18 @@
-"""A package.json script as the argv that runs it without npm or a shell, which the run
-image has neither of: `node server.js`, `bun server.ts`, leading VAR=value assignments, a bin
-from node_modules/.bin, or `npm run <other>` (`bun run <other>`). Anything only a shell
-understands is refused."""
+"""A package.json script as the command that runs it without npm, which the run image does not
+have: `node server.js`, `bun server.ts`, leading VAR=value assignments, a bin from
+node_modules/.bin, or `npm run <other>` (`bun run <other>`) followed to that script. Steps
+joined by &&, `cd` and $VAR are kept for pack-it's launcher (lifecycle/launch); a script only a
+shell understands (a pipe, `;`) is kept as written, and the detect phase gives it a shell."""
 
 from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+import posixpath
+from dataclasses import dataclass, field, replace
 
 from pack_it.errors import UNSUPPORTED, PackItError, detect_error
+from pack_it.lifecycle.launch import command as launch
 from pack_it.detectors.node.package_json import PACKAGE_JSON, PackageJson
 from pack_it.detectors.source import SourceTree
 
@@ -51,6 +54,7 @@ KNOWN_BINS = {
 DAEMONIZERS = ("pm2", "forever")
 DEFERRED_BIN = "node_modules/.bin/"  # a bin found only once the dependencies are installed
 BIN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+SHELLS = ("sh", "bash", "dash")  # `sh start.sh`: a shell script of the app
 MAX_DEPTH = 5  # `npm run a` -> `npm run b` -> ...
 BUN_WATCHERS = ("--watch", "--hot")  # development: restart or reload on file changes
 
@@ -62,11 +66,13 @@ class Command:
     env: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     bun: bool = False  # the script runs bun (`bun server.ts`, `bun run start`): a Bun app
+    written: str = ""  # the command the launcher runs, when argv alone does not say it (steps, $VAR)
+    cwd: str = ""  # where the last step runs, relative to the app (`cd backend && node index.js`)
 
 
 def _refuse(script: str, text: str, why: str, hint: str = "") -> PackItError:
     return detect_error(
-        f"{PACKAGE_JSON} scripts.{script} ({text!r}) {why}.",
+        f"{PACKAGE_JSON} scripts.{script} ({text!r:.80}) {why}.",
         hint or ("Make the script one command such as `node dist/server.js` (build steps belong in "
                  "scripts.build), or write the command in a Procfile: `web: node dist/server.js`."),
         exit_code=UNSUPPORTED,
@@ -99,7 +105,7 @@ def resolve_bin(tree: SourceTree, pkg: PackageJson, name: str) -> tuple[str, str
     return None
 
 
-def _run_target(command: str, args: list[str]) -> str | None:
+def run_target(command: str, args: list[str]) -> str | None:
     """The script that `npm start`, `npm run x`, `yarn x` or `pnpm x` runs."""
     if command not in RUNNERS:
         return None
@@ -145,6 +151,12 @@ def _split(script: str, text: str) -> list[str]:
                            "Balance the quotes in that script.")
 
 
+def _is_script(tree: SourceTree, program: str) -> bool:
+    """`./start.sh`, `bin/run`: a file of the app with a #! line."""
+    rel = posixpath.normpath(program)
+    return "/" in program and tree.has_file(rel) and tree.read_bytes(rel)[:2] == b"#!"
+
+
 def _nodemon(script: str, text: str, args: list[str]) -> tuple[tuple[str, ...], str]:
     if len(args) != 1 or args[0].startswith("-"):
         raise _refuse(script, text, "runs nodemon, a file watcher for development",
@@ -162,7 +174,7 @@ def _follow(tree: SourceTree, pkg: PackageJson, script: str, text: str, other: s
         raise _refuse(script, text, f"runs other scripts more than {MAX_DEPTH} deep (a loop?)")
     inner = parse(tree, pkg, other, depth + 1)
     return Command(inner.argv, f"{inner.source[:-1]} via scripts.{script})", {**env, **inner.env},
-                   inner.warnings, bun=bun or inner.bun)
+                   inner.warnings, bun=bun or inner.bun, written=inner.written, cwd=inner.cwd)
 
 
 def _bun(tree: SourceTree, pkg: PackageJson, script: str, text: str, args: list[str], env: dict[str, str],
@@ -185,11 +197,67 @@ def _bun(tree: SourceTree, pkg: PackageJson, script: str, text: str, args: list[
     return Command(("bun", *rest), f"{PACKAGE_JSON} (scripts.{script})", env, warnings, bun=True)
 
 
+def _word(word: launch.Word) -> str:
+    text = launch.literal(word)
+    return launch.shown(word) if text is None else text
+
+
+def _text(step: launch.Step) -> str:
+    return " ".join([*(f"{name}={launch.shown(value)}" for name, value in step.assigns),
+                     *(launch.shown(w) for w in step.argv)])
+
+
 def parse(tree: SourceTree, pkg: PackageJson, script: str, depth: int = 0) -> Command:
-    """The argv that scripts.`script` runs; `npm run other` follows scripts.other."""
-    text = pkg.scripts[script]
+    """The command scripts.`script` runs; `npm run other` follows scripts.other."""
+    text = pkg.scripts[script].strip()
+    try:
+        steps = launch.parse(text)
+    except launch.NeedsShell:
+        if text.count("'") % 2 or text.count('"') % 2:
+            _split(script, text)  # unbalanced quotes: a broken script, not one for a shell
+        if all(ASSIGNMENT.match(word) for word in text.split()):
+            raise _refuse(script, text, "runs no command")
+        return Command((), f"{PACKAGE_JSON} (scripts.{script})", written=text)
+    if len(steps) == 1 and all(launch.literal(w) is not None for w in steps[0].argv) and \
+            all(launch.literal(v) is not None for _, v in steps[0].assigns):
+        words = [f"{name}={launch.literal(value)}" for name, value in steps[0].assigns]
+        return _single(tree, pkg, script, text, words + [_word(w) for w in steps[0].argv], depth)
+    return _launched(tree, pkg, script, text, steps, depth)
+
+
+def _launched(tree: SourceTree, pkg: PackageJson, script: str, text: str, steps: tuple[launch.Step, ...],
+              depth: int) -> Command:
+    """A script with steps or expansions: earlier `npm run x` steps followed, `npm run build`
+    dropped (the image build ran it), the last step read as a single command."""
+    cwd, parts, warnings = "", list[str](), list[str]()
+    for step in steps[:-1]:
+        words = [launch.literal(w) for w in step.argv]
+        if step.is_cd and words[1] is not None:
+            cwd = posixpath.normpath(posixpath.join(cwd, words[1]))
+        other = run_target(words[0] or "", [w or "" for w in words[1:]]) if None not in words else None
+        if other == "build" and "build" in pkg.scripts and not step.assigns:
+            warnings.append(f"scripts.{script} runs scripts.build before starting; the image build already ran it, "
+                            "so the container does not.")
+            continue
+        if other is not None and not step.assigns:
+            inner = _follow(tree, pkg, script, text, other, {}, depth, bun=False)
+            parts.append(inner.written or " ".join(inner.argv))
+            continue
+        parts.append(_text(step))
+    last = steps[-1]
+    shown = {launch.shown(w) for w in last.argv if launch.literal(w) is None}
+    inner = _single(tree, pkg, script, text, [_word(w) for w in last.argv], depth)
+    argv = [w if w in shown else launch.shown((launch.Segment(w),)) for w in inner.argv]
+    assigns = [f"{name}={launch.shown(value)}" for name, value in last.assigns]
+    written = " && ".join(parts + [" ".join(assigns + argv)])
+    return replace(inner, written=written, cwd=cwd, warnings=inner.warnings + tuple(warnings),
+                   source=f"{PACKAGE_JSON} (scripts.{script})" if inner.source.endswith(f"(scripts.{script})")
+                   else inner.source)
+
+
+def _single(tree: SourceTree, pkg: PackageJson, script: str, text: str, words: list[str], depth: int) -> Command:
+    """One command (no steps), as words."""
     source = f"{PACKAGE_JSON} (scripts.{script})"
-    words = _split(script, text.strip())
     env: dict[str, str] = {}
     while words and (words[0] == "cross-env" or ASSIGNMENT.match(words[0])):
         if words[0] != "cross-env":
@@ -200,13 +268,15 @@ def parse(tree: SourceTree, pkg: PackageJson, script: str, depth: int = 0) -> Co
         words = words[1:]
     if not words:
         raise _refuse(script, text, "runs no command")
+    if words[0] in SHELLS or _is_script(tree, words[0]):  # a shell script: the detect phase adds a shell
+        return Command(tuple(words), source, env)
     if words[0] == "npx":  # runs the dependency's bin, as a bare name does
         words = words[1:] or words
     command, args = words[0].removeprefix("./").removeprefix("node_modules/.bin/"), words[1:]
 
     if command == "bun":
         return _bun(tree, pkg, script, text, args, env, depth)
-    other = _run_target(command, args)
+    other = run_target(command, args)
     if other is not None:
         return _follow(tree, pkg, script, text, other, env, depth, bun=False)
     if command == "node":

@@ -6,6 +6,7 @@ scripts.build; a static front-end with no server is refused. Bun runs TypeScript
 from __future__ import annotations
 
 import posixpath
+import shlex
 from dataclasses import dataclass, replace
 
 from pack_it.errors import UNSUPPORTED, detect_error
@@ -15,6 +16,7 @@ from pack_it.detectors.node.package_json import PACKAGE_JSON, PackageJson
 from pack_it.detectors.node.scripts import Command
 from pack_it.detectors.source import SourceTree
 
+PROCFILE = "Procfile"
 FALLBACK_FILES = ("server.js", "app.js", "index.js")
 BUN_FALLBACK_FILES = ("server.ts", "app.ts", "index.ts")
 # Front-end toolchains that build to static files (dependency -> its usual name).
@@ -83,6 +85,8 @@ def _static_site(tree: SourceTree, pkg: PackageJson) -> None:
 
 def find_command(tree: SourceTree, pkg: PackageJson, framework: Framework | None, bun: bool = False) -> Command:
     """The start command before the checks of choose(); `bun`: the app is known to run on Bun."""
+    if procfile := _procfile_script(tree, pkg):
+        return procfile
     command = frameworks.start(tree, pkg, framework)
     if command:
         return command
@@ -106,6 +110,27 @@ def find_command(tree: SourceTree, pkg: PackageJson, framework: Framework | None
     )
 
 
+def _procfile_script(tree: SourceTree, pkg: PackageJson) -> Command | None:
+    """A Procfile `web: npm start` (`yarn start`, `pnpm start`, `npm run serve`): the script it
+    names, run without npm. Its source is the Procfile, so the procfile pack's reading of the
+    same line defers to this one."""
+    if not tree.has_file(PROCFILE):
+        return None
+    for line in tree.read_text(PROCFILE).splitlines():
+        ptype, _, text = line.partition(":")
+        if ptype.strip() != "web":
+            continue
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            return None  # the procfile detector says what is wrong with the line
+        other = scripts.run_target(words[0], words[1:]) if words else None
+        if other is None or other not in pkg.scripts:
+            return None
+        return replace(scripts.parse(tree, pkg, other), source=PROCFILE)
+    return None
+
+
 def _warn_if_dev_only(command: Command, target: str, pkg: PackageJson) -> Command:
     """A start target inside a devDependency is gone once production installs prune it."""
     parts = target.removeprefix("./").split("/")
@@ -119,20 +144,23 @@ def _warn_if_dev_only(command: Command, target: str, pkg: PackageJson) -> Comman
 
 def on_bun(command: Command, because: str) -> Command:
     """The command as a Bun app runs it: `node x` becomes `bun x` (the image has no Node.js)."""
-    if command.argv[0] != "node":
+    if not command.argv or command.argv[0] != "node":
         return replace(command, bun=True)
     warnings = command.warnings
     if "(scripts." in command.source:
         warnings += (f"{command.source} runs node, but {because} makes this a Bun app and its image has "
                      f"no Node.js: it runs `bun {' '.join(command.argv[1:])}`.",)
-    return replace(command, argv=("bun", *command.argv[1:]), warnings=warnings, bun=True)
+    written = "bun ".join(command.written.rsplit("node ", 1)) if command.written else ""
+    return replace(command, argv=("bun", *command.argv[1:]), warnings=warnings, bun=True, written=written)
 
 
 def choose(tree: SourceTree, pkg: PackageJson, framework: Framework | None, bun: bool = False,
            start: Command | None = None) -> Start:
     """The checked start command (`start`, else find_command()); `bun`: Bun runs the app."""
     command = start or find_command(tree, pkg, framework, bun)
-    target = target_of(command.argv, command.source)
+    if not command.argv:  # a script only a shell runs: the detect phase says so; nothing to check
+        return Start(command, "", typescript=False)
+    target = posixpath.normpath(posixpath.join(command.cwd, target_of(command.argv, command.source)))
     built = bool(lifecycle.steps(pkg.scripts))  # postinstall, heroku-postbuild... can make the target too
     if target.endswith(TYPESCRIPT) and not bun:  # bun runs TypeScript as it is: no build needed
         if not built:

@@ -73,7 +73,7 @@ def _mise(tree: SourceTree, rel: str) -> str | None:
     if isinstance(value, dict):  # { version = "20", ... }
         value = value.get("version")
     if value is not None and not isinstance(value, (str, int)):
-        raise detect_error(f"{rel}: [tools] node must be a version string, not {value!r}.", HINT)
+        raise detect_error(f"{rel}: [tools] node must be a version string, not {value!r:.80}.", HINT)
     return None if value is None else str(value)
 
 
@@ -98,7 +98,7 @@ def _version_file(tree: SourceTree) -> tuple[str, str] | None:
 def _range(text: str, source: str) -> Callable[[str], bool]:
     cleaned = _nodesemver().valid_range(text, False)
     if cleaned is None:
-        raise detect_error(f"{source} asks for Node.js {text!r}, which is not a version range.", HINT)
+        raise detect_error(f"{source} asks for Node.js {text!r:.80}, which is not a version range.", HINT)
     parsed = _nodesemver().make_range(cleaned, False)
     return parsed.test
 
@@ -109,7 +109,7 @@ def _alias(text: str, source: str, available: list[str]) -> Callable[[str], bool
     if word in NEWEST:
         return lambda v: True
     if word in ("system", "iojs") or word.startswith("iojs-"):
-        raise detect_error(f"{source} asks for Node.js {text!r}, which pack-it cannot provide.", HINT,
+        raise detect_error(f"{source} asks for Node.js {text!r:.80}, which pack-it cannot provide.", HINT,
                            exit_code=UNSUPPORTED)
     if not word.startswith("lts/"):
         return None
@@ -124,7 +124,7 @@ def _alias(text: str, source: str, available: list[str]) -> Callable[[str], bool
     if name in LTS_CODENAMES:
         return lambda v: key(v)[0] == LTS_CODENAMES[name]
     raise detect_error(
-        f"{source} asks for Node.js {text!r}, an LTS codename pack-it does not know.",
+        f"{source} asks for Node.js {text!r:.80}, an LTS codename pack-it does not know.",
         "Known: " + ", ".join(f"lts/{n} ({m})" for n, m in LTS_CODENAMES.items()) + ", and lts/*.",
         exit_code=UNSUPPORTED,
     )
@@ -166,7 +166,7 @@ def resolve(tree: SourceTree, pkg: PackageJson, node_versions: Callable[[], list
     for c in constraints:
         if not any(c.fits(v) for v in available):
             raise detect_error(
-                f"No available Node.js release satisfies {c.text!r} from {c.source}.",
+                f"No available Node.js release satisfies {c.text!r:.80} from {c.source}.",
                 f"Newest available: {_newest(available)}. Ask for one of those.",
                 exit_code=UNSUPPORTED,
             )
@@ -174,8 +174,8 @@ def resolve(tree: SourceTree, pkg: PackageJson, node_versions: Callable[[], list
     if not both:
         first, second = constraints
         raise detect_error(
-            f"{first.source} asks for Node.js {first.text!r} and {second.source} for "
-            f"{second.text!r}; no available release satisfies both.",
+            f"{first.source} asks for Node.js {first.text!r:.80} and {second.source} for "
+            f"{second.text!r:.80}; no available release satisfies both.",
             f"Make them agree. Newest available: {_newest(available)}.",
             exit_code=UNSUPPORTED,
         )

@@ -1,16 +1,18 @@
 """How an app is started: a production server (gunicorn for WSGI, uvicorn for ASGI), never a
-development server. The run image has no shell, so both honour $PORT by themselves: gunicorn
-binds 0.0.0.0:$PORT when PORT is set (the image sets PORT=8080), uvicorn is started from
-Python with the port read from the environment."""
+development server, written as a person would type it. gunicorn binds 0.0.0.0:$PORT by itself
+when PORT is set (the image sets PORT=8080); uvicorn is told `--port $PORT`, which pack-it's
+launcher expands when the container starts (lifecycle/launch)."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass
 
 from pack_it.detectors.python.facts import DjangoFacts
 
-UVICORN = ("import os, uvicorn; uvicorn.run({target!r}, host='0.0.0.0', "
-           "port=int(os.environ.get('PORT', '8080')))")
+PORT = "$PORT"  # expanded when the container starts
+EXPANSION = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,19 @@ class Start:
 
 
 def gunicorn(target: str) -> tuple[str, ...]:
-    return ("python", "-m", "gunicorn", target)
+    return ("gunicorn", target)
 
 
 def uvicorn(target: str) -> tuple[str, ...]:
-    return ("python", "-c", UVICORN.format(target=target))
+    return ("uvicorn", target, "--host", "0.0.0.0", "--port", PORT)
+
+
+def written(argv: tuple[str, ...]) -> str:
+    """The command as a person types it, for the launcher to expand its $NAME words when the
+    container starts; "" for a plain argv, which runs as it is."""
+    if not any(EXPANSION.fullmatch(word) for word in argv):
+        return ""
+    return " ".join(word if EXPANSION.fullmatch(word) else shlex.quote(word) for word in argv)
 
 
 def script(module: str, attribute: str) -> tuple[str, ...]:

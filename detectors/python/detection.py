@@ -5,13 +5,33 @@ from __future__ import annotations
 from typing import Mapping
 
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
-from pack_it.detectors.python import manifests, start, version
+from pack_it.detectors.python import commands, manifests, start, version
 from pack_it.detectors.python.commands import Start
 from pack_it.detectors.python.facts import InstallFacts, PythonFacts
 from pack_it.detectors.python.manifests import Install
 from pack_it.detectors.python.sources import Sources
+from pack_it.detectors.shape import AnyOf, Array, Each, Table, check
 from pack_it.detectors.source import SourceTree
 
+# Where the detectors (and the Python pack) read pyproject.toml and Pipfile, the types they expect.
+STRINGS = Array(str)
+_POETRY_DEPENDENCY = Table({"version": str, "python": str, "markers": str, "platform": str, "optional": bool})
+PYPROJECT = Table({
+    "project": Table({"name": str, "requires-python": str, "dependencies": STRINGS, "dynamic": STRINGS,
+                      "scripts": Each(str)}),
+    "tool": Table({
+        "poetry": Table({
+            "name": str,
+            "dependencies": Each(AnyOf((str, _POETRY_DEPENDENCY, Array(AnyOf((str, _POETRY_DEPENDENCY)))))),
+            "scripts": Each(AnyOf((str, Table({"callable": str, "reference": str, "type": str})))),
+        }),
+        "setuptools": Table({"dynamic": Table({"dependencies": Table({"file": AnyOf((str, STRINGS))})})}),
+    }),
+})
+PIPFILE = Table({
+    "packages": Each(AnyOf((str, Table({key: str for key in ("version", "markers", *manifests.MARKER_VARIABLES)})))),
+    "requires": Table({"python_version": str, "python_full_version": str}),
+})
 FRAMEWORK_PACKAGES = ("django", "flask", "fastapi", "starlette", "litestar")
 NO_START = ("No start command found (no framework app, entry point, or main.py/app.py/server.py): "
             "add a Procfile that names it, e.g. `web: python serve.py`.")
@@ -36,6 +56,9 @@ def _check_dependencies(found: Start, install: Install) -> tuple[list[str], list
 def detect_app(tree: SourceTree, env: dict[str, str], releases: Mapping[str, Mapping[str, str]]) -> Detection:
     pyproject = tree.read_toml("pyproject.toml") if tree.has_file("pyproject.toml") else None
     pipfile = tree.read_toml("Pipfile") if tree.has_file("Pipfile") else None
+    for data, schema, rel in ((pyproject, PYPROJECT, "pyproject.toml"), (pipfile, PIPFILE, "Pipfile")):
+        if data is not None:
+            check(data, schema, rel)
     python = version.choose(tree, pyproject, pipfile, env, releases)
     install = manifests.choose(tree, pyproject, pipfile, python.minor)
     sources = Sources(tree)
@@ -67,7 +90,8 @@ def detect_app(tree: SourceTree, env: dict[str, str], releases: Mapping[str, Map
         package_manager=manager,
         framework=framework or None,
         run_image=RunImageChoice(python.run_image, python.source),
-        processes=(Process(found.type, found.command, found.source, default=True),) if found else (),
+        processes=(Process(found.type, found.command, found.source, default=True,
+                           written=commands.written(found.command)),) if found else (),
         warnings=(*python.warnings, *install.warnings, *sources.warnings, *checks),
         facts=facts,
     )

@@ -58,20 +58,20 @@ def marker(text: str, where: str) -> Marker:
     try:
         return Marker(text)
     except InvalidMarker as e:
-        raise detect_error(f"{where}: the marker {text!r} cannot be parsed ({e}).",
+        raise detect_error(f"{where}: the marker {text!r:.80} cannot be parsed ({e}).",
                            "Write it as PEP 508 says, e.g. sys_platform == 'linux'.")
 
 
 def pep508(specs: list, where: str) -> list[Named]:
     if not isinstance(specs, list):
-        raise detect_error(f"{where} should be a list of requirements, not {specs!r}.",
+        raise detect_error(f"{where} should be a list of requirements, not {specs!r:.80}.",
                            'Write it as in `dependencies = ["flask>=3"]`.')
     found: list[Named] = []
     for spec in specs:
         try:
             req = Requirement(str(spec))
         except InvalidRequirement as e:
-            raise detect_error(f"{where}: {spec!r} is not a valid requirement ({e}).",
+            raise detect_error(f"{where}: {spec!r:.80} is not a valid requirement ({e}).",
                                "Write it as PEP 508 says, e.g. `flask>=3` or `uvicorn[standard]`.")
         found.append((req.name, req.marker))
     return found
@@ -138,14 +138,19 @@ def _setup_py(tree: SourceTree) -> tuple[list[Named], bool, str | None]:
         module = ast.parse(tree.read_bytes("setup.py"), filename="setup.py")
     except (SyntaxError, ValueError) as e:
         return [], False, f"setup.py cannot be parsed ({e}): its dependencies are not known before the build."
+    except (MemoryError, RecursionError):  # CPython's parser gives up on deep nesting
+        return [], False, "setup.py is nested too deeply to parse: its dependencies are not known before the build."
     for node in ast.walk(module):
         if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "setup":
             for keyword in node.keywords:
                 if keyword.arg == "install_requires":
                     try:
                         value = ast.literal_eval(keyword.value)
-                    except ValueError:
+                    except (ValueError, TypeError, MemoryError, RecursionError):
                         return [], False, None  # computed by code: pip will know at build time
+                    if not isinstance(value, (str, list, tuple)):
+                        raise detect_error(f"setup.py: install_requires must be a list of requirements, not {value!r:.40}.",
+                                           'Write it as in `install_requires=["flask>=3"]`.')
                     specs = value.splitlines() if isinstance(value, str) else list(value)
                     return pep508([s for s in specs if str(s).strip()], "setup.py install_requires"), True, None
     return [], True, None

@@ -98,7 +98,7 @@ def _read(tree: SourceTree, rel: str, constraint: bool, seen: set[tuple[str, boo
     parsed = _pip_parser().RequirementsFile.from_file(str(tree.path(rel)), include_nested=False)
     for invalid in parsed.invalid_lines:
         line = invalid.requirement_line
-        raise detect_error(f"{rel} line {line.line_number} cannot be parsed: {line.line.strip()!r}.",
+        raise detect_error(f"{rel} line {line.line_number} cannot be parsed: {line.line.strip()!r:.80}.",
                            f"Fix or remove that line; pip would refuse it too "
                            f"({invalid.error_message.splitlines()[0].strip()}).",
                            exit_code=INVALID_INPUT)

@@ -115,7 +115,7 @@ def entry_point(tree: SourceTree, sources: Sources, pyproject: dict | None) -> S
     (script_name, value), = scripts.items()
     match = ENTRY_POINT.match(value)
     if not match:
-        raise detect_error(f"{where}: the script {script_name} = {value!r} is not of the form "
+        raise detect_error(f"{where}: the script {script_name} = {value!r:.80} is not of the form "
                            "module:function.", 'Write it as in `serve = "app.cli:main"`.')
     module = sources.by_name(match.group(1))
     kind = "web" if module is not None and serves_http(module) else "worker"

@@ -115,6 +115,10 @@ class Sources:
                 self._parsed[path] = None
                 self.warnings.append(f"{path} cannot be read as Python ({e}): it is skipped when "
                                      "looking for the app.")
+            except (MemoryError, RecursionError):  # CPython's parser gives up on deep nesting
+                self._parsed[path] = None
+                self.warnings.append(f"{path} is nested too deeply to parse: it is skipped when "
+                                     "looking for the app.")
         return self._parsed[path]
 
     def module(self, path: str, name: str | None = None) -> Module | None:

@@ -73,8 +73,8 @@ class Choice:
 def _release(text: str, source: str) -> tuple[int, ...]:
     try:
         return Version(text).release
-    except InvalidVersion:
-        raise detect_error(f"{source} asks for {text!r}, which is not a Python version.",
+    except ValueError:  # InvalidVersion, or a number over 4300 digits
+        raise detect_error(f"{source} asks for {text!r:.80}, which is not a Python version.",
                            f"Write a version such as 3.13 in {source}.")
 
 
@@ -98,10 +98,18 @@ def parse_request(text: str, source: str, line: int | None = None) -> Constraint
     if text[:1].isdigit() or text[:1] in "vV":
         return Constraint(source, text, (version_spec(text, source),), line)
     try:
-        return Constraint(source, text, (SpecifierSet(text),), line)
-    except InvalidSpecifier:
-        raise detect_error(f"{source} asks for {text!r}, which is not a Python version or range.",
+        return Constraint(source, text, (_specifiers(text),), line)
+    except ValueError:  # InvalidSpecifier, or a number over 4300 digits
+        raise detect_error(f"{source} asks for {text!r:.80}, which is not a Python version or range.",
                            f"Write a version such as 3.13, or a range such as >=3.11, in {source}.")
+
+
+def _specifiers(text: str) -> SpecifierSet:
+    """A PEP 440 range, each version in it parsed now: SpecifierSet parses them only when it
+    first compares, and a number over 4300 digits fails there (a ValueError)."""
+    specs = SpecifierSet(text)
+    specs.contains("3.13.0")
+    return specs
 
 
 def _line(text: str, pattern: str, after: str | None = None) -> int | None:
@@ -146,9 +154,9 @@ def poetry_constraint(text: str, source: str, line: int | None = None) -> Constr
                     terms[-1] += token
                 else:
                     terms.append(token)
-            alternatives.append(SpecifierSet(",".join(_poetry_term(t) for t in terms if t != "*")))
+            alternatives.append(_specifiers(",".join(_poetry_term(t) for t in terms if t != "*")))
     except (InvalidSpecifier, InvalidVersion, IndexError, ValueError):
-        raise detect_error(f"{source} asks for python = {text!r}, which is not a Python version constraint.",
+        raise detect_error(f"{source} asks for python = {text!r:.80}, which is not a Python version constraint.",
                            f"Write it as in `python = \"^3.11\"` in {source}.")
     return Constraint(source, text, tuple(alternatives), line)
 
@@ -166,7 +174,7 @@ def _runtime_txt(tree: SourceTree) -> list[Constraint]:
     text = raw.strip()
     match = RUNTIME_TXT.fullmatch(text)
     if not match:
-        raise detect_error(f"runtime.txt reads {text!r}, not a version such as python-3.13.1.",
+        raise detect_error(f"runtime.txt reads {text!r:.80}, not a version such as python-3.13.1.",
                            "Write the version in .python-version instead (e.g. 3.13) and delete runtime.txt.")
     line = raw[:raw.index(text)].count("\n") + 1
     return [Constraint("runtime.txt", text, (version_spec(match.group(1), "runtime.txt"),), line)]
@@ -181,13 +189,19 @@ def _tool_versions(tree: SourceTree) -> list[Constraint]:
 
 
 def _mise(tree: SourceTree) -> list[Constraint]:
-    wanted = tree.read_toml("mise.toml").get("tools", {}).get("python")
+    tools = tree.read_toml("mise.toml").get("tools", {})
+    if not isinstance(tools, dict):
+        raise detect_error(f"mise.toml: `tools` must be a table, not {tools!r:.40}.", "Write it as `[tools]`.")
+    wanted = tools.get("python")
     if isinstance(wanted, list):
         wanted = wanted[0] if wanted else None
     if isinstance(wanted, dict):
         wanted = wanted.get("version")
     if wanted is None or wanted == "latest":
         return []
+    if not isinstance(wanted, (str, int)) or isinstance(wanted, bool):  # 3.10 as a float reads 3.1
+        raise detect_error(f"mise.toml: [tools] python must be a version string, not {wanted!r:.40}.",
+                           'Write it as `python = "3.13"`.')
     line = _line(tree.read_text("mise.toml"), r"^\s*[\"']?python[\"']?\s*=", after=r"^\s*\[tools\]")
     return [parse_request(str(wanted), "mise.toml", line)]
 
@@ -206,10 +220,10 @@ def _pyproject(pyproject: dict, text: str) -> list[Constraint]:
     requires = pyproject.get("project", {}).get("requires-python")
     if requires is not None:
         try:
-            found.append(Constraint("pyproject.toml", requires, (SpecifierSet(requires),),
+            found.append(Constraint("pyproject.toml", requires, (_specifiers(requires),),
                                     _line(text, r"^\s*requires-python\s*=")))
-        except InvalidSpecifier:
-            raise detect_error(f"pyproject.toml: requires-python = {requires!r} is not a version range.",
+        except ValueError:  # InvalidSpecifier, or a number over 4300 digits
+            raise detect_error(f"pyproject.toml: requires-python = {requires!r:.80} is not a version range.",
                                'Write it as in `requires-python = ">=3.11"`.')
     poetry = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
     if isinstance(poetry, dict):

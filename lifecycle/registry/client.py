@@ -140,6 +140,14 @@ class RegistryClient:
 
     def pull(self, cache: Cache) -> Image:
         """The image `ref` names, every blob verified and kept in the cache."""
+        image = self.pull_config(cache)
+        for descriptor in image.manifest_json.get("layers", []):
+            self.fetch_blob(Descriptor.from_json(descriptor), cache)
+        return image
+
+    def pull_config(self, cache: Cache) -> Image:
+        """The image `ref` names, with its manifest and config verified and kept in the
+        cache, and none of its layers (fetch_blob gets those the caller needs)."""
         manifest, media_type = self._manifest(self.ref.reference, self.ref.digest)
         if media_type in INDEXES:
             chosen = select_platform(json.loads(manifest))
@@ -151,8 +159,7 @@ class RegistryClient:
             raise self._error(f"{self.ref} is a {media_type or 'manifest of unknown type'}, not an image pack-it can read.",
                               "Push it again with a current tool (OCI or Docker v2 schema 2 manifests).")
         body = json.loads(manifest)
-        for descriptor in [body["config"], *body.get("layers", [])]:
-            self.fetch_blob(Descriptor.from_json(descriptor), cache)
+        self.fetch_blob(Descriptor.from_json(body["config"]), cache)
         cache.put_bytes(manifest)
         return Image(manifest, cache.blob_path(body["config"]["digest"]).read_bytes())
 

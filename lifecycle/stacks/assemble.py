@@ -8,6 +8,7 @@ re-locked from the signed index into the cache (relock.py), unless the build is 
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import shutil
@@ -133,7 +134,7 @@ def level_entries(stack: Stack, packages: list[Package], cache: Cache) -> list[E
             if entry.path.startswith(CA_DIR) and entry.path.endswith(".crt") and entry.kind == "file":
                 assert entry.data is not None  # read_deb's files carry their content inline
                 certificates[entry.path] = entry.data
-            if not trim.removed(entry.path):
+            if not trim.removed(entry.path) and not any(fnmatch.fnmatchcase(entry.path, p) for p in stack.drop):
                 entries.append(entry)
         entries.append(file_entry(f"var/lib/dpkg/status.d/{package.name}", contents.control.encode()))
         if contents.md5sums:
@@ -150,10 +151,13 @@ def level_entries(stack: Stack, packages: list[Package], cache: Cache) -> list[E
 
 
 def _level_key(stack: Stack, packages: list[Package]) -> str:
-    return hashlib.sha256(json.dumps({
+    inputs = {
         "format": STACK_LAYER_FORMAT, "trim": trim.VERSION, "stack": stack.reference,
         "links": stack.links, "packages": [[p.name, p.version, p.sha256] for p in packages],
-    }, sort_keys=True).encode()).hexdigest()
+    }
+    if stack.drop:  # only then: the other stacks' cached levels keep their keys
+        inputs["drop"] = list(stack.drop)
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
 def _cached_layer(cache: Cache, name: str, key: str, epoch: int, entries_of) -> LayerBlob:

@@ -54,6 +54,7 @@ class Stack:
     env: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)  # path -> symlink target, made in this layer
     init: str | None = None  # an init to run the app under as PID 1 (it forwards signals)
+    drop: tuple[str, ...] = ()  # fnmatch patterns of package files this level leaves out (nothing in it loads them)
 
     @property
     def reference(self) -> str:
@@ -98,6 +99,7 @@ def load(name: str, release_id: str) -> Stack:
         env=dict(data.get("env", {})),
         links={subst(k): subst(v) for k, v in data.get("links", {}).items()},
         init=data.get("init"),
+        drop=tuple(data.get("drop", ())),
     )
 
 

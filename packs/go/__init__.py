@@ -86,6 +86,7 @@ def _go_version(go: str) -> str:
 def build(ctx: BuildContext) -> list[Layer]:
     facts = ctx.plan.facts(ID, GoFacts)
     go, version, fetched = _toolchain(ctx, facts)
+    tools = (Path(go).parent.parent,) if fetched else ()  # GOROOT, read-only in the sandbox
     goflags = ctx.env.get("GOFLAGS", "")
     if facts.vendored and "-mod=" not in goflags:
         goflags = f"{goflags} -mod=vendor".strip()
@@ -106,7 +107,7 @@ def build(ctx: BuildContext) -> list[Layer]:
         source = ctx.copy_source(ctx.work / "go-src")
         if go_mod is not None:  # in the copy only: the app's directory is never written
             (source / go_detector.GO_MOD).write_text(go_mod)
-        ctx.run(argv, cwd=source, what=f"go build {what}", env={
+        ctx.run(argv, cwd=source, what=f"go build {what}", tools=tools, env={
             "CGO_ENABLED": "1" if facts.cgo else "0", "GOOS": "linux", "GOARCH": GOARCH, "GOFLAGS": goflags,
             "GOTOOLCHAIN": "local",  # never download another toolchain behind the user's back
             # The app's go.work, or none: never one above the copy.
@@ -146,11 +147,18 @@ def _summary(files: list[str]) -> str:
 
 
 def _mode(ctx: BuildContext) -> str:
+    """auto, local or download. With pack-it's toolchains (every build but --toolchain host)
+    always download: the host's go is never what builds, so its version cannot change the image."""
     mode = (ctx.env.get(tc.MODE_ENV) or os.environ.get(tc.MODE_ENV) or "auto").strip().lower()
     if mode not in tc.MODES:
         raise build_error(f"{tc.MODE_ENV}={mode} is not one of {', '.join(tc.MODES)}.",
                           "auto uses the host's go when it will do, local never downloads, download always does.",
                           exit_code=USAGE)
+    if ctx.provided_toolchains:
+        if mode == "local":
+            raise build_error(f"{tc.MODE_ENV}=local builds with the host's go, and this build uses pack-it's "
+                              "toolchains.", "Add --toolchain host to build with the host's go.", exit_code=USAGE)
+        return "download"
     return mode
 
 
@@ -189,7 +197,8 @@ def _toolchain(ctx: BuildContext, facts: GoFacts) -> tuple[str, str, str | None]
                           f" ({'host has ' + host_version if host_version else 'no host go' if mode != 'download' else tc.MODE_ENV + '=download'})")
         goroot = tc.fetch(release, h1, ctx.cache_dir("toolchains"), tc.proxy_base(ctx.env))
         go, version, fetched = str(goroot / "bin" / "go"), release, h1
-    if facts.cgo and shutil.which("gcc", path=ctx.build_env.get("PATH")) is None:
+    # The build root has gcc; on the host it must be installed.
+    if facts.cgo and ctx.sandbox.root is None and shutil.which("gcc", path=ctx.build_env.get("PATH")) is None:
         raise build_error("This app uses cgo, and no C compiler (gcc) is on PATH.",
                           "Install gcc (apt-get install gcc) or remove the cgo code.", exit_code=MISSING_TOOLCHAIN)
     return go, version, fetched

@@ -53,7 +53,7 @@ def _fail(message: str, hint: str = _NETWORK_HINT) -> PackItError:
 def key(version: str) -> Version:
     try:
         return Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number over 4300 digits
         return Version("0")
 
 

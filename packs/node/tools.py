@@ -1,13 +1,20 @@
 """The package managers, run with the app's own Node version (the one its run image gets),
 so native addons are built for that Node's ABI. npm is the release of that Node's npm line
-(npm.py; the host's only for Bun apps, which install with bun); pnpm, yarn and bun are
-installed from the npm registry into pack-it's cache, one directory per version, and run
-from there."""
+(npm.py), fetched and checked against the versions index; where there is none to choose (a Bun
+app), pack-it's pinned npm, or the host's with `--toolchain host`. With pack-it's toolchains (the
+default) the pnpm and yarn versions the versions index pins (its `package-managers` section,
+"<package>@<version>" -> sha512 integrity) are npm registry tarballs checked against the index
+and unpacked into pack-it's cache; another pnpm or yarn version is installed by that npm from
+the registry (npm checks the registry's integrity). One directory per version, run from there:
+
+    <cache>/packs/node/tools/<manager>-<version>/node_modules/<package>/"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import tarfile
+import tempfile
 from pathlib import Path
 
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
@@ -36,23 +43,102 @@ def host_npm_cli() -> Path:
     return cli
 
 
+NPM = ("npm", "bin/npm-cli.js", "10.9.2")  # runs on Node ^18.17 || >=20.5, every Node the index offers for apps
+INDEX_SECTION = "package-managers"
+
+
+def _pinned(ctx: BuildContext, package: str, version: str) -> tuple[str, str] | None:
+    from pack_it.packs.node import runtime
+
+    integrity = ctx.index.releases(INDEX_SECTION).get(f"{package}@{version}", {}).get("integrity", "")
+    return runtime._sri(integrity) if integrity else None
+
+
+def _unpack(archive: Path, dest: Path) -> None:
+    """The tarball's package/ files into `dest`, through deb.py's checks (no absolute paths,
+    `..`, links leaving it, devices): a registry tarball is data, never extracted by tar."""
+    import gzip
+
+    from pack_it.lifecycle.stacks.deb import entries_from_tar
+
+    for entry in entries_from_tar(archive.name, gzip.decompress(archive.read_bytes())):
+        rel = entry.path.split("/", 1)[1] if "/" in entry.path else ""
+        if not rel or entry.kind == "dir":
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if entry.kind == "symlink":
+            continue  # registry packages' files are regular; a link is never needed to run one
+        assert entry.data is not None
+        target.write_bytes(entry.data)
+        target.chmod(0o755 if entry.mode & 0o111 else 0o644)
+
+
+def provisioned(ctx: BuildContext, manager: str, package: str, version: str) -> Path | None:
+    """`package`@`version` unpacked from the registry tarball the versions index pins, into the
+    cache; None when the index pins no such version."""
+    from pack_it.packs.node import runtime
+
+    pinned = _pinned(ctx, package, version)
+    if pinned is None:
+        return None
+    home = ctx.cache_dir("tools") / f"{manager}-{version}"
+    ready = home / "node_modules" / package / "package.json"
+    if ready.is_file():
+        return home / "node_modules" / package
+    base = package.rsplit("/", 1)[-1]
+    url = f"{runtime.npm_registry()}/{package}/-/{base}-{version}.tgz"
+    ctx.reporter.step(f"  fetching {package} {version} (npm registry, checked against the versions index)")
+    staging = Path(tempfile.mkdtemp(dir=ctx.cache.staging_dir(), prefix=f"{manager}-"))
+    try:
+        archive = runtime._download(url, staging / f"{base}.tgz", *pinned)
+        try:
+            _unpack(archive, staging / "home" / "node_modules" / package)
+        except (tarfile.TarError, OSError, EOFError) as e:
+            raise build_error(f"{url} is not a readable package tarball ({e}).",
+                              "The registry is not serving the package pack-it pins; check PACK_IT_NPM_REGISTRY.",
+                              exit_code=MISSING_TOOLCHAIN) from None
+        ctx.cache.place_dir(staging / "home", home, ready=ready)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return home / "node_modules" / package
+
+
+def default_npm_cli(ctx: BuildContext) -> Path:
+    """npm-cli.js when no npm was chosen for the app's Node: pack-it's pinned npm, or the
+    host's with --toolchain host."""
+    if not ctx.provided_toolchains:
+        return host_npm_cli()
+    package, entry, version = NPM
+    home = provisioned(ctx, "npm", package, version)
+    if home is None:
+        raise build_error(f"pack-it's versions index pins no npm {version}.", "Reinstall pack-it.",
+                          exit_code=MISSING_TOOLCHAIN)
+    ctx.bind_tools(home)
+    return home / entry
+
+
 def command(ctx: BuildContext, node: Path, manager: str, version: str | None, npm: Path | None = None) -> list[str]:
     """The argv prefix that runs `manager` (npm, pnpm, yarn, yarn-berry, bun) under `node`;
-    `npm` is the npm-cli.js that runs under that Node (else the host's, for Bun apps)."""
-    npm_cli = npm or host_npm_cli()
+    `npm` is the npm-cli.js chosen for that Node (packs/node/npm.py), else default_npm_cli's."""
+    if npm is not None:
+        ctx.bind_tools(npm.parent.parent)  # read-only in the sandbox
     if manager == "npm":
-        return [str(node), str(npm_cli)]
+        return [str(node), str(npm or default_npm_cli(ctx))]
     package, entry, default = PACKAGES[manager]
     version = version or default
     home = ctx.cache_dir("tools") / f"{manager}-{version}"
     target = home / "node_modules" / package / entry
+    if ctx.provided_toolchains and manager != "bun" and (found := provisioned(ctx, manager, package, version)):
+        target = found / entry
     if not target.is_file():
         staging = ctx.cache_dir("tools") / f".partial-{manager}-{version}-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
-        ctx.run([str(node), str(npm_cli), "install", "--prefix", str(staging), "--no-save",
+        ctx.run([str(node), str(npm or default_npm_cli(ctx)), "install", "--prefix", str(staging), "--no-save",
                  "--no-audit", "--no-fund", "--ignore-scripts", f"{package}@{version}"],
                 env=npm_env(ctx), cwd=ctx.work, what=f"installing {manager} {version}")
         ctx.cache.place_dir(staging, home, ready=target)
+    ctx.bind_tools(home)
     if manager == "bun":
         target.chmod(0o755)
         return [str(target)]

@@ -34,7 +34,7 @@ from pack_it.lifecycle.layers import Layer
 from pack_it.packs.python import dependencies, django, runtime
 
 ID = "python"
-VERSION = "0.1.0"
+VERSION = "0.1.1"
 LOOKS_FOR = "requirements.txt, pyproject.toml, Pipfile, setup.py, main.py or a package/__main__.py"
 DEPS = f"/layers/{ID}/deps"
 RUNTIME = f"/layers/{ID}/runtime"
@@ -49,7 +49,14 @@ def detect(tree: SourceTree, env: dict[str, str], index: VersionsIndex) -> Detec
 
 def _interpreter(ctx: BuildContext, python: str) -> tuple[list[str], str] | None:
     """A command that runs CPython `python` here, to compile bytecode for the image, and what
-    identifies that interpreter (part of the layers' keys: another compiler, other bytes)."""
+    identifies that interpreter (part of the layers' keys: another compiler, other bytes). In
+    the sandbox on the build root: Debian's python there (the python stack's own), or the
+    python-build-standalone release the image gets, unpacked into the cache; never the host's."""
+    if ctx.sandbox.root is not None:
+        if ctx.plan.facts(ID, PythonFacts).python_source == "standalone":
+            home = _standalone_home(ctx, ctx.plan.facts(ID, PythonFacts).version)
+            return [str(home / "bin" / f"python{python}")], f"standalone {home.name}"
+        return [f"/usr/bin/python{python}"], f"build root {ctx.sandbox.root.name}"
     if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
         return [sys.executable], sys.version
     if ctx.plan.facts(ID, PythonFacts).python_source == "standalone" or ctx.plan.run_image is None:
@@ -59,6 +66,31 @@ def _interpreter(ctx: BuildContext, python: str) -> tuple[list[str], str] | None
     libs = f"{root}/usr/lib/x86_64-linux-gnu:{root}/lib/x86_64-linux-gnu"
     loader = root / "lib64" / "ld-linux-x86-64.so.2"
     return [str(loader), "--library-path", libs, str(root / f"usr/bin/python{python}")], digest
+
+
+def _standalone_home(ctx: BuildContext, version: str) -> Path:
+    """The python-build-standalone release, unpacked once into the cache (the runtime layer may
+    be reused from the cache without its files on disk); read-only in every step."""
+    releases = ctx.index.releases(runtime.INDEX_RUNTIME)
+    home = ctx.cache_dir("interpreters") / f"standalone-{version}-{releases.get(version, {}).get('sha256', '')[:16]}"
+    if not (home / "bin").is_dir():
+        staging = Path(tempfile.mkdtemp(dir=ctx.cache.staging_dir(), prefix="standalone-"))
+        runtime.materialize(runtime.entries(version, runtime.archive(version, releases, ctx.cache_dir("standalone"))),
+                            staging)
+        ctx.cache.place_dir(staging, home, ready=home / "bin")
+    ctx.bind_tools(home)
+    return home
+
+
+def build_python(ctx: BuildContext, interpreter: list[str] | None) -> str:
+    """The minor version of the Python that builds sdists (and runs collectstatic): the
+    sandbox's interpreter, else the host's."""
+    facts = ctx.plan.facts(ID, PythonFacts)
+    if ctx.sandbox.root is not None:
+        # uv finds the build root's python on PATH: it builds sdists only for that minor (a
+        # standalone target gets wheels only, as a host of another minor does).
+        return facts.python if interpreter and facts.python_source != "standalone" else "build root"
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def _stack_root(ctx: BuildContext, reference: str) -> tuple[str, Path]:
@@ -76,7 +108,7 @@ def _stack_root(ctx: BuildContext, reference: str) -> tuple[str, Path]:
 
 def _compile(ctx: BuildContext, interpreter: list[str], directory: Path, image_path: str) -> None:
     # Worker processes would start sys.executable without the loader: one process then.
-    workers = "0" if interpreter == [sys.executable] else "1"
+    workers = "0" if interpreter == [sys.executable] or ctx.sandbox.root is not None else "1"
     ctx.run([*interpreter, "-m", "compileall", "-q", "-j", workers, "--invalidation-mode", "unchecked-hash",
              "-d", image_path, str(directory)], env={"SOURCE_DATE_EPOCH": str(ctx.epoch)},
             cwd=ctx.work, what="compiling bytecode")
@@ -123,7 +155,8 @@ def build(ctx: BuildContext) -> list[Layer]:
     def app(directory: Path) -> None:
         ctx.copy_source(directory, files)
         if collect and facts.django is not None:
-            django.collectstatic(ctx, directory, install() / "site-packages", facts.django.settings)
+            django.collectstatic(ctx, directory, install() / "site-packages", facts.django.settings,
+                                 interpreter[0] if interpreter and ctx.sandbox.root is not None else sys.executable)
         if interpreter:
             _compile(ctx, interpreter, directory, WORKSPACE)
 
@@ -163,9 +196,10 @@ def _install(ctx: BuildContext, facts: PythonFacts, image_python: str, interpret
              directory: Path) -> None:
     site = directory / "site-packages"
     ctx.reporter.step(f"  installing dependencies for Python {facts.python} ({facts.install.kind})")
-    dependencies.install(ctx, site, facts.python, facts.install, facts.added)
+    dependencies.install(ctx, site, facts.python, facts.install, facts.added, build_python(ctx, interpreter))
     if (site / "bin").is_dir():
         shutil.move(str(site / "bin"), str(directory / "bin"))
         dependencies.rewrite_scripts(directory / "bin", image_python)
+        dependencies.fix_records(site, directory / "bin")
     if interpreter:
         _compile(ctx, interpreter, site, f"{DEPS}/site-packages")

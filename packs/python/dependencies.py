@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 import subprocess
 import sys
 from pathlib import Path
 
 
+from pack_it.detectors.python.detection import PIPFILE
 from pack_it.detectors.python.facts import InstallFacts
+from pack_it.detectors.shape import AnyOf, Array, Each, Table, check
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import INVALID_INPUT, MISSING_TOOLCHAIN, PackItError, build_error
 from pack_it.lifecycle.context import BuildContext
@@ -34,6 +38,15 @@ PLATFORM = "x86_64-manylinux_2_36"
 PIP_PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(36, 16, -1)] + [
     "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
 
+
+# The locks' keys this module reads, and their types (a wrong one is an error naming the file).
+_FILES = Array(Table({"hash": str}))
+POETRY_LOCK = Table({"package": Array(Table({
+    "name": str, "version": str, "groups": Array(str), "category": str, "source": Table({"type": str}),
+    "markers": AnyOf((str, Each(str))), "files": _FILES}))})
+PDM_LOCK = Table({"package": Array(Table({"name": str, "version": str, "groups": Array(str), "marker": str,
+                                          "files": _FILES}))})
+PIPFILE_LOCK = Table({"default": Each(Table({"version": str, "markers": str, "hashes": Array(str)}))})
 
 PEP508_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 HASH = re.compile(r"(sha256|sha384|sha512):[0-9a-f]+")
@@ -124,6 +137,7 @@ def _hashes(package: dict, lock: dict, *keys: str) -> list:
 def _poetry(tree: SourceTree) -> list[str]:
     lines = []
     lock = tree.read_toml("poetry.lock")
+    check(lock, POETRY_LOCK, "poetry.lock")
     for package in lock.get("package", []):
         groups = package.get("groups") or [package.get("category", "main")]
         if "main" not in groups or package.get("source", {}).get("type") in ("directory", "git", "url"):
@@ -138,6 +152,7 @@ def _poetry(tree: SourceTree) -> list[str]:
 def _pdm(tree: SourceTree) -> list[str]:
     lines = []
     lock = tree.read_toml("pdm.lock")
+    check(lock, PDM_LOCK, "pdm.lock")
     for package in lock.get("package", []):
         if "default" not in package.get("groups", ["default"]) or package.get("path") or package.get("editable"):
             continue  # a path dependency is the tree's own package, or not reproducible from the lock
@@ -150,9 +165,8 @@ def _pdm(tree: SourceTree) -> list[str]:
 def _pipfile_lock(tree: SourceTree) -> list[str]:
     lines = []
     lock = tree.read_json("Pipfile.lock")
-    if not isinstance(lock, dict):
-        raise build_error("Pipfile.lock is not a JSON object.", "Fix Pipfile.lock (or regenerate it with pipenv lock).",
-                          exit_code=INVALID_INPUT)
+    check(lock, PIPFILE_LOCK, "Pipfile.lock")
+    assert isinstance(lock, dict)  # check() says so
     for name, spec in sorted((lock.get("default") or {}).items()):
         version = spec.get("version", "").removeprefix("==")
         if not version:  # a VCS or path dependency: not reproducible from the lock alone
@@ -164,7 +178,9 @@ def _pipfile_lock(tree: SourceTree) -> list[str]:
 
 def _pipfile(tree: SourceTree) -> list[str]:
     lines = []
-    for name, spec in (tree.read_toml("Pipfile").get("packages") or {}).items():
+    pipfile = tree.read_toml("Pipfile")
+    check(pipfile, PIPFILE, "Pipfile")
+    for name, spec in (pipfile.get("packages") or {}).items():
         version = spec if isinstance(spec, str) else spec.get("version", "*")
         checked = _name("Pipfile", name)
         lines.append(checked if version in ("*", "") else
@@ -172,13 +188,13 @@ def _pipfile(tree: SourceTree) -> list[str]:
     return lines
 
 
-def _uv_lock(ctx: BuildContext, uv: str, out: Path) -> None:
+def _uv_lock(ctx: BuildContext, uv: str, out: Path, src: Path) -> None:
     # Workspace members (`-e ./packages/x`) and path dependencies (`./libs/y`) come out as paths
     # with no hash, which --require-hashes refuses: they are the tree's own packages
     # (local_packages), built from source, so their lines are dropped here.
     ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-header",
-             "--format", "requirements-txt", "--project", str(ctx.tree.root), "-o", str(out)],
-            env=uv_env(ctx), cwd=ctx.work, what="uv export (uv.lock)")
+             "--format", "requirements-txt", "--project", str(src), "-o", str(out)],
+            env=uv_env(ctx), cwd=src, what="uv export (uv.lock)")
     out.write_text("".join(line for line in out.read_text().splitlines(keepends=True)
                            if not LOCAL_LINE.match(line.strip())))
 
@@ -229,8 +245,10 @@ def local_packages(tree: SourceTree, install: InstallFacts) -> tuple[str, ...]:
     return tuple(dirs)
 
 
-def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...]) -> list[Path]:
-    """Each of the tree's own packages built to a wheel, from a copy of the source."""
+def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...], builder: str | None) -> list[Path]:
+    """Each of the tree's own packages built to a wheel, from a copy of the source, by `builder`
+    (else the sandbox's python3, or the one running pack-it)."""
+    python = builder or ("/usr/bin/python3" if ctx.sandbox.root is not None else sys.executable)
     source = ctx.copy_source(ctx.work / "local-src")
     out = ctx.work / "local-wheels"
     out.mkdir(parents=True, exist_ok=True)
@@ -241,7 +259,7 @@ def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...]) -> l
             # had (the copy only; the app's directory is never written)
             (project / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
         ctx.reporter.step(f"  building {'the project' if rel == '.' else rel} from source (a wheel)")
-        argv = ([uv, "build", "--wheel", "--out-dir", str(out), "--python", sys.executable, str(source / rel)]
+        argv = ([uv, "build", "--wheel", "--out-dir", str(out), "--python", python, str(source / rel)]
                 if uv else [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(source / rel)])
         ctx.run(argv, env=uv_env(ctx) if uv else {}, cwd=source, what=f"building {rel} (the app's own package)")
     return sorted(out.glob("*.whl"))
@@ -255,6 +273,16 @@ def _without_local_lines(path: Path, out: Path) -> Path:
         return path
     out.write_text("".join(kept))
     return out
+
+
+def source_dir(ctx: BuildContext) -> Path:
+    """Where the installer reads the app: a copy of what SourceTree admits, never the app
+    directory (where a link can lead to any host file, and which a build must not write), in
+    the sandbox the step's writable /workspace."""
+    copy = ctx.work / "python-src"
+    if not copy.is_dir():
+        ctx.copy_source(copy)
+    return copy
 
 
 def uv_env(ctx: BuildContext) -> dict[str, str]:
@@ -271,17 +299,19 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tuple[Path | None, bool]:
+def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
+                 src: Path | None = None) -> tuple[Path | None, bool]:
     """(a requirements file for the app's dependencies, whether it is a hashed lock)."""
     kind = install.kind
+    src = src or ctx.tree.root
     out = ctx.work / "requirements.lock.txt"
     if kind == "requirements":
-        return _without_local_lines(ctx.tree.root / install.files[0], ctx.work / "requirements.txt"), False
+        return _without_local_lines(src / install.files[0], ctx.work / "requirements.txt"), False
     if kind == "uv.lock":
         if uv is None:  # pip cannot read uv.lock
             raise build_error("uv.lock needs uv to export it, and uv is not installed.",
                               "Reinstall pack-it (it depends on uv), or put uv on PATH.", exit_code=MISSING_TOOLCHAIN)
-        _uv_lock(ctx, uv, out)
+        _uv_lock(ctx, uv, out, src)
         return out, True
     lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile}.get(kind)
     if lines is None:
@@ -291,18 +321,28 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tu
 
 
 def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
-            added: tuple[str, ...]) -> None:
+            added: tuple[str, ...], host: str | None = None) -> None:
     """Installs into `target` (a site-packages directory) for CPython `python` on Linux x86_64.
-    sdists are built only when the host's Python has the same minor version; otherwise a
-    package without a wheel for the target fails with uv's message, which names it."""
+    sdists are built (C extensions included, with the machine's compiler and -dev headers)
+    when a Python of the target's minor version is here (`build_python`); otherwise a package
+    without a wheel for the target fails with uv's message, which names it, and a hint."""
     uv = find_uv()
-    reqs, locked = requirements(ctx, install_spec, uv)
+    if uv is not None:
+        ctx.bind_tools(Path(uv))  # pack-it's own uv (a pinned dependency from PyPI), read-only
+    src = source_dir(ctx)
+    reqs, locked = requirements(ctx, install_spec, uv, src)
+    # The Python that builds sdists (and the app's own packages): in the sandbox the build
+    # root's, when `host` (its minor) is the target's; else this machine's (build_python).
+    if ctx.sandbox.root is not None:
+        builder = f"/usr/bin/python{python}" if host == python else None
+    else:
+        builder = build_python(python)
     local = local_packages(ctx.tree, install_spec)
-    wheels = _local_wheels(ctx, uv, local) if local else []
-    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    wheels = _local_wheels(ctx, uv, local, builder) if local else []
     common = ["--target", str(target), "--python-version", python, "--python-platform", PLATFORM]
-    if host != python:
-        common += ["--only-binary", ":all:"]
+    # A package with no wheel for the target is built from its sdist by a Python of the
+    # target's minor version (the C extension's ABI is that minor's); without one, wheels only.
+    common += ["--python", builder] if builder else ["--only-binary", ":all:"]
     what = f"installing the dependencies for Python {python}"
     if uv is None:  # pip as the fallback installer
         pip = [sys.executable, "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
@@ -314,18 +354,47 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
         # --upgrade: pip --target otherwise skips directories (bin/) an earlier step made.
         steps += [[*pip, "--upgrade", *(SERVERS[a] for a in added)]] if added else []
         for argv in steps:
-            ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
+            ctx.run(argv, env={}, cwd=src, what=what + " (pip)")
         return
     base = [uv, "pip", "install", "--quiet", *common]
-    if reqs is not None:
-        extra = ["--no-deps", "--require-hashes"] if locked else []
-        ctx.run([*base, *extra, "-r", str(reqs)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
-    if wheels:  # a lock already pinned their dependencies; a project or requirements.txt did not
-        ctx.run([*base, *(["--no-deps"] if locked else []), *map(str, wheels)], env=uv_env(ctx),
-                cwd=ctx.work, what=what + " (the app's own packages)")
-    if added:
-        ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=ctx.tree.root,
-                what=f"adding {', '.join(added)}")
+    env = {**uv_env(ctx), **SDIST_ENV}
+    with _sdist_hint(python, builder):
+        if reqs is not None:
+            extra = ["--no-deps", "--require-hashes"] if locked else []
+            ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=src, what=what)
+        if wheels:  # a lock already pinned their dependencies; a project or requirements.txt did not
+            ctx.run([*base, *(["--no-deps"] if locked else []), *map(str, wheels)], env=env,
+                    cwd=ctx.work, what=what + " (the app's own packages)")
+        if added:
+            ctx.run([*base, *(SERVERS[a] for a in added)], env=env, cwd=src,
+                    what=f"adding {', '.join(added)}")
+
+
+# What an sdist's C extension is compiled with: no debug info, which would carry the random
+# build directory (DW_AT_comp_dir) into the image, so the same sdist gives the same bytes.
+SDIST_ENV = {"CFLAGS": "-g0", "CXXFLAGS": "-g0"}
+
+
+def build_python(python: str) -> str | None:
+    """A CPython of minor version `python` that can build sdists on this machine: the one
+    running pack-it, else `python3.X` on PATH (the build root will carry it)."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
+        return sys.executable
+    return shutil.which(f"python{python}")
+
+
+@contextmanager
+def _sdist_hint(python: str, builder: str | None) -> Iterator[None]:
+    """A failed wheels-only install says why sdists were not built, and how to get them built."""
+    try:
+        yield
+    except PackItError as e:
+        if builder is None and ("--no-build" in e.message or "no usable wheels" in e.message):
+            e.hint = (f"A package without a wheel for Python {python} is built from its sdist only by a Python "
+                      f"{python} on this machine, and there is none (python{python} on PATH): install it, or pin "
+                      f"the Python this machine has ({sys.version_info.major}.{sys.version_info.minor}) in "
+                      ".python-version.")
+        raise
 
 
 def rewrite_scripts(bin_dir: Path, python: str) -> None:
@@ -334,6 +403,28 @@ def rewrite_scripts(bin_dir: Path, python: str) -> None:
         data = script.read_bytes()
         if data.startswith(b"#!") and b"python" in data.split(b"\n", 1)[0]:
             script.write_bytes(f"#!{python}\n".encode() + data.split(b"\n", 1)[1])
+
+
+def fix_records(site: Path, bin_dir: Path) -> None:
+    """Each dist-info RECORD line for a rewritten console script gets the script's new hash and
+    size: the installer hashed it with the installing interpreter's path in its shebang, which
+    would make the layer depend on where that interpreter was (the host's, or the sandbox's)."""
+    import base64
+    import hashlib
+
+    for record in sorted(site.glob("*.dist-info/RECORD")):
+        lines = record.read_text().splitlines()
+        changed = False
+        for i, line in enumerate(lines):
+            path, _, rest = line.partition(",")
+            if not path.startswith("bin/") or not (bin_dir / path[4:]).is_file():
+                continue
+            data = (bin_dir / path[4:]).read_bytes()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            lines[i] = f"{path},sha256={digest},{len(data)}"
+            changed = True
+        if changed:
+            record.write_text("\n".join(lines) + "\n")
 
 
 @lru_cache(maxsize=None)

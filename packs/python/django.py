@@ -9,8 +9,9 @@ from pathlib import Path
 from pack_it.lifecycle.context import BuildContext
 
 
-def collectstatic(ctx: BuildContext, app_dir: Path, site_packages: Path, settings: str) -> None:
-    ctx.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+def collectstatic(ctx: BuildContext, app_dir: Path, site_packages: Path, settings: str,
+                  python: str = sys.executable) -> None:
+    ctx.run([python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
             cwd=app_dir, what="manage.py collectstatic", env={
                 "PYTHONPATH": f"{site_packages}:{app_dir}",
                 "DJANGO_SETTINGS_MODULE": settings,

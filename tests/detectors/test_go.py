@@ -308,6 +308,17 @@ def test_cgo_inside_import_block_chooses_the_cc_stack_and_names_the_file():
     assert found.run_image == RunImageChoice("cc", 'main.go (import "C")')
 
 
+def test_requiring_a_module_that_only_works_with_cgo_chooses_the_cc_stack(tmp_path):
+    main = 'package main\n\nimport _ "github.com/mattn/go-sqlite3"\n\nfunc main() {}\n'
+    (tmp_path / "main.go").write_text(main)
+    (tmp_path / "go.mod").write_text("module example.com/db\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.32\n")
+    found = detect(SourceTree(tmp_path))
+    assert found.run_image == RunImageChoice("cc", "go.mod (requires github.com/mattn/go-sqlite3, which needs cgo)")
+    assert found.facts.cgo is True
+    (tmp_path / "go.mod").write_text("module example.com/db\n\ngo 1.22\n\nrequire github.com/mattn/go-isatty v0.0.20\n")
+    assert detect(SourceTree(tmp_path)).run_image == RunImageChoice("static", "default")
+
+
 def test_test_files_vendor_testdata_and_underscore_dot_dirs_are_ignored():
     # Every ignored directory holds a `package main`, most of them importing "C": counted,
     # they would make the choice ambiguous or switch the app to the cc stack.

@@ -1,5 +1,5 @@
-"""The Procfile detector: `type: command` lines split into argv lists (the run image has no
-shell), with every malformed line refused by line number."""
+"""The Procfile detector: `type: command` lines kept as written (lifecycle/launch decides how
+each runs: tests/lifecycle/launch), with every malformed line refused by line number."""
 
 from __future__ import annotations
 
@@ -29,9 +29,11 @@ def test_web_worker_and_release_become_argv_lists():
     assert detect(fixture("procfile-web-worker")) == Detection(
         language="procfile",
         processes=(
-            Process("web", ("./bin/server", "--port", "8080", "--greeting", "hello world"), "Procfile"),
-            Process("worker", ("./bin/worker", "--queue=default", "two words"), "Procfile"),
-            Process("release", ("./bin/migrate", "up"), "Procfile"),
+            Process("web", ("./bin/server", "--port", "8080", "--greeting", "hello world"), "Procfile",
+                    written="./bin/server --port 8080 --greeting 'hello world'"),
+            Process("worker", ("./bin/worker", "--queue=default", "two words"), "Procfile",
+                    written='./bin/worker   --queue=default "two words"'),
+            Process("release", ("./bin/migrate", "up"), "Procfile", written="./bin/migrate up"),
         ),
     )
 
@@ -118,11 +120,9 @@ def test_malformed_line_is_invalid_input(tmp_path, text, number):
         "./server ~/config",
     ],
 )
-def test_shell_syntax_is_unsupported(tmp_path, command):
-    with pytest.raises(PackItError) as err:
-        detect(procfile(tmp_path, f"worker: ./ok\nweb: {command}\n"))
-    assert err.value.exit_code == 22
-    assert err.value.message.startswith(f"Procfile process 'web' uses shell syntax ({command!r})")
+def test_commands_are_kept_as_written(tmp_path, command):
+    worker, web = detect(procfile(tmp_path, f"worker: ./ok\nweb: {command}\n")).processes
+    assert (web.type, web.written, worker.written) == ("web", command, "./ok")
 
 
 def test_duplicate_process_type_is_invalid_input(tmp_path):

@@ -19,7 +19,8 @@ from tests.conftest import SAMPLE_APPS
 pytestmark = pytest.mark.network  # the package registries (see tests/conftest.py)
 
 APPS = sorted(p.parent.name for p in SAMPLE_APPS.glob("*/pack-it-test.json"))
-READY_TIMEOUT = 30
+READY_TIMEOUT = 90  # a Spring Boot app took 33 s to start on a loaded 2-core machine
+KILLED = 137  # 128 + SIGKILL: the app ignored SIGTERM for `podman stop`'s grace period and was killed
 
 
 def _free_port() -> int:
@@ -60,6 +61,13 @@ def _wait_for_log(text: str, container: str, podman: str) -> None:
         time.sleep(0.3)
 
 
+def stop_within_grace(podman: str, container: str) -> int:
+    """`podman stop -t 2` (SIGTERM, then SIGKILL after 2 s), then the container's exit code."""
+    subprocess.run([podman, "stop", "-t", "2", container], capture_output=True, check=True)
+    code = subprocess.run([podman, "inspect", "-f", "{{.State.ExitCode}}", container], capture_output=True, text=True)
+    return int(code.stdout.strip())
+
+
 @pytest.mark.engine
 @pytest.mark.parametrize("app", APPS)
 def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
@@ -80,6 +88,7 @@ def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
         if all("logs_contain" in check for check in checks):
             for check in checks:
                 _wait_for_log(check["logs_contain"], container, podman)
+            assert stop_within_grace(podman, container) != KILLED
             return
         _wait_for(f"http://127.0.0.1:{port}/", container, podman)
         for check in checks:
@@ -91,6 +100,7 @@ def test_sample_app_serves_http(app, tmp_path, shared_cache, podman):
                 assert re.search(check["body_regex"], body), (check, body)
         user = subprocess.run([podman, "inspect", "-f", "{{.Config.User}}", container], capture_output=True, text=True)
         assert user.stdout.strip() == "65532:65532"
+        assert stop_within_grace(podman, container) != KILLED  # it stopped on SIGTERM, in under 2 s
     finally:
         subprocess.run([podman, "rm", "-f", container], capture_output=True)
         subprocess.run([podman, "rmi", "-f", image], capture_output=True)

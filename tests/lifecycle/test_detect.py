@@ -44,4 +44,5 @@ def test_plan_json_has_the_documented_keys(tmp_path):
     assert set(data) >= {"language", "runtime", "package_manager", "framework", "processes", "packs", "warnings"}
     assert data["runtime"] == {"name": "go", "version": "1.22", "source": "go.mod"}
     assert data["processes"][0] == {"type": "web", "command": ["/layers/go/app/bin/app"],
-                                    "default": True, "source": "main.go"}
+                                    "default": True, "source": "main.go", "written": "/layers/go/app/bin/app",
+                                    "runs": "direct", "shell": None}

@@ -184,12 +184,10 @@ def test_static_vite_spa_is_refused():
     assert "no static-site pack" in err.message
 
 
-def test_chained_start_script_is_refused_with_what_to_write():
-    err = refused(fixture("chained-start"))
-    assert err.exit_code == 22
-    assert err.message == ("package.json scripts.start ('npm run build && node dist/server.js') chains "
-                           "commands with &&, and the run image has no shell to interpret it.")
-    assert "Procfile" in err.hint and "scripts.build" in err.hint
+def test_chained_start_script_builds_first_then_runs_the_server():
+    found = run(fixture("chained-start"))
+    assert found.processes[0].command == ("node", "dist/server.js")
+    assert "the image build already ran it" in " ".join(found.warnings)
 
 
 def test_main_field_wins_over_index_js():

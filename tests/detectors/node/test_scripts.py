@@ -1,4 +1,4 @@
-"""scripts.start as an argv without npm or a shell: node commands, VAR=value, bins,
+"""scripts.start as the command that runs it without npm: node commands, VAR=value, bins,
 `npm run x`, and the refusals that say what to write instead."""
 
 from __future__ import annotations
@@ -47,26 +47,48 @@ def test_leading_assignments_become_env(tmp_path, start, env):
     assert command.env == env
 
 
-@pytest.mark.parametrize("start, why", [
-    ("npm run build && node dist/server.js", "chains commands with &&"),
-    ("node a.js || node b.js", "chains commands with ||"),
-    ("node migrate.js; node server.js", "runs several commands (;)"),
-    ("node server.js | pino-pretty", "pipes one command into another (|)"),
-    ("node worker.js & node server.js", "runs a command in the background (&)"),
-    ("node server.js --port $PORT", "expands a variable ($...)"),
-    ("node `cat entry`", "substitutes a command's output (`...`)"),
-    ("node server.js > log.txt", "redirects output (>)"),
-    ("node server.js < input", "redirects input (<)"),
-    ("(cd api && node server.js)", "uses a subshell ( ... )"),
-    ('node server.js --name "$APP"', "expands a variable ($...)"),
-    ("node server.js\nnode worker.js", "spans several lines"),
-    ("node dist/*.js", "uses a glob (*)"),
+@pytest.mark.parametrize("start", [
+    "node a.js || node b.js",
+    "node migrate.js; node server.js",
+    "node server.js | pino-pretty",
+    "node worker.js & node server.js",
+    "node `cat entry`",
+    "node server.js > log.txt",
+    "node server.js < input",
+    "(cd api && node server.js)",
+    "node server.js\nnode worker.js",
+    "node dist/*.js",
 ])
-def test_shell_syntax_is_refused(tmp_path, start, why):
-    err = refusal(tmp_path, start)
-    assert err.exit_code == 22
-    assert err.message == f"package.json scripts.start ({start!r}) {why}, and the run image has no shell to interpret it."
-    assert "`web: node dist/server.js`" in err.hint
+def test_what_only_a_shell_runs_is_kept_as_written(tmp_path, start):
+    """The detect phase gives it a shell and says so (tests/lifecycle/launch)."""
+    command = parse(tmp_path, start)
+    assert (command.argv, command.written) == ((), start)
+
+
+@pytest.mark.parametrize("start, written, argv", [
+    ("node server.js --port $PORT", "node server.js --port $PORT", ("node", "server.js", "--port", "$PORT")),
+    ('node server.js --name "$APP"', 'node server.js --name "$APP"', ("node", "server.js", "--name", '"$APP"')),
+    ("PORT=${PORT:-3000} node server.js", "PORT=${PORT:-3000} node server.js", ("node", "server.js")),
+    ("node migrate.js && exec node server.js", "node migrate.js && node server.js", ("node", "server.js")),
+    ("cd api && node server.js", "cd api && node server.js", ("node", "server.js")),
+    ("echo starting && npx next start", "echo starting && node node_modules/next/dist/bin/next start",
+     ("node", "node_modules/next/dist/bin/next", "start")),
+])
+def test_steps_and_expansions_are_kept_for_the_launcher(tmp_path, start, written, argv):
+    command = parse(tmp_path, start, dependencies={"next": "14.2.0"})
+    assert (command.written, command.argv) == (written, argv)
+
+
+def test_an_earlier_npm_run_step_runs_that_script_without_npm(tmp_path):
+    command = parse(tmp_path, "npm run migrate && node server.js", scripts={"migrate": "node db/migrate.js"})
+    assert command.written == "node db/migrate.js && node server.js"
+
+
+def test_npm_run_build_before_starting_is_left_to_the_image_build(tmp_path):
+    command = parse(tmp_path, "npm run build && node dist/server.js", scripts={"build": "tsc"})
+    assert command.argv == ("node", "dist/server.js")
+    assert command.warnings == ("scripts.start runs scripts.build before starting; the image build already ran it, "
+                                "so the container does not.",)
 
 
 @pytest.mark.parametrize("text, token", [

@@ -9,12 +9,9 @@ from pack_it.detectors.facts import Detection, Framework, PackageManager, Proces
 from pack_it.detectors.python import detect
 from pack_it.errors import PackItError
 
+from pack_it.detectors.python.commands import uvicorn, written
+
 from .trees import FLASK_APP, fixture, write_tree
-
-
-def uvicorn(target: str) -> tuple[str, ...]:
-    return ("python", "-c", f"import os, uvicorn; uvicorn.run('{target}', host='0.0.0.0', "
-                            "port=int(os.environ.get('PORT', '8080')))")
 
 
 def test_flask_app():
@@ -24,7 +21,7 @@ def test_flask_app():
         package_manager=PackageManager("pip", "requirements.txt"),
         framework=Framework("flask", "app.py"),
         run_image=RunImageChoice("python-debian12", ".python-version"),
-        processes=(Process("web", ("python", "-m", "gunicorn", "app:app"), "app.py", default=True),),
+        processes=(Process("web", ("gunicorn", "app:app"), "app.py", default=True),),
         warnings=("Flask app without gunicorn in requirements.txt: pack-it adds gunicorn to the image "
                   "(never a development server).",),
         facts=PythonFacts.from_json({
@@ -43,7 +40,7 @@ def test_flask_factory_in_a_package_with_gunicorn_listed():
     found = detect(fixture("flask-factory"), {})
     assert found.framework == Framework("flask", "blog/__init__.py")
     # tests/test_views.py assigns a module-level Flask app too: tests are never searched.
-    assert found.processes == (Process("web", ("python", "-m", "gunicorn", "blog:create_app()"),
+    assert found.processes == (Process("web", ("gunicorn", "blog:create_app()"),
                                        "blog/__init__.py", default=True),)
     assert found.facts.to_json()["app"] == "blog:create_app()"
     assert found.facts.to_json()["added"] == []
@@ -58,7 +55,7 @@ def test_fastapi_with_uv_lock():
         package_manager=PackageManager("uv", "uv.lock"),
         framework=Framework("fastapi", "app/main.py"),
         run_image=RunImageChoice("python-debian13", ".python-version"),
-        processes=(Process("web", uvicorn("app.main:app"), "app/main.py", default=True),),
+        processes=(Process("web", uvicorn("app.main:app"), "app/main.py", default=True, written=written(uvicorn("app.main:app"))),),
         warnings=("FastAPI app without uvicorn in pyproject.toml: pack-it adds uvicorn to the image "
                   "(never a development server).",),
         facts=PythonFacts.from_json({
@@ -80,7 +77,7 @@ def test_django_with_poetry_lock_and_static_files():
         package_manager=PackageManager("poetry", "poetry.lock"),
         framework=Framework("django", "manage.py"),
         run_image=RunImageChoice("python-debian13", "pyproject.toml"),
-        processes=(Process("web", ("python", "-m", "gunicorn", "mysite.wsgi"), "mysite/wsgi.py", default=True),),
+        processes=(Process("web", ("gunicorn", "mysite.wsgi"), "mysite/wsgi.py", default=True),),
         warnings=(),
         facts=PythonFacts.from_json({
             "python": "3.13",
@@ -99,7 +96,7 @@ def test_django_with_poetry_lock_and_static_files():
 def test_django_asgi_only_with_split_settings():
     found = detect(fixture("django-asgi-only"), {})
     assert found.framework == Framework("django", "manage.py")
-    assert found.processes == (Process("web", uvicorn("config.asgi:application"), "config/asgi.py", default=True),)
+    assert found.processes == (Process("web", uvicorn("config.asgi:application"), "config/asgi.py", default=True, written=written(uvicorn("config.asgi:application"))),)
     assert found.facts.to_json()["app"] == "config.asgi:application"
     # base.py, star-imported by production.py, sets no STATIC_ROOT
     assert found.facts.to_json()["django"] == {"settings": "config.settings.production", "collectstatic": False}
@@ -114,7 +111,7 @@ def test_pipfile_lock_with_starlette():
         package_manager=PackageManager("pipenv", "Pipfile.lock"),
         framework=Framework("starlette", "server.py"),
         run_image=RunImageChoice("python-debian12", "Pipfile"),
-        processes=(Process("web", uvicorn("server:app"), "server.py", default=True),),
+        processes=(Process("web", uvicorn("server:app"), "server.py", default=True, written=written(uvicorn("server:app"))),),
         warnings=(),
         facts=PythonFacts.from_json({
             "python": "3.11",
@@ -135,7 +132,7 @@ def test_requirements_with_includes_markers_and_hashes():
         package_manager=PackageManager("pip", "requirements.txt"),
         framework=Framework("litestar", "main.py"),
         run_image=RunImageChoice("python-debian13", "default"),
-        processes=(Process("web", uvicorn("main:app"), "main.py", default=True),),
+        processes=(Process("web", uvicorn("main:app"), "main.py", default=True, written=written(uvicorn("main:app"))),),
         warnings=(),
         facts=PythonFacts.from_json({
             "python": "3.13",
@@ -160,7 +157,7 @@ def test_setup_cfg_only_with_a_bare_wsgi_callable():
         package_manager=PackageManager("pip", "setup.cfg"),
         framework=Framework("wsgi", "greeter/wsgi.py"),
         run_image=RunImageChoice("python-debian13", "default"),
-        processes=(Process("web", ("python", "-m", "gunicorn", "greeter.wsgi:application"), "greeter/wsgi.py",
+        processes=(Process("web", ("gunicorn", "greeter.wsgi:application"), "greeter/wsgi.py",
                            default=True),),
         warnings=("WSGI app without gunicorn in setup.cfg: pack-it adds gunicorn to the image "
                   "(never a development server).",),
@@ -211,7 +208,7 @@ def test_src_layout_fastapi_project():
     assert found.runtime == Runtime("python", "3.13.5", "pyproject.toml")
     assert found.package_manager == PackageManager("pip", "pyproject.toml")
     assert found.framework == Framework("fastapi", "src/shop/app.py")  # `fastapi.FastAPI(...)`
-    assert found.processes == (Process("web", uvicorn("shop.app:app"), "src/shop/app.py", default=True),)
+    assert found.processes == (Process("web", uvicorn("shop.app:app"), "src/shop/app.py", default=True, written=written(uvicorn("shop.app:app"))),)
     assert found.facts.to_json()["install"] == {"kind": "project", "files": ["pyproject.toml"]}
     # colorama is for win32; psycopg an optional extra
     assert found.facts.to_json()["dependencies"] == ["fastapi", "sqlalchemy", "uvicorn", "uvloop"]

@@ -201,7 +201,7 @@ def test_invalid_pep_621_dependency(tmp_path):
 def test_pep_621_dependencies_that_are_not_a_list(tmp_path):
     error = failure(tmp_path, {"pyproject.toml": '[project]\nname = "a"\ndependencies = "flask"\n'})
     assert error.exit_code == 21
-    assert error.message == "pyproject.toml [project] dependencies should be a list of requirements, not 'flask'."
+    assert error.message == 'pyproject.toml: `project.dependencies` must be an array of strings, not a string ("flask").'
 
 
 # --- dependencies ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from pack_it.detectors.facts import Framework, Process
 from pack_it.detectors.python import SIGNALS, detect
-from pack_it.detectors.python.commands import gunicorn, script, uvicorn
+from pack_it.detectors.python.commands import gunicorn, script, uvicorn, written
 from pack_it.errors import PackItError
 
 from .trees import FASTAPI_APP, FLASK_APP, write_tree
@@ -45,20 +45,18 @@ def ambiguity(tmp_path, files: dict[str, str]) -> PackItError:
 # --- commands --------------------------------------------------------------------------------
 
 
-def test_uvicorn_command_runs_the_app_on_port_without_a_shell():
+def test_uvicorn_command_is_what_a_person_types_and_reads_port():
     argv = uvicorn("app.main:app")
-    assert argv[:2] == ("python", "-c")
-    module = ast.parse(argv[2])
-    assert ast.unparse(module.body[0]) == "import os, uvicorn"
-    call = module.body[1].value
-    assert ast.unparse(call.func) == "uvicorn.run"
-    assert ast.literal_eval(call.args[0]) == "app.main:app"
-    assert {k.arg: ast.unparse(k.value) for k in call.keywords} == {
-        "host": "'0.0.0.0'", "port": "int(os.environ.get('PORT', '8080'))"}
+    assert argv == ("uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "$PORT")
+    assert written(argv) == "uvicorn app.main:app --host 0.0.0.0 --port $PORT"  # $PORT left to the launcher
+
+
+def test_a_plain_argv_needs_nothing_written():
+    assert written(gunicorn("blog:create_app()")) == ""
 
 
 def test_gunicorn_command_binds_by_itself():
-    assert gunicorn("app:app") == ("python", "-m", "gunicorn", "app:app")
+    assert gunicorn("app:app") == ("gunicorn", "app:app")
 
 
 @pytest.mark.parametrize("module, attribute, code", [
@@ -170,7 +168,7 @@ def test_django_never_runs_the_development_server(tmp_path):
 ])
 def test_asgi_framework_app_objects(tmp_path, source, target):
     found = detected(tmp_path, {"main.py": source})
-    assert found.processes == (Process("web", uvicorn(target), "main.py", default=True),)
+    assert found.processes == (Process("web", uvicorn(target), "main.py", default=True, written=written(uvicorn(target))),)
     assert found.facts.to_json()["app"] == target
     assert found.facts.to_json()["added"] == ["uvicorn"]
 
@@ -314,7 +312,7 @@ def test_flask_never_runs_the_development_server(tmp_path):
 ])
 def test_bare_callables(tmp_path, source, command, framework):
     found = detected(tmp_path, {"app.py": source})
-    assert found.processes == (Process("web", command, "app.py", default=True),)
+    assert found.processes == (Process("web", command, "app.py", default=True, written=written(command)),)
     assert found.framework == Framework(framework, "app.py")
 
 

@@ -21,11 +21,11 @@ def pack_it(*args: str) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-def test_list_shows_all_eight_stacks_with_their_package_counts():
+def test_list_shows_all_ten_stacks_with_their_package_counts():
     out = pack_it("stacks", "list")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert len(REFERENCES) == 8
+    assert len(REFERENCES) == 10
     assert [line.split()[0] for line in lines] == REFERENCES
     for line in lines:
         reference, count = line.split()[:2]
@@ -62,7 +62,7 @@ def test_show_unknown_stack_is_a_usage_error(reference):
     assert out.returncode == 1
     assert out.stdout == ""
     assert out.stderr.startswith(f"error: {reference!r} is not a stack.")
-    assert "hint: Stacks: static, cc, node, python" in out.stderr
+    assert "hint: Stacks: static, cc, nginx, node, python" in out.stderr
     assert "Traceback" not in out.stderr
 
 
@@ -71,9 +71,10 @@ def test_lock_writes_the_release_locks_then_reports_them_unchanged(tmp_path):
     """Against the real archive: ~15 s a run."""
     first = pack_it("stacks", "lock", "debian12", "--lock-dir", str(tmp_path))
     assert first.returncode == 0, first.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{s}-debian12-amd64.json" for s in STACKS)
+    locked = (*STACKS, "buildroot")  # the release's build root is locked with its stacks
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{s}-debian12-amd64.json" for s in locked)
     summary = [line for line in first.stdout.splitlines() if not line.startswith(" ")]
-    assert [line.split(":")[0] for line in summary] == [f"{s}-debian12" for s in STACKS]
+    assert [line.split(":")[0] for line in summary] == [f"{s}-debian12" for s in locked]
     for stack in STACKS:
         written = json.loads((tmp_path / f"{stack}-debian12-amd64.json").read_text())
         assert (written["stack"], written["release"], written["arch"]) == (stack, "debian12", "amd64")
@@ -90,6 +91,6 @@ def test_lock_writes_the_release_locks_then_reports_them_unchanged(tmp_path):
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     second = pack_it("stacks", "lock", "debian12", "--lock-dir", str(tmp_path))
     assert second.returncode == 0, second.stderr
-    assert second.stdout.splitlines() == [f"{s}-debian12: unchanged" for s in STACKS]
+    assert second.stdout.splitlines() == [f"{s}-debian12: unchanged" for s in locked]
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert "[lock debian12]" in second.stderr

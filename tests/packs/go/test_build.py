@@ -1,4 +1,8 @@
-"""The Go pack's build: layer reuse without running go, compile errors, missing or old toolchains."""
+"""The Go pack's build: layer reuse without running go, compile errors, missing or old toolchains.
+
+These are the host-toolchain behaviours (`--toolchain host`, outside the sandbox, as before
+issue 10): spies and fake toolchains on the host's PATH. The default, pack-it's toolchain in
+the sandbox, is tested in tests/lifecycle/sandbox/test_toolchains.py."""
 
 import os
 import stat
@@ -28,7 +32,7 @@ def test_unchanged_source_reuses_the_layer_without_running_go_build(tmp_path, ap
     app = app_copy("go-hello")
     bin_dir, log = _go_spy(tmp_path, go_tool)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=shared_cache)
+    options = BuildOptions(app, sandbox="none", toolchain="host", output=f"tar:{tmp_path / 'a.tar'}", cache_dir=shared_cache)
 
     first = build(options, REGISTRY)
     log.write_text("")
@@ -49,7 +53,7 @@ def test_a_compile_error_is_a_build_failure_and_leaves_no_output(tmp_path, app_c
     (app / "main.go").write_text("package main\n\nfunc main() { undefined() }\n")
     out = tmp_path / "out.tar"
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"tar:{out}", cache_dir=shared_cache), REGISTRY)
+        build(BuildOptions(app, sandbox="none", toolchain="host", output=f"tar:{out}", cache_dir=shared_cache), REGISTRY)
     assert err.value.exit_code == BUILD_FAILED
     assert "undefined" in err.value.message
     assert not out.exists()
@@ -61,7 +65,7 @@ def test_missing_go_is_a_clear_error_when_downloads_are_off(tmp_path, app_copy, 
     app = app_copy("go-hello")
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache",
+        build(BuildOptions(app, sandbox="none", toolchain="host", output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache",
                            env={"PACK_IT_GO_TOOLCHAIN": "local"}), REGISTRY)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert err.value.message == ("go.mod line 3 (go 1.22) asks for go 1.22 or newer, and no `go` command is on "
@@ -72,7 +76,7 @@ def test_go_mod_asking_for_a_newer_go_than_installed_fails_clearly(tmp_path, app
     app = app_copy("go-hello")
     (app / "go.mod").write_text("module example.com/go-hello\n\ngo 1.99\n")
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+        build(BuildOptions(app, sandbox="none", toolchain="host", output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert "1.99" in err.value.message
 
@@ -128,7 +132,7 @@ def test_a_toolchain_pin_newer_than_the_host_builds_with_the_fetched_toolchain(t
     proxy = FakeProxy({ZIP_PATH: data})
     monkeypatch.setenv("PACK_IT_GOPROXY", proxy.url)
     try:
-        result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", run_image="base", cache_dir=cache), REGISTRY)
+        result = build(BuildOptions(app, sandbox="none", toolchain="host", output=f"oci:{tmp_path / 'l'}", run_image="base", cache_dir=cache), REGISTRY)
     finally:
         proxy.close()
     assert proxy.requests == [ZIP_PATH]
@@ -149,7 +153,7 @@ def test_a_tampered_toolchain_stops_the_build_with_exit_52_and_leaves_nothing(tm
     out = tmp_path / "o.tar"
     try:
         with pytest.raises(PackItError) as err:
-            build(BuildOptions(app, output=f"tar:{out}", run_image="base", cache_dir=cache), REGISTRY)
+            build(BuildOptions(app, sandbox="none", toolchain="host", output=f"tar:{out}", run_image="base", cache_dir=cache), REGISTRY)
     finally:
         proxy.close()
     assert err.value.exit_code == MISSING_TOOLCHAIN
@@ -163,7 +167,7 @@ def test_local_mode_never_downloads(tmp_path, app_copy, go_tool):
     app = app_copy("go-hello")
     (app / "go.mod").write_text("module example.com/go-hello\n\ngo 1.22\n\ntoolchain go1.22.5\n")
     with pytest.raises(PackItError) as err:
-        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", run_image="base", cache_dir=tmp_path / "c",
+        build(BuildOptions(app, sandbox="none", toolchain="host", output=f"tar:{tmp_path / 'o.tar'}", run_image="base", cache_dir=tmp_path / "c",
                            env={"PACK_IT_GO_TOOLCHAIN": "local"}), REGISTRY)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert err.value.message.startswith("go.mod line 5 (toolchain go1.22.5) asks for go 1.22.5, and the installed Go is")
@@ -175,7 +179,7 @@ def test_real_toolchain_from_the_go_module_proxy(tmp_path, app_copy, go_tool, sh
     checked against the index's h1: from sum.golang.org."""
     app = app_copy("go-hello")
     (app / "go.mod").write_text("module example.com/go-hello\n\ngo 1.22\n\ntoolchain go1.26.9\n")
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", run_image="base",
+    result = build(BuildOptions(app, sandbox="none", toolchain="host", output=f"oci:{tmp_path / 'l'}", run_image="base",
                                 cache_dir=_cache_sharing_go_caches(tmp_path, shared_cache)), REGISTRY)
     assert result.plan.details["go"].toolchain == "1.26.9"
     assert _go_version_of(_binary(result, tmp_path / "l", tmp_path / "bin"), go_tool) == "go1.26.9"
@@ -184,7 +188,7 @@ def test_real_toolchain_from_the_go_module_proxy(tmp_path, app_copy, go_tool, sh
 def test_a_lone_main_go_builds_as_module_main_without_writing_into_the_app(tmp_path, app_copy, shared_cache, go_tool):
     app = app_copy("go-nomod")
     before = sorted(p.name for p in app.iterdir())
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", run_image="base", cache_dir=shared_cache), REGISTRY)
+    result = build(BuildOptions(app, sandbox="none", toolchain="host", output=f"oci:{tmp_path / 'l'}", run_image="base", cache_dir=shared_cache), REGISTRY)
     assert sorted(p.name for p in app.iterdir()) == before  # no go.mod written there
     assert result.image.config_json["config"]["Entrypoint"] == ["/layers/go/app/bin/main"]
     host = subprocess.run([go_tool, "env", "GOVERSION"], capture_output=True, text=True).stdout.strip()
@@ -195,7 +199,7 @@ def test_a_go_work_workspace_builds_its_member_with_a_main_package(tmp_path, sha
     app = tmp_path / "ws"
     shutil.copytree(FIXTURES / "go-work", app)
     (app / "go.work").write_text((app / "go.work").read_text().replace("toolchain go1.22.5\n", ""))
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", run_image="base", cache_dir=shared_cache), REGISTRY)
+    result = build(BuildOptions(app, sandbox="none", toolchain="host", output=f"oci:{tmp_path / 'l'}", run_image="base", cache_dir=shared_cache), REGISTRY)
     assert result.image.config_json["config"]["Entrypoint"] == ["/layers/go/app/bin/api"]
     binary = _binary(result, tmp_path / "l", tmp_path / "api")
     binary.chmod(0o755)
@@ -205,7 +209,7 @@ def test_a_go_work_workspace_builds_its_member_with_a_main_package(tmp_path, sha
 def test_procfile_go_run_files_builds_those_files_and_runs_the_binary(tmp_path, shared_cache, go_tool):
     app = tmp_path / "runner"
     shutil.copytree(FIXTURES / "go-procfile-run", app)
-    result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", run_image="base", cache_dir=shared_cache), REGISTRY)
+    result = build(BuildOptions(app, sandbox="none", toolchain="host", output=f"oci:{tmp_path / 'l'}", run_image="base", cache_dir=shared_cache), REGISTRY)
     assert result.image.config_json["config"]["Entrypoint"] == ["/layers/go/app/bin/runner", "--verbose"]
     assert result.plan.warnings == ("Procfile line 2 `web: go run main.go greet.go --verbose`: the image has no "
                                     "Go toolchain; pack-it builds main.go greet.go and runs the binary instead.",)

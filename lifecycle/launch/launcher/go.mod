@@ -1,0 +1,3 @@
+module pack-it.dev/launcher
+
+go 1.26

@@ -1,0 +1,1 @@
+console.log("static-multipage app 5d41402a");

@@ -1,0 +1,101 @@
+"""The CI step for real: pack-it built by pack-it (this repository, on the builder stack), run in
+podman as a non-root user with only the app's source, a docker config, the registry's CA and a
+results directory mounted, as deploy/tekton/pack-it.yaml runs it. It builds python-flask and
+pushes it to the test registry (TLS, htpasswd); then a fresh container with only
+--cache-image rebuilds a one-line change without installing the dependencies again."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.packs import REGISTRY
+from tests.conftest import REPO
+from tests.lifecycle.registry.conftest import registry  # noqa: F401
+from tests.lifecycle.registry.servers import PASSWORD, USER
+
+pytestmark = [pytest.mark.network, pytest.mark.engine]
+
+IMAGE = "localhost/pack-it-e2e-self:test"
+NONROOT = "65532:65532"
+
+
+@pytest.fixture(scope="module")
+def pack_it_image(tmp_path_factory, shared_cache, podman):
+    archive = tmp_path_factory.mktemp("self") / "pack-it.tar"
+    build(BuildOptions(REPO, tag=IMAGE, output=f"tar:{archive}", run_image="builder", cache_dir=shared_cache),
+          REGISTRY)
+    load = subprocess.run([podman, "load", "-i", str(archive)], capture_output=True, text=True)
+    assert load.returncode == 0, load.stderr
+    yield IMAGE
+    subprocess.run([podman, "rmi", "-f", IMAGE], capture_output=True)
+
+
+def _mounts(tmp_path, registry) -> dict[str, str]:  # noqa: F811
+    config = tmp_path / "dockerconfig"
+    config.mkdir()
+    auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    (config / "config.json").write_text(json.dumps({"auths": {registry.host: {"auth": auth}}}))
+    ca = tmp_path / "ca"
+    ca.mkdir()
+    shutil.copy(registry.ca, ca / "ca.crt")
+    for d in (config, ca):
+        d.chmod(0o755)
+        for f in d.iterdir():
+            f.chmod(0o644)
+    return {"config": str(config), "ca": str(ca)}
+
+
+def _step(podman, image, app, results, mounts, registry) -> tuple[subprocess.CompletedProcess, float]:  # noqa: F811
+    """deploy/tekton/pack-it.yaml's step: pack-it as the command, its args, in a new container."""
+    argv = [podman, "run", "--rm", "--user", NONROOT, "--network", "host",
+            "-v", f"{app}:/workspace/source:ro", "-v", f"{mounts['config']}:/config:ro",
+            "-v", f"{mounts['ca']}:/ca:ro", "-v", f"{results}:/results",
+            "-e", "DOCKER_CONFIG=/config", "-e", "HOME=/tmp/home", "-e", "PACK_IT_CACHE_DIR=/tmp/home/.cache/pack-it",
+            "--entrypoint", "pack-it", image,
+            "build", "/workspace/source", "--publish", "--tag", f"{registry.host}/ci/flask:1",
+            "--cache-image", f"{registry.host}/ci/flask:cache", "--sandbox", "none", "--registry-ca", "/ca/ca.crt",
+            "--digest-file", "/results/IMAGE_DIGEST", "--image-url-file", "/results/IMAGE_URL"]
+    started = time.monotonic()
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+    return proc, time.monotonic() - started
+
+
+def test_the_pack_it_image_builds_and_pushes_as_non_root_then_rebuilds_from_the_cache_image(
+        pack_it_image, tmp_path, app_copy, registry, podman, skopeo):  # noqa: F811
+    app = app_copy("python-flask")
+    app.chmod(0o755)
+    results = tmp_path / "results"
+    results.mkdir()
+    results.chmod(0o777)  # the step's user writes the results
+    mounts = _mounts(tmp_path, registry)
+
+    first, first_seconds = _step(podman, pack_it_image, app, results, mounts, registry)
+    assert first.returncode == 0, first.stdout + first.stderr
+    output = first.stdout + first.stderr
+    assert "installing dependencies" in output  # the check below is not vacuous
+    digest = (results / "IMAGE_DIGEST").read_text().strip()
+    assert (results / "IMAGE_URL").read_text().strip() == f"{registry.host}/ci/flask:1"
+    pushed = subprocess.run([skopeo, "inspect", "--raw", "--cert-dir", str(registry.cert_dir), "--creds",
+                             registry.creds, f"docker://{registry.host}/ci/flask:1"], capture_output=True)
+    assert pushed.returncode == 0, pushed.stderr
+    import hashlib
+
+    assert "sha256:" + hashlib.sha256(pushed.stdout).hexdigest() == digest
+
+    main_py = app / "app.py"
+    main_py.write_text(main_py.read_text() + "\n# a one-line change\n")
+    second, second_seconds = _step(podman, pack_it_image, app, results, mounts, registry)
+    output = second.stdout + second.stderr
+    assert second.returncode == 0, output
+    assert "installing dependencies" not in output, output
+    assert "layer records" in output and "restored" in output, output
+    assert (results / "IMAGE_DIGEST").read_text().strip() != digest  # the change is in the image
+    print(f"\nCI step in podman as {NONROOT}: first build {first_seconds:.1f} s, "
+          f"fresh container with --cache-image after a one-line change {second_seconds:.1f} s")

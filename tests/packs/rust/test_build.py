@@ -1,0 +1,218 @@
+"""The Rust pack's build: layer reuse without running cargo, incremental rebuilds of only the
+changed crates, reproducible images from different directories and caches, static binaries,
+Rocket's variables, and clear errors for compile failures and missing or old toolchains."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pack_it.errors import BUILD_FAILED, MISSING_TOOLCHAIN, PackItError
+from pack_it.lifecycle.cache import Cache
+from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.lifecycle.reporter import Reporter
+from pack_it.packs import REGISTRY
+from pack_it.packs.rust import elf
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rust"
+
+
+
+
+class Recorder(Reporter):
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def step(self, message: str) -> None:
+        self.lines.append(message)
+
+    def detail(self, message: str) -> None:
+        self.lines.append(message)
+
+    def warn(self, message: str) -> None:
+        self.lines.append("warning: " + message)
+
+    def compiled(self) -> list[str]:
+        return sorted(line.split()[1] for line in self.lines if line.strip().startswith("Compiling "))
+
+    def ran_cargo(self) -> bool:
+        return any(line.startswith("$ ") and "/cargo build" in line for line in self.lines)
+
+
+def _binary(cache: Path, name: str) -> Path:
+    [path] = (cache / "packs" / "rust" / "builds").glob(f"*/target/x86_64-unknown-linux-gnu/release/{name}")
+    return path
+
+
+def _config(archive: Path) -> dict:
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        index = json.load(tar.extractfile("index.json"))
+        manifest = json.load(tar.extractfile("blobs/sha256/" + index["manifests"][0]["digest"].split(":")[1]))
+        return json.load(tar.extractfile("blobs/sha256/" + manifest["config"]["digest"].split(":")[1]))
+
+
+def _app_layer_files(archive: Path) -> list[str]:
+    """The names in the image's top layer (the Rust pack's app layer)."""
+    import io
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        index = json.load(tar.extractfile("index.json"))
+        manifest = json.load(tar.extractfile("blobs/sha256/" + index["manifests"][0]["digest"].split(":")[1]))
+        blob = tar.extractfile("blobs/sha256/" + manifest["layers"][-1]["digest"].split(":")[1]).read()
+    with tarfile.open(fileobj=io.BytesIO(blob)) as layer:
+        return sorted(m.name for m in layer.getmembers() if m.isfile())
+
+
+def test_reuse_and_a_one_line_change_recompiles_only_what_it_touches(tmp_path, app_copy, rustc):
+    app = app_copy("rust-workspace")
+    cache = tmp_path / "cache"
+    options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=cache)
+    first = build(options, REGISTRY, Recorder())
+    assert _binary(cache, "web").is_file()
+
+    again = Recorder()
+    second = build(options, REGISTRY, again)
+    assert second.image.digest == first.image.digest and second.reused_layers == 1
+    assert not again.ran_cargo()
+
+    # The binary's crate changes: the library it uses is not recompiled.
+    web = app / "crates/server/src/bin/web.rs"
+    web.write_text(web.read_text().replace("rust-workspace web", "the rust-workspace web"))
+    changed = Recorder()
+    third = build(options, REGISTRY, changed)
+    assert changed.ran_cargo() and third.reused_layers == 0
+    assert changed.compiled() == ["server"]
+    assert third.image.digest != first.image.digest
+
+
+def test_two_directories_with_separate_caches_give_the_same_image(tmp_path, app_copy, rustc):
+    one = app_copy("rust-workspace", tmp_path / "a" / "rust-workspace")
+    two = app_copy("rust-workspace", tmp_path / "somewhere" / "else" / "rust-workspace")
+    first = build(BuildOptions(one, output=f"tar:{tmp_path / 'one.tar'}", cache_dir=tmp_path / "c1"), REGISTRY)
+    second = build(BuildOptions(two, output=f"tar:{tmp_path / 'two.tar'}", cache_dir=tmp_path / "c2"), REGISTRY)
+    assert first.image.digest == second.image.digest
+    binary = _binary(tmp_path / "c1", "web").read_bytes()
+    assert str(tmp_path).encode() not in binary  # neither the copy's nor the cache's path
+    notes = subprocess.run(["readelf", "-n", str(_binary(tmp_path / "c1", "web"))], capture_output=True, text=True)
+    assert "Build ID" not in notes.stdout
+
+
+def test_paths_are_remapped_out_of_the_binary(tmp_path, rustc):
+    # The build script writes code under the target directory: its file!() and panic
+    # location are absolute paths into the cache.
+    results = []
+    for n, where in enumerate(["a", "b/deeper"]):
+        app = tmp_path / where / "generated-code"
+        shutil.copytree(FIXTURES / "generated-code", app)
+        results.append(build(BuildOptions(app, output=f"tar:{tmp_path / f'{n}.tar'}", cache_dir=tmp_path / f"c{n}"),
+                             REGISTRY))
+        binary = _binary(tmp_path / f"c{n}", "generated").read_bytes()
+        assert b"/build/target/" in binary  # the generated file's path is there...
+        assert str(tmp_path).encode() not in binary  # ...under /build, not the cache's path
+    assert results[0].image.digest == results[1].image.digest
+
+
+def test_the_binary_is_static_and_the_image_has_no_libc(tmp_path, app_copy, rustc):
+    app = app_copy("rust-workspace")
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+    linking = elf.read(_binary(tmp_path / "cache", "web"))
+    assert linking.static, linking
+    assert result.plan.run_image is not None and result.plan.run_image.name == "static"
+    config = _config(tmp_path / "a.tar")
+    assert config["config"]["Entrypoint"] == ["/layers/rust/app/bin/web"]
+
+
+def test_rocket_apps_get_their_address_and_port(tmp_path, rustc):
+    # A local crate named rocket is enough for the detector, and builds offline in seconds.
+    app = tmp_path / "rocket-app"
+    (app / "src").mkdir(parents=True)
+    (app / "rocket" / "src").mkdir(parents=True)
+    (app / "Cargo.toml").write_text('[package]\nname = "rocket-app"\nversion = "0.1.0"\nedition = "2021"\n\n'
+                                    '[dependencies]\nrocket = { path = "rocket" }\n')
+    (app / "src" / "main.rs").write_text("fn main() { rocket::launch(); }\n")
+    (app / "rocket" / "Cargo.toml").write_text('[package]\nname = "rocket"\nversion = "0.5.0"\nedition = "2021"\n')
+    (app / "rocket" / "src" / "lib.rs").write_text("pub fn launch() {}\n")
+    (app / "Cargo.lock").write_text('version = 4\n\n[[package]]\nname = "rocket"\nversion = "0.5.0"\n\n'
+                                    '[[package]]\nname = "rocket-app"\nversion = "0.1.0"\ndependencies = [\n "rocket",\n]\n')
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'r.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+    assert result.plan.framework is not None and result.plan.framework.name == "rocket"
+    env = _config(tmp_path / "r.tar")["config"]["Env"]
+    assert "ROCKET_ADDRESS=0.0.0.0" in env and "ROCKET_PORT=8080" in env and "PORT=8080" in env
+
+
+def test_a_compile_error_is_a_build_failure_and_leaves_no_output(tmp_path, app_copy, rustc):
+    app = app_copy("rust-workspace")
+    (app / "crates/greeting/src/lib.rs").write_text("pub fn greeting(who: &str) -> String { undefined(who) }\n")
+    out = tmp_path / "out.tar"
+    with pytest.raises(PackItError) as err:
+        build(BuildOptions(app, output=f"tar:{out}", cache_dir=tmp_path / "cache"), REGISTRY)
+    assert err.value.exit_code == BUILD_FAILED
+    assert err.value.message.startswith("cargo build --bin web failed")
+    assert "undefined" in err.value.message
+    assert not out.exists()
+    assert list((Cache(tmp_path / "cache").root / "tmp").iterdir()) == []
+
+
+def test_a_rust_version_newer_than_the_provided_rustc_is_a_clear_error(tmp_path, app_copy, rustc):
+    app = app_copy("rust-workspace")
+    manifest = app / "Cargo.toml"
+    manifest.write_text(manifest.read_text().replace('rust-version = "1.74"', 'rust-version = "1.999"'))
+    with pytest.raises(PackItError) as err:
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+    assert err.value.exit_code == MISSING_TOOLCHAIN
+    assert err.value.message.startswith("Cargo.toml line 7 (rust-version 1.999) asks for rustc 1.999 or newer, "
+                                        "and the provided rustc is 1.")
+
+
+def test_no_rustc_on_path_is_a_clear_error(tmp_path, app_copy, monkeypatch):
+    app = app_copy("rust-workspace")
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    with pytest.raises(PackItError) as err:
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+    assert err.value.exit_code == MISSING_TOOLCHAIN
+    assert err.value.message == "This is a Rust app, and no `rustc` command is on PATH."
+
+
+def test_a_rust_toolchain_file_does_not_make_rustup_install_anything(tmp_path, app_copy, rustc):
+    # rustup's proxies would read this and try to install 1.74.0; the real binaries ignore it.
+    app = app_copy("rust-workspace")
+    (app / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "1.74.0"\n')
+    recorder = Recorder()
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"),
+                   REGISTRY, recorder)
+    assert result.plan.runtime is not None and result.plan.runtime.version == "1.74.0"
+    assert recorder.ran_cargo()
+
+
+@pytest.mark.network  # openssl-sys and its build dependencies from the crates registry
+def test_a_crate_linking_libssl_builds_dynamically_for_the_cc_stack(tmp_path, rustc):
+    if subprocess.run(["pkg-config", "--exists", "openssl"]).returncode != 0:
+        pytest.fail("libssl-dev and pkg-config are needed (.ci/run installs them)")
+    app = tmp_path / "openssl-app"
+    shutil.copytree(FIXTURES / "openssl-app", app)
+    recorder = Recorder()
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"),
+                   REGISTRY, recorder)
+    assert result.plan.run_image is not None and result.plan.run_image.name == "cc"
+    assert result.plan.run_image.source == "Cargo.lock (openssl-sys 0.9.118)"
+    linking = elf.read(_binary(tmp_path / "cache", "openssl-app"))
+    assert {"libssl.so.3", "libcrypto.so.3", "libc.so.6"} <= set(linking.needed)
+    assert elf.stack_for(linking) == ("cc", ())
+    assert not [line for line in recorder.lines if line.startswith("warning:")]
+
+
+def test_procfile_binaries_are_built_beside_the_default_one(tmp_path, app_copy, rustc):
+    app = app_copy("rust-workspace")
+    (app / "Procfile").write_text("web: ./target/release/admin\nsecond: cargo run --bin web\n")
+    result = build(BuildOptions(app, output=f"tar:{tmp_path / 'p.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+    assert _config(tmp_path / "p.tar")["config"]["Entrypoint"] == ["/layers/rust/app/bin/admin"]
+    assert {p.type: p.command for p in result.plan.processes}["second"] == ("/layers/rust/app/bin/web",)
+    assert _app_layer_files(tmp_path / "p.tar") == ["layers/rust/app/bin/admin", "layers/rust/app/bin/web"]
