@@ -128,8 +128,8 @@ def choose(tree: SourceTree, pkg: PackageJson) -> Choice:
             'packageManager field (e.g. "pnpm@9.1.0").'
         )
     if name == "pnpm":
-        version, source = pnpm_for_lockfile(tree, lockfile)
-        return Choice(PackageManager(name, source), version, lockfile, tuple(warnings))
+        pnpm, source = pnpm_for_lockfile(tree, lockfile)
+        return Choice(PackageManager(name, source), pnpm, lockfile, tuple(warnings))
     return Choice(PackageManager(name, _lockfile_source(lockfile, name, tree)), None, lockfile, tuple(warnings))
 
 

@@ -50,6 +50,10 @@ KNOWN_BINS = {
     "fastify": ("fastify-cli", "cli.js"),
     "nest": ("@nestjs/cli", "bin/nest.js"),
 }
+# Process managers that fork the app into the background and return: a container's process exits.
+DAEMONIZERS = ("pm2", "forever")
+DEFERRED_BIN = "node_modules/.bin/"  # a bin found only once the dependencies are installed
+BIN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 SHELLS = ("sh", "bash", "dash")  # `sh start.sh`: a shell script of the app
 MAX_DEPTH = 5  # `npm run a` -> `npm run b` -> ...
 BUN_WATCHERS = ("--watch", "--hot")  # development: restart or reload on file changes
@@ -291,6 +295,12 @@ def _single(tree: SourceTree, pkg: PackageJson, script: str, text: str, words: l
                       "Serve the built files from a small Node server (e.g. express) started by "
                       "`node server.js`; pack-it has no static-site pack yet.")
     found = resolve_bin(tree, pkg, command)
+    if found is None and pkg.dependencies and BIN_NAME.fullmatch(command) and command not in (*DAEMONIZERS, *KNOWN_BINS):
+        # Not known here (no node_modules in the tree): the install links every dependency's
+        # package.json `bin` into node_modules/.bin, and the build checks that this one is there.
+        return Command(("node", f"{DEFERRED_BIN}{command}", *args), source, env, (
+            f"{source} runs `{command}`, a bin of one of the dependencies: its package.json `bin` is "
+            f"resolved at build time (node_modules/.bin/{command}).",))
     if found is None:
         raise _refuse(
             script, text,

@@ -4,7 +4,7 @@ matters once: an ambiguity it can settle is then a warning, not an error."""
 
 from __future__ import annotations
 
-from pack_it.detectors.python import apps, django, scripts
+from pack_it.detectors.python import apps, django, functions, scripts
 from pack_it.detectors.python.commands import Start
 from pack_it.detectors.python.sources import Sources
 from pack_it.detectors.source import SourceTree
@@ -16,6 +16,7 @@ PROCFILE = "Procfile"
 # serve. Entry points and plain scripts last: they say what to run, not whether it serves.
 RULES = (
     django.find,  # manage.py -> settings -> wsgi.py/asgi.py
+    functions.find,  # main.py's @functions_framework.http function (its server is the framework's)
     apps.asgi_app,  # NAME = FastAPI()/Starlette()/Litestar()
     apps.flask_app,  # NAME = Flask(__name__), else a create_app()/make_app() factory
     apps.callable_app,  # def application(environ, start_response), async def app(scope, receive, send)

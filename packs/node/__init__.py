@@ -26,6 +26,8 @@ from pathlib import Path, PurePosixPath
 
 from pack_it.detectors import node as node_detector
 from pack_it.detectors.node import lifecycle
+from pack_it.detectors.node.scripts import DEFERRED_BIN
+from pack_it.errors import UNSUPPORTED, build_error
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.node.facts import NodeFacts
 from pack_it.detectors.source import SourceTree
@@ -130,11 +132,12 @@ def build(ctx: BuildContext) -> list[Layer]:
 
     if not standalone:  # Next's standalone output carries the node_modules it needs
         if hooks:  # the root's install hooks may change node_modules (patch-package, prisma generate)
-            layers.append(ctx.layer("node_modules", scripted_inputs, lambda _: scripted()[0],
+            layers.append(ctx.layer("node_modules", scripted_inputs, lambda _: _check_bins(ctx, scripted()[0]),
                                     at=f"{WORKSPACE}/node_modules", unchanged="lockfile and source unchanged"))
         else:
             layers.append(ctx.layer("node_modules", deps_inputs,
-                                    lambda _: _prune(ctx, full_install(), list(pm_cmd()), pm.name, tool_env()),
+                                    lambda _: _check_bins(ctx, _prune(ctx, full_install(), list(pm_cmd()), pm.name,
+                                                                      tool_env())),
                                     at=f"{WORKSPACE}/node_modules", unchanged="lockfile unchanged"))
     if steps:
         layers.append(ctx.layer("build", scripted_inputs, lambda _: scripted()[1],
@@ -145,6 +148,21 @@ def build(ctx: BuildContext) -> list[Layer]:
                             lambda directory: ctx.copy_source(directory, source),
                             at=WORKSPACE, env=app_env, unchanged="source unchanged"))
     return layers
+
+
+def _check_bins(ctx: BuildContext, node_modules: Path) -> Path:
+    """A start command running a dependency's bin that detection could not see (scripts.py's
+    DEFERRED_BIN) needs that bin in the production install."""
+    for process in ctx.plan.processes:
+        for word in process.command[1:2]:
+            if word.startswith(DEFERRED_BIN) and not (node_modules / word.removeprefix("node_modules/")).exists():
+                name = word.removeprefix(DEFERRED_BIN)
+                raise build_error(
+                    f"{process.source} runs `{name}`, and no production dependency's package.json has a bin "
+                    f"named {name} (nothing installed node_modules/.bin/{name}).",
+                    f"Add the package that provides `{name}` to dependencies (not devDependencies), "
+                    "or start the app with `node <file>`.", exit_code=UNSUPPORTED)
+    return node_modules
 
 
 def _manifest_files(tree: SourceTree) -> list[str]:

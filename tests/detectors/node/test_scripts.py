@@ -183,11 +183,11 @@ def test_a_local_node_modules_is_never_read(tmp_path):
     assert command.argv == ("node", "node_modules/fastify-cli/cli.js", "start", "app.js")
 
 
-def test_a_bin_known_only_to_a_local_node_modules_is_refused(tmp_path):
+def test_a_bin_known_only_to_a_local_node_modules_is_resolved_by_the_build_not_the_local_copy(tmp_path):
+    # the developer's node_modules is never read: the build's install provides node_modules/.bin/serve-it
     files = {"node_modules/@acme/serve-it/package.json": {"name": "@acme/serve-it", "bin": "main.js"}}
-    err = refusal(tmp_path, "serve-it --port 3000", files=files, dependencies={"@acme/serve-it": "1"})
-    assert err.exit_code == 22
-    assert "serve-it" in err.message
+    command = parse(tmp_path, "serve-it --port 3000", files=files, dependencies={"@acme/serve-it": "1"})
+    assert command.argv == ("node", "node_modules/.bin/serve-it", "--port", "3000")
 
 
 def test_unknown_bin_is_refused(tmp_path):
@@ -227,3 +227,26 @@ def test_unbalanced_quotes_are_invalid_input(tmp_path):
     err = refusal(tmp_path, "node 'server.js")
     assert err.exit_code == 21
     assert err.message.startswith("package.json scripts.start cannot be split into words")
+
+
+def test_an_unknown_bin_of_a_dependency_is_resolved_at_build_time(tmp_path):
+    from pack_it.detectors.node import detect
+    from tests.detectors.node.helpers import app as node_app, versions
+
+    tree = node_app(tmp_path, {"name": "f", "scripts": {"start": "functions-framework --target=helloWorld"},
+                               "dependencies": {"@google-cloud/functions-framework": "3.4.2"}}, {"index.js": ""})
+    found = detect(tree, None, versions)
+    assert found.processes[0].command == ("node", "node_modules/.bin/functions-framework", "--target=helloWorld")
+    assert any("resolved at build time" in w for w in found.warnings)
+
+
+def test_an_unknown_command_with_no_dependencies_is_still_refused(tmp_path):
+    import pytest as _pytest
+
+    from pack_it.detectors.node import detect
+    from pack_it.errors import PackItError
+    from tests.detectors.node.helpers import app as node_app, versions
+
+    tree = node_app(tmp_path, {"name": "f", "scripts": {"start": "serve-my-app"}}, {"index.js": ""})
+    with _pytest.raises(PackItError):
+        detect(tree, None, versions)

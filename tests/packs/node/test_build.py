@@ -103,3 +103,19 @@ def test_a_pnpm_5_4_lockfile_installs_frozen_with_pnpm_7(tmp_path, shared_cache)
     assert result.plan.details["node"].package_manager.version == "7.33.7"
     assert result.plan.package_manager.source == "pnpm-lock.yaml (lockfileVersion 5.4)"
     assert "ms" in _node_modules(result, tmp_path / "l")
+
+
+def test_a_start_bin_no_production_dependency_provides_fails_the_build_naming_it(tmp_path, shared_cache):
+    from pack_it.errors import UNSUPPORTED, PackItError
+
+    app = tmp_path / "npm-ms"
+    shutil.copytree(FIXTURES / "npm-ms", app)
+    pkg = json.loads((app / "package.json").read_text())
+    pkg["scripts"]["start"] = "serve-my-app --port 8080"
+    (app / "package.json").write_text(json.dumps(pkg))
+    with pytest.raises(PackItError) as err:
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=shared_cache), REGISTRY)
+    assert err.value.exit_code == UNSUPPORTED
+    assert err.value.message.startswith("package.json (scripts.start) runs `serve-my-app`, and no production "
+                                        "dependency's package.json has a bin named serve-my-app")
+    assert not (tmp_path / "a.tar").exists()
