@@ -138,7 +138,12 @@ def library_paths(lines, keep=LIBRARY_DIRS) -> dict[str, list[str]]:
     the packages shipping a file of that name in a directory the loader searches."""
     found: dict[str, set[str]] = {}
     for raw in lines:
-        line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        if isinstance(raw, bytes):
+            if b".so" not in raw:  # most of the 1.5 million lines: skipped before decoding
+                continue
+            line = raw.decode("utf-8", "replace")
+        else:
+            line = raw
         path, _, where = line.rstrip("\n").rpartition(" ")
         path = path.strip()
         if not path or ".so" not in path:
