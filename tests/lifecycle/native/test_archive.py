@@ -39,3 +39,36 @@ def test_choose_a_library_package_that_the_release_has():
     assert choose("libx.so.1", ["aaa-tool", "libgl1"], index) == "libgl1"
     assert choose("libx.so.1", ["not-in-packages"], index) is None
     assert choose("libx.so.1", [], index) is None
+
+
+PACKAGES = """\
+Package: libpq5
+Version: 15.20-0+deb12u1
+Architecture: amd64
+Depends: libc6 (>= 2.34), libgssapi-krb5-2 (>= 1.17), libldap-2.5-0 (>= 2.5.4), libssl3 (>= 3.0.0)
+Description: PostgreSQL C client library
+ libpq is a C library that enables user programs to communicate with
+ Package: not-a-field
+Filename: pool/main/p/postgresql-15/libpq5_15.20-0+deb12u1_amd64.deb
+Size: 192000
+SHA256: abc
+
+Package: tzdata
+Version: 2025b-0+deb12u1
+Architecture: all
+Filename: pool/main/t/tzdata/tzdata_2025b-0+deb12u1_all.deb
+Size: 1
+SHA256: def
+Provides: tzdata-bookworm
+"""
+
+
+def test_packages_paragraphs_keep_the_fields_resolving_needs_and_skip_continuation_lines():
+    from pack_it.lifecycle.native.archive import paragraphs
+
+    first, second = list(paragraphs(PACKAGES))
+    assert first["Package"] == "libpq5" and first["Filename"].endswith("_amd64.deb") and first["Size"] == "192000"
+    assert first["Depends"].startswith("libc6 (>= 2.34), ") and "Description" not in first
+    assert second == {"Package": "tzdata", "Version": "2025b-0+deb12u1", "Architecture": "all",
+                      "Filename": "pool/main/t/tzdata/tzdata_2025b-0+deb12u1_all.deb", "Size": "1", "SHA256": "def",
+                      "Provides": "tzdata-bookworm"}
