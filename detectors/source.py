@@ -201,7 +201,12 @@ class SourceTree:
     @cached_property
     def _walked(self) -> tuple[str, ...]:
         found = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
+
+        def unreadable_dir(e: OSError) -> None:  # os.walk would leave the directory out silently
+            rel = Path(e.filename).relative_to(self.root).as_posix() if e.filename else "a directory"
+            raise unreadable(rel + "/", e)
+
+        for dirpath, dirnames, filenames in os.walk(self.root, onerror=unreadable_dir):
             rel_dir = Path(dirpath).relative_to(self.root).as_posix()
             prefix = "" if rel_dir == "." else rel_dir + "/"
             kept = []

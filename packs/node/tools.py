@@ -5,11 +5,11 @@ pack-it's cache, one directory per version, and run from there."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
+from pack_it.lifecycle.cache import scratch_dir
 from pack_it.lifecycle.context import BuildContext
 
 # name -> (npm package, the file to run, default version when package.json names none)
@@ -44,12 +44,12 @@ def command(ctx: BuildContext, node: Path, manager: str, version: str | None) ->
     home = ctx.cache_dir("tools") / f"{manager}-{version}"
     target = home / "node_modules" / package / entry
     if not target.is_file():
-        staging = ctx.cache_dir("tools") / f".partial-{manager}-{version}-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        ctx.run([str(node), str(host_npm_cli()), "install", "--prefix", str(staging), "--no-save",
-                 "--no-audit", "--no-fund", "--ignore-scripts", f"{package}@{version}"],
-                env=npm_env(ctx), cwd=ctx.work, what=f"installing {manager} {version}")
-        ctx.cache.place_dir(staging, home, ready=target)
+        with scratch_dir(ctx.cache.root, f"{manager}-") as scratch:
+            staging = scratch / "prefix"
+            ctx.run([str(node), str(host_npm_cli()), "install", "--prefix", str(staging), "--no-save",
+                     "--no-audit", "--no-fund", "--ignore-scripts", f"{package}@{version}"],
+                    env=npm_env(ctx), cwd=ctx.work, what=f"installing {manager} {version}")
+            ctx.cache.place_dir(staging, home, ready=target)
     if manager == "bun":
         target.chmod(0o755)
         return [str(target)]

@@ -52,10 +52,11 @@ def snapshot(*roots: Path) -> dict[str, tuple]:
     return seen
 
 
-def run_cli(monkeypatch, capsys, argv: list[str], *, watch: tuple[Path, ...] = (), cache: Path | None = None) -> Answer:
+def run_cli(monkeypatch, capsys, argv: list[str], *, watch: tuple[Path, ...] = (), cache: Path | None = None,
+            allowed: tuple[Path, ...] = ()) -> Answer:
     """`pack-it ARGV` in this process: its exit code and output. Fails the test on an exception
     that is not the CLI's own exit (a traceback), and if anything under `watch` (the app, the
-    working directory, HOME outside the cache) changed."""
+    working directory, HOME outside the cache) but the `allowed` outputs changed."""
     monkeypatch.setattr(sys, "argv", ["pack-it", *argv])
     home = Path(os.environ["HOME"])
     cache = cache or home / ".cache" / "pack-it"
@@ -69,7 +70,8 @@ def run_cli(monkeypatch, capsys, argv: list[str], *, watch: tuple[Path, ...] = (
     after = snapshot(*watch, home)
     changed = sorted(p for p in set(before) | set(after)
                      if before.get(p) != after.get(p) and not p.startswith(str(cache) + os.sep) and p != str(cache)
-                     and not p.startswith(str(home / ".cache") + os.sep) and p != str(home / ".cache"))
+                     and not p.startswith(str(home / ".cache") + os.sep) and p != str(home / ".cache")
+                     and p not in map(str, allowed))
     assert changed == [], f"written outside the cache: {changed[:5]}"
     assert isinstance(code, int), f"exit with {code!r}"
     return Answer(code, out, err)
