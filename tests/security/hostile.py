@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pack_it import cli
-from pack_it.errors import EXIT_CODES
+from pack_it.errors import BUILD_FAILED, EXIT_CODES
 
 SIGTERM_EXIT = 143
 DOCUMENTED = set(EXIT_CODES) | {SIGTERM_EXIT}
@@ -37,18 +37,23 @@ class Answer:
 def snapshot(*roots: Path) -> dict[str, tuple]:
     """Every path under `roots` with its type, size and mtime (links not followed)."""
     seen: dict[str, tuple] = {}
-    for root in roots:
-        if not os.path.lexists(root):
+    stack = [str(root) for root in roots if os.path.lexists(root)]  # not os.walk: it recurses
+    while stack:
+        directory = stack.pop()
+        try:
+            names = os.listdir(directory)
+        except OSError:
             continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            for name in dirnames + filenames:
-                full = os.path.join(dirpath, name)
-                try:
-                    st = os.lstat(full)
-                except OSError:
-                    continue
-                seen[full] = (stat.S_IFMT(st.st_mode), st.st_size if not stat.S_ISDIR(st.st_mode) else 0,
-                              st.st_mtime_ns if not stat.S_ISDIR(st.st_mode) else 0)
+        for name in names:
+            full = os.path.join(directory, name)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            is_dir = stat.S_ISDIR(st.st_mode)
+            seen[full] = (stat.S_IFMT(st.st_mode), 0 if is_dir else st.st_size, 0 if is_dir else st.st_mtime_ns)
+            if is_dir:
+                stack.append(full)
     return seen
 
 
@@ -87,11 +92,13 @@ def assert_one_sentence(answer: Answer, names: tuple[str, ...], code: int | None
     if answer.code == 0:
         return
     lines = [line for line in answer.stderr.splitlines() if not line.startswith("warning: ")]
+    if answer.code == BUILD_FAILED:  # the error quotes the failing tool's output, then the hint
+        lines = [lines[0], lines[-1]]
     assert len(lines) in (1, 2) and lines[0].startswith("error: "), answer.stderr[-2000:]
     assert len(lines) == 1 or lines[1].startswith("hint: "), answer.stderr[-2000:]
     assert any(name in answer.error for name in names), (names, answer.error)
     assert len(answer.error) < 600, answer.error  # one sentence, not a dump of the input
-    assert re.search(r"[.?!)]$", answer.error.rstrip("'\"`")), answer.error
+    assert answer.code == BUILD_FAILED or re.search(r"[.?!):]$", answer.error.rstrip("'\"`")), answer.error
 
 
 def need_non_root() -> None:
