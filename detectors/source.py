@@ -165,7 +165,8 @@ def walk(top: Path, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, l
         except OSError as e:
             onerror(e)
             continue
-        dirnames, filenames = [], []
+        dirnames: list[str] = []
+        filenames: list[str] = []
         for entry in entries:
             try:
                 is_dir = entry.is_dir()  # links to directories are listed as directories, as os.walk does
