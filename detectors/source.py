@@ -14,7 +14,7 @@ import os
 import re
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Callable, Iterator
 
 import tomli
 
@@ -55,6 +55,7 @@ SECRET_CONTENT = {
 }
 INSTALL_CONFIG = frozenset({".npmrc"})  # read by the install even when it holds a credential
 SNIFF_BYTES = 1 << 20
+MAX_DEPTH = 200  # directories; a build copies the tree below paths ~150 bytes long, PATH_MAX is 4096
 
 
 def secret_reason(rel: str, read: Callable[[], bytes]) -> str | None:
@@ -152,6 +153,40 @@ def unreadable(rel: str, e: OSError) -> Exception:
                         f"Make {rel} readable by the user running pack-it, or list it in .pack-itignore.")
 
 
+def walk(top: Path, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """os.walk(top, onerror=onerror), top-down (prune `dirnames` in place), without recursion:
+    os.walk recurses once per level, so a tree 2000 directories deep was a RecursionError."""
+    stack = [str(top)]
+    while stack:
+        path = stack.pop()
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError as e:
+            onerror(e)
+            continue
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # links to directories are listed as directories, as os.walk does
+            except OSError:
+                is_dir = False
+            (dirnames if is_dir else filenames).append(entry.name)
+        yield path, dirnames, filenames
+        stack.extend(os.path.join(path, name) for name in reversed(dirnames))
+
+
+def _check_name(rel: str) -> None:
+    """A file name must be UTF-8: layers' tar headers, plans and messages carry it as text."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+        raise detect_error(f"{shown} has a file name that is not UTF-8.",
+                           "Rename it, or list it in .pack-itignore.") from None
+
+
 def _why(e: Exception) -> str:
     """A parser's refusal that is not a syntax error, in a few words."""
     if isinstance(e, RecursionError):
@@ -181,7 +216,7 @@ class SourceTree:
         try:
             path.resolve().relative_to(self.root)
             return True
-        except ValueError:
+        except (ValueError, RuntimeError, OSError):  # outside; a link loop (RuntimeError); too long
             return False
 
     def inside(self, rel: str) -> bool:
@@ -201,9 +236,17 @@ class SourceTree:
     @cached_property
     def _walked(self) -> tuple[str, ...]:
         found = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
+
+        def unreadable_dir(e: OSError) -> None:  # os.walk would leave the directory out silently
+            rel = Path(e.filename).relative_to(self.root).as_posix() if e.filename else "a directory"
+            raise unreadable(rel + "/", e)
+
+        for dirpath, dirnames, filenames in walk(self.root, unreadable_dir):
             rel_dir = Path(dirpath).relative_to(self.root).as_posix()
             prefix = "" if rel_dir == "." else rel_dir + "/"
+            if prefix.count("/") > MAX_DEPTH:  # its files' paths in a layer would pass PATH_MAX
+                raise detect_error(f"{rel_dir[:40]}... is nested more than {MAX_DEPTH} directories deep.",
+                                   "Flatten it, or list it in .pack-itignore.")
             kept = []
             for name in dirnames:
                 rel = prefix + name
@@ -219,6 +262,7 @@ class SourceTree:
                 full = Path(dirpath, name)
                 if self.ignore.ignores(rel):
                     continue
+                _check_name(rel)
                 if full.is_symlink() and not (self._inside(full) and full.is_file()):
                     continue
                 if full.is_file():

@@ -7,8 +7,9 @@ and the packs' persistent caches (compilers' and package managers').
     <cache>/packs/<pack>/<name>/      a pack's persistent cache (e.g. GOCACHE)
     <cache>/stacks/locks/             stacks re-locked because a locked .deb left the archive
     <cache>/locks/<hex>.lock          per-key locks (fcntl.flock) for directories renamed into place
-    <cache>/tmp/                      scratch: build-* and staging-* directories, each beside a
-                                      .lock file its build holds (flock) while it runs
+    <cache>/tmp/                      scratch: build-*, staging-* and download/unpack directories
+                                      (scratch_dir), each beside a .lock file its process holds
+                                      (flock) while it runs
 
 Every write is renamed into place whole. A blob is trusted on reuse only while its file
 identity (inode, size, mtime, ctime) is the one recorded when its digest was last checked;
@@ -102,6 +103,45 @@ def sweep_partials(directory: Path) -> None:
                 os.close(fd)
 
 
+def _locked_dir(tmp: Path, prefix: str) -> tuple[int, Path]:
+    """A new directory in `tmp` beside its flocked lock file (fd, directory): `Cache.sweep`
+    removes both once no live process holds the lock."""
+    fd, lock = create_locked(tmp, prefix, ".lock")
+    path = Path(lock.removesuffix(".lock"))
+    try:
+        path.mkdir()
+    except BaseException:
+        os.unlink(lock)
+        os.close(fd)
+        raise
+    return fd, path
+
+
+def _drop_locked_dir(fd: int, path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    try:
+        os.unlink(f"{path}.lock")
+    except OSError:
+        pass
+    os.close(fd)
+
+
+@contextmanager
+def scratch_dir(cache_root: Path, prefix: str) -> Iterator[Path]:
+    """A fresh directory under the cache's tmp/ for one download or unpack, to be renamed into
+    place (same filesystem) when complete: removed on exit, and by the next build's sweep if
+    this process is killed first (its lock file's flock dies with it). The one way packs stage
+    a runtime or tool in the cache (`.partial-*` directories beside the result are never
+    swept)."""
+    tmp = Path(cache_root) / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    fd, path = _locked_dir(tmp, prefix)
+    try:
+        yield path
+    finally:
+        _drop_locked_dir(fd, path)
+
+
 @contextmanager
 def atomic_file(path: Path, staging: Path | None = None) -> Iterator[BinaryIO]:
     """Yields a file that appears at `path` only once it is completely written. The partial
@@ -169,9 +209,7 @@ class Cache:
         sweep_partials(tmp)  # from writers that staged beside tmp/ itself
 
     def _scratch(self, prefix: str) -> Path:
-        fd, lock = create_locked(self.root / "tmp", prefix, ".lock")
-        path = Path(lock.removesuffix(".lock"))
-        path.mkdir()
+        fd, path = _locked_dir(self.root / "tmp", prefix)
         self._locks[str(path)] = fd
         return path
 
@@ -190,14 +228,11 @@ class Cache:
 
     def release(self, path: Path) -> None:
         """Removes a scratch directory and its lock file."""
-        shutil.rmtree(path, ignore_errors=True)
         fd = self._locks.pop(str(path), None)
-        if fd is not None:
-            try:
-                os.unlink(f"{path}.lock")
-            except OSError:
-                pass
-            os.close(fd)
+        if fd is None:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            _drop_locked_dir(fd, path)
 
     def close(self) -> None:
         for path in list(self._locks):

@@ -4,6 +4,9 @@ pip-requirements-parser."""
 
 from __future__ import annotations
 
+import optparse
+import shlex
+
 import posixpath
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -16,11 +19,34 @@ from pack_it.errors import INVALID_INPUT, UNSUPPORTED, detect_error
 REQUIREMENTS = "requirements.txt"
 REMOTE = ("http://", "https://", "file:", "ftp://")
 
+MAX_BYTES = 2_000_000  # the largest lock exported to requirements seen in the wild is ~1 MB
+
+
 def _pip_parser():
     """Imported on first use: it costs start-up time every command would pay."""
     import pip_requirements_parser as pip_parser
 
+    if pip_parser.get_line_parser is not _line_parser:
+        pip_parser.get_line_parser = _line_parser
     return pip_parser
+
+
+def _line_parser():
+    """pip's line parser, built once instead of once per line (11 optparse options each time:
+    5 ms a line, so a 10 MB requirements.txt took minutes). Each line still starts from its own
+    copy of the defaults (their lists too), which is why pip built a new parser (append options accumulate)."""
+    import pip_requirements_parser as pip_parser
+
+    parser = pip_parser.build_parser()
+    pristine = parser.get_default_values()
+
+    def parse_line(line: str):
+        args_str, options_str = pip_parser.break_args_options(line)
+        defaults = optparse.Values({k: list(v) if isinstance(v, list) else v for k, v in vars(pristine).items()})
+        opts, arguments = parser.parse_args(shlex.split(options_str), defaults)
+        return args_str, opts, arguments
+
+    return parse_line
 
 
 
@@ -94,7 +120,11 @@ def _read(tree: SourceTree, rel: str, constraint: bool, seen: set[tuple[str, boo
     seen.add((rel, constraint))
     if rel not in files:
         files.append(rel)
-    tree.read_text(rel)  # a clear error for a file that is not UTF-8
+    text = tree.read_text(rel)  # a clear error for a file that is not UTF-8
+    if len(text) > MAX_BYTES:  # pip's parser takes about 1 ms a line: 10 MB would be minutes
+        raise detect_error(f"{rel} is {len(text) / 1e6:.1f} MB; pack-it reads requirements files up to "
+                           f"{MAX_BYTES // 1_000_000} MB.", f"Trim {rel} to the app's dependencies.",
+                           exit_code=INVALID_INPUT)
     parsed = _pip_parser().RequirementsFile.from_file(str(tree.path(rel)), include_nested=False)
     for invalid in parsed.invalid_lines:
         line = invalid.requirement_line

@@ -141,8 +141,8 @@ class RegistryClient:
     def pull(self, cache: Cache) -> Image:
         """The image `ref` names, every blob verified and kept in the cache."""
         image = self.pull_config(cache)
-        for descriptor in image.manifest_json.get("layers", []):
-            self.fetch_blob(Descriptor.from_json(descriptor), cache)
+        for descriptor in manifest_descriptors(self._json(image.manifest))[1]:
+            self.fetch_blob(descriptor, cache)
         return image
 
     def pull_config(self, cache: Cache) -> Image:
@@ -150,7 +150,7 @@ class RegistryClient:
         cache, and none of its layers (fetch_blob gets those the caller needs)."""
         manifest, media_type = self._manifest(self.ref.reference, self.ref.digest)
         if media_type in INDEXES:
-            chosen = select_platform(json.loads(manifest))
+            chosen = select_platform(self._json(manifest))
             if chosen is None:
                 raise self._error(f"{self.ref} has no {'/'.join(PLATFORM)} image.",
                                   "Use an image built for linux/amd64.")
@@ -158,10 +158,19 @@ class RegistryClient:
         if media_type not in MANIFESTS:
             raise self._error(f"{self.ref} is a {media_type or 'manifest of unknown type'}, not an image pack-it can read.",
                               "Push it again with a current tool (OCI or Docker v2 schema 2 manifests).")
-        body = json.loads(manifest)
-        self.fetch_blob(Descriptor.from_json(body["config"]), cache)
+        config, layers = manifest_descriptors(self._json(manifest))
+        if config is None:
+            raise self._error(f"The manifest of {self.ref} does not list a config and layers as descriptors "
+                              "(mediaType, sha256 digest, size).", "Check the image in the registry.")
+        self.fetch_blob(config, cache)
         cache.put_bytes(manifest)
-        return Image(manifest, cache.blob_path(body["config"]["digest"]).read_bytes())
+        return Image(manifest, cache.blob_path(config.digest).read_bytes())
+
+    def _json(self, data: bytes) -> dict:
+        value = parse_json(data)
+        if value is None:
+            raise self._error(f"The manifest of {self.ref} is not a JSON object.", "Check the image in the registry.")
+        return value
 
     def _manifest(self, reference: str, expected: str | None) -> tuple[bytes, str]:
         response = self._call("GET", f"/v2/{self.ref.repository}/manifests/{reference}", {"Accept": ACCEPT})
@@ -178,13 +187,10 @@ class RegistryClient:
         if actual != claimed or len(data) > MAX_MANIFEST:
             raise self._error(f"The manifest of {self.ref} from {self.ref.host} does not match its digest {claimed}.",
                               "Something between pack-it and the registry alters data; pull again or check the proxy.")
-        try:
-            value = json.loads(data)
-        except ValueError:
-            raise self._error(f"The manifest of {self.ref} is not JSON.", "Check the image in the registry.")
-        media_type = value.get("mediaType") or response.header("content-type").split(";")[0]
-        if not value.get("mediaType") and "manifests" in value:
-            media_type = oci.INDEX
+        value = self._json(data)
+        media_type = value.get("mediaType")
+        if not isinstance(media_type, str) or not media_type:
+            media_type = oci.INDEX if "manifests" in value else response.header("content-type").split(";")[0]
         return data, media_type
 
     def fetch_blob(self, descriptor: Descriptor, cache: Cache) -> None:
@@ -335,11 +341,44 @@ class RegistryClient:
                               "Something between pack-it and the registry alters data.")
 
 
+def parse_json(data: bytes) -> dict | None:
+    """A registry document as a JSON object, or None (not JSON, nested too deeply, not an object)."""
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def descriptor(value: object) -> Descriptor | None:
+    """`value` as a descriptor (mediaType, sha256 digest, size), or None when it is not one."""
+    if not isinstance(value, dict):
+        return None
+    media_type, digest, size = value.get("mediaType", ""), value.get("digest"), value.get("size")
+    if (not isinstance(media_type, str) or not isinstance(digest, str) or type(size) is not int or size < 0
+            or not digest.startswith("sha256:")):
+        return None
+    annotations = value.get("annotations")
+    return Descriptor(media_type, digest, size, annotations if isinstance(annotations, dict) else {})
+
+
+def manifest_descriptors(body: dict) -> tuple[Descriptor | None, list[Descriptor]]:
+    """(config, layers) of an image manifest; (None, []) when any of them is not a descriptor."""
+    config, layers = descriptor(body.get("config")), body.get("layers", [])
+    found = [descriptor(layer) for layer in layers] if isinstance(layers, list) else [None]
+    if config is None or any(d is None for d in found):
+        return None, []
+    return config, [d for d in found if d is not None]
+
+
 def select_platform(index: dict) -> dict | None:
-    """The index's linux/amd64 manifest (the only platform pack-it builds for)."""
-    for m in index.get("manifests", []):
-        platform = m.get("platform") or {}
-        if (platform.get("os"), platform.get("architecture")) == PLATFORM:
+    """The index's linux/amd64 manifest (the only platform pack-it builds for), if it is a
+    descriptor."""
+    manifests = index.get("manifests", [])
+    for m in manifests if isinstance(manifests, list) else []:
+        platform = m.get("platform") if isinstance(m, dict) else None
+        platform = platform if isinstance(platform, dict) else {}
+        if (platform.get("os"), platform.get("architecture")) == PLATFORM and descriptor(m) is not None:
             return m
     return None
 

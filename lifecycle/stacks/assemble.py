@@ -118,8 +118,10 @@ def _fetch_debs(packages: list[Package], cache: Cache, reporter: Reporter) -> li
     if not missing:
         return []
     reporter.step(f"downloading {len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
+    staging = cache.staging_dir()  # swept by a later build if this one is killed mid-download
     with ThreadPoolExecutor(DOWNLOADS) as pool:
-        futures = [pool.submit(fetch_locked, p, cache.blob_path("sha256:" + p.sha256), reporter) for p in missing]
+        futures = [pool.submit(fetch_locked, p, cache.blob_path("sha256:" + p.sha256), reporter, staging)
+                   for p in missing]
         return [p for p, future in zip(missing, futures) if not future.result()]
 
 

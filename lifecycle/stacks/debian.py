@@ -20,6 +20,7 @@ from pathlib import Path
 
 
 from pack_it.errors import EXPORT_FAILED, MISSING_TOOLCHAIN, PackItError, export_error
+from pack_it.lifecycle.cache import atomic_file
 from pack_it.lifecycle.config import setting
 
 KEYS = Path(__file__).parent / "keys"
@@ -69,24 +70,23 @@ class WrongFile(PackItError):
     """The server sent a file whose SHA256 is not the one expected."""
 
 
-def download(url: str, dest: Path, sha256: str | None = None) -> None:
-    """Downloads `url` to `dest`, checking its SHA256; `dest` appears only if all is well."""
+def download(url: str, dest: Path, sha256: str | None = None, staging: Path | None = None) -> None:
+    """Downloads `url` to `dest`, checking its SHA256; `dest` appears only if all is well. The
+    partial file is in `staging` (the cache's, which a later build sweeps if this one is
+    killed), else beside `dest`."""
     import urllib.error
     import urllib.request  # here: a build on a warm cache downloads nothing
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".partial-")
     try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        with atomic_file(dest, staging) as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+            digest = hashlib.sha256()
             while chunk := response.read(1 << 20):
                 digest.update(chunk)
                 out.write(chunk)
-        if sha256 is not None and digest.hexdigest() != sha256:
-            raise WrongFile(f"{url} does not match its SHA256 (expected {sha256}, got {digest.hexdigest()}).",
-                            exit_code=EXPORT_FAILED, phase="export",
-                            hint="The mirror serves a different file than the index or lock names; try another mirror.")
-        os.replace(tmp, dest)
+            if sha256 is not None and digest.hexdigest() != sha256:
+                raise WrongFile(f"{url} does not match its SHA256 (expected {sha256}, got {digest.hexdigest()}).",
+                                exit_code=EXPORT_FAILED, phase="export",
+                                hint="The mirror serves a different file than the index or lock names; try another mirror.")
     except urllib.error.HTTPError as e:
         if e.code in (404, 410):
             raise NotOnMirror(f"{url} is not on the mirror (HTTP {e.code}).", exit_code=EXPORT_FAILED,
@@ -94,9 +94,6 @@ def download(url: str, dest: Path, sha256: str | None = None) -> None:
         raise _fetch_error(url, e)
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         raise _fetch_error(url, getattr(e, "reason", e))
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 @dataclass(frozen=True)

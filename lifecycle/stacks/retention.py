@@ -59,14 +59,14 @@ def candidate_urls(mirror: str, package: Package) -> list[str]:
     return [f"{mirror}/{package.filename}"]
 
 
-def fetch_locked(package: Package, dest: Path, reporter: Reporter) -> bool:
+def fetch_locked(package: Package, dest: Path, reporter: Reporter, staging: Path | None = None) -> bool:
     """Fetches a locked .deb to `dest`: from its archive, else, if the archive no longer has
     it, from the retention mirrors in order. False if no source had the file with the lock's
     SHA256 (what each said is verbose output). Anything but a missing file on the archive
     (the network down, wrong bytes) is an error, as before: only a deleted version is looked
     for elsewhere, never a tampered one."""
     try:
-        download(package.url(), dest, package.sha256)
+        download(package.url(), dest, package.sha256, staging)
         return True
     except NotOnMirror as e:
         reporter.detail(e.message)
@@ -76,7 +76,7 @@ def fetch_locked(package: Package, dest: Path, reporter: Reporter) -> bool:
             reporter.detail(f"{mirror} has no {package.name} {package.version}")
         for url in urls:
             try:
-                download(url, dest, package.sha256)
+                download(url, dest, package.sha256, staging)
                 return True
             except WrongFile as e:
                 # A retention mirror is trusted for nothing: wrong bytes are refused, the next one is asked.

@@ -195,7 +195,7 @@ def _toolchain(ctx: BuildContext, facts: GoFacts) -> tuple[str, str, str | None]
         ctx.reporter.step(f"  Go {release}: " + ("fetching" if tc.cached(ctx.cache_dir("toolchains"), release)
                                                   is None else "cached") +
                           f" ({'host has ' + host_version if host_version else 'no host go' if mode != 'download' else tc.MODE_ENV + '=download'})")
-        goroot = tc.fetch(release, h1, ctx.cache_dir("toolchains"), tc.proxy_base(ctx.env))
+        goroot = tc.fetch(release, h1, ctx.cache_dir("toolchains"), tc.proxy_base(ctx.env), ctx.cache.root)
         go, version, fetched = str(goroot / "bin" / "go"), release, h1
     # The build root has gcc; on the host it must be installed.
     if facts.cgo and ctx.sandbox.root is None and shutil.which("gcc", path=ctx.build_env.get("PATH")) is None:

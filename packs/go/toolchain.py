@@ -20,9 +20,9 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Mapping
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from packaging.version import InvalidVersion, Version
 
 from pack_it.errors import MISSING_TOOLCHAIN, PackItError, build_error
+from pack_it.lifecycle.cache import scratch_dir
 
 PROXY = "https://proxy.golang.org"
 PROXY_ENV = "PACK_IT_GOPROXY"  # a GOPROXY-style base URL (one, http or https)
@@ -183,20 +184,22 @@ def cached(toolchains: Path, version: str) -> Path | None:
     return home if (home / "bin" / "go").is_file() else None
 
 
-def fetch(version: str, h1: str, toolchains: Path, proxy: str) -> Path:
+def fetch(version: str, h1: str, toolchains: Path, proxy: str, cache_root: Path) -> Path:
     """GOROOT of Go `version`: from the cache, else downloaded from `proxy`, checked against
-    `h1` (the versions index's hash) and unpacked into a staging directory that is renamed into
-    place only when complete; on any failure nothing is left in `toolchains`."""
+    `h1` (the versions index's hash) and unpacked into a scratch directory of the cache at
+    `cache_root` that is renamed into place only when complete; on any failure (a kill
+    included: the next build sweeps it) nothing is left."""
     if hit := cached(toolchains, version):
         return hit
     url = f"{proxy}/{MODULE}/@v/{module_version(version)}.zip"
     try:
         toolchains.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=toolchains, prefix=".partial-"))
+        scratch = ExitStack()  # left by `with scratch` below
+        staging = scratch.enter_context(scratch_dir(cache_root, "go-toolchain-"))
     except OSError as e:
         raise _fail(f"Cannot write Go toolchains into the cache {toolchains}: {e.strerror or e}.",
                     "Pass a writable cache directory with --cache-dir.") from None
-    try:
+    with scratch:
         archive = staging / f"go{version}.zip"
         with open(archive, "wb") as out:
             for chunk in _stream(url):
@@ -215,8 +218,6 @@ def fetch(version: str, h1: str, toolchains: Path, proxy: str) -> Path:
         except OSError:
             if cached(toolchains, version) is None:
                 raise  # else another build put the same release in place first
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return cached(toolchains, version)  # type: ignore[return-value]
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Mapping
 
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
 from pack_it.lifecycle import versions as versions_index
+from pack_it.lifecycle.cache import scratch_dir
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
 from pack_it.packs.node import runtime
@@ -91,11 +92,12 @@ def fetch_bun(version: str, cache_dir: Path, source: BunRegistrySource | None = 
     source = source or BunRegistrySource()
     try:
         bun_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=bun_dir, prefix=".partial-"))
+        scratch = ExitStack()  # left by `with scratch` below
+        staging = scratch.enter_context(scratch_dir(cache_dir, "bun-"))
     except OSError as e:
         raise build_error(f"Cannot write Bun into the cache {bun_dir}: {e.strerror or e}.",
                           "Pass a writable cache directory with --cache-dir.") from None
-    try:
+    with scratch:
         archive = runtime._download(source.tarball(version), staging / f"bun-{version}.tgz", *pinned, hint=_HINT)
         runtime._extract(archive, "package/bin/bun", "package/LICENSE", staging / "out", binary="bun")
         try:
@@ -103,8 +105,6 @@ def fetch_bun(version: str, cache_dir: Path, source: BunRegistrySource | None = 
         except OSError:
             if _cached(bun_dir, version) is None:
                 raise  # else another process put the same version in place first
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     binary = _cached(bun_dir, version)
     assert binary is not None  # just renamed into place
     return binary

@@ -23,7 +23,9 @@ import posixpath
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
@@ -31,6 +33,7 @@ from urllib.parse import urlsplit
 
 from pack_it.errors import MISSING_TOOLCHAIN, UNSUPPORTED, USAGE, PackItError, build_error
 from pack_it.lifecycle import versions as versions_index
+from pack_it.lifecycle.cache import scratch_dir
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
 
@@ -357,17 +360,14 @@ def _cached(node_dir: Path, version: str, arch: str) -> NodeRuntime | None:
     return NodeRuntime(version, home / "bin" / "node", license if license.is_file() else None)
 
 
-def _install(source, version: str, facts: Mapping[str, str], node_dir: Path) -> NodeRuntime:
-    staging = Path(tempfile.mkdtemp(dir=node_dir, prefix=".partial-"))
-    try:
+def _install(source, version: str, facts: Mapping[str, str], node_dir: Path, cache_dir: Path) -> NodeRuntime:
+    with scratch_dir(cache_dir, "node-") as staging:
         source.extract(source.fetch(version, staging, facts), version, staging / "out")
         try:
             os.rename(staging / "out", node_dir / f"{version}-{source.arch}")
         except OSError:
             if _cached(node_dir, version, source.arch) is None:
                 raise  # else another process put the same version in place first
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     installed = _cached(node_dir, version, source.arch)
     assert installed is not None  # extract() raises unless it wrote bin/node; rename put it in place
     return installed
@@ -398,7 +398,7 @@ def fetch_node(spec: str | None, cache_dir: Path, source=None,
         return hit
     try:
         node_dir.mkdir(parents=True, exist_ok=True)
-        return _install(source, version, releases[version], node_dir)
+        return _install(source, version, releases[version], node_dir, Path(cache_dir))
     except OSError as e:
         raise build_error(f"Cannot write Node.js into the cache {node_dir}: {e.strerror or e}.",
                           "Pass a writable cache directory with --cache-dir.") from None

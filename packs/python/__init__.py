@@ -171,7 +171,7 @@ def _runtime_layer(ctx: BuildContext, version: str) -> Layer:
     release = releases.get(version, {})
 
     def fill(directory: Path) -> None:  # downloads only when the layer is not in the cache
-        tarball = runtime.archive(version, releases, ctx.cache_dir("standalone"))
+        tarball = runtime.archive(version, releases, ctx.cache_dir("standalone"), ctx.cache.staging_dir())
         runtime.materialize(runtime.entries(version, tarball), directory)
 
     return ctx.layer("runtime", {"runtime": version, "sha256": release.get("sha256")}, fill,

@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import unquote
@@ -32,6 +31,7 @@ from urllib.parse import unquote
 from pack_it.errors import MISSING_TOOLCHAIN, PackItError, build_error
 from pack_it.lifecycle import config
 from pack_it.lifecycle.archive import Entry
+from pack_it.lifecycle.cache import atomic_file
 from pack_it.lifecycle.stacks.deb import entries_from_tar
 
 INDEX_RUNTIME = "python"  # the versions index's section for python-build-standalone's CPython
@@ -118,36 +118,34 @@ def releases_from_uv() -> dict[str, dict[str, str]]:
 
 # Download -----------------------------------------------------------------------------------
 
-def _download(url: str, dest: Path, sha256: str, version: str) -> None:
-    """Writes `url` to `dest` if its bytes have `sha256`; on any failure nothing is left."""
+def _download(url: str, dest: Path, sha256: str, version: str, staging: Path | None = None) -> None:
+    """Writes `url` to `dest` if its bytes have `sha256`; on any failure nothing is left. The
+    partial file is in `staging` (the cache's, which a later build sweeps if this one is
+    killed), else beside `dest`."""
     import urllib.error
     import urllib.request  # here: only the standalone runtime's first download needs it
 
     digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".partial-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-                    while chunk := response.read(1 << 20):
-                        digest.update(chunk)
-                        out.write(chunk)
-            except (urllib.error.URLError, OSError, ValueError) as e:
-                raise _fail(f"Could not download CPython {version} from {url} ({getattr(e, 'reason', e)}).",
-                            _mirror_hint()) from None
+    with atomic_file(dest, staging) as out:
+        try:
+            with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+                while chunk := response.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            raise _fail(f"Could not download CPython {version} from {url} ({getattr(e, 'reason', e)}).",
+                        _mirror_hint()) from None
         if digest.hexdigest() != sha256:
             raise _fail(f"{url} is not the CPython {version} build pack-it's versions index names "
                         f"(sha256 {digest.hexdigest()[:16]}..., expected {sha256[:16]}...).",
                         "The mirror is serving other bytes than python-build-standalone released; "
                         + _mirror_hint())
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
-def archive(version: str, releases: Mapping[str, Mapping[str, str]], cache_dir: Path) -> Path:
-    """The release's tarball in the cache, downloaded and checked if it is not there."""
+def archive(version: str, releases: Mapping[str, Mapping[str, str]], cache_dir: Path,
+            staging: Path | None = None) -> Path:
+    """The release's tarball in the cache, downloaded (its partial file in `staging`) and checked
+    if it is not there."""
     release = releases.get(version)
     if release is None:
         raise _fail(f"pack-it's versions index has no python-build-standalone build of CPython {version}.",
@@ -156,7 +154,7 @@ def archive(version: str, releases: Mapping[str, Mapping[str, str]], cache_dir: 
     if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != release["sha256"]:
         path.unlink()  # damaged in the cache: fetch it again
     if not path.is_file():
-        _download(f"{mirror()}/{release['tag']}/{release['asset']}", path, release["sha256"], version)
+        _download(f"{mirror()}/{release['tag']}/{release['asset']}", path, release["sha256"], version, staging)
     return path
 
 

@@ -158,7 +158,7 @@ EXPECTED: dict[tuple[str, str], int] = {
        for k in ("empty",)},
     **{(f, k): OK for f in ("setup.py", "main.py") for k in LABELS_PYTHON},
     **{(f, k): OK for f in (".dockerignore", ".pack-itignore", ".npmrc") for k in LABELS_TEXT},
-    **{(f, k): OK for f in ("requirements.txt", ".tool-versions", "yarn.lock") for k in ("10MB", "10MB-line")},
+    **{(f, k): OK for f in (".tool-versions", "yarn.lock") for k in ("10MB", "10MB-line")},
     ("yarn.lock", "empty"): OK, ("yarn.lock", "binary"): OK, ("yarn.lock", "nul"): OK,
     (".tool-versions", "binary"): OK, (".tool-versions", "nul"): OK,
     ("setup.cfg", "10MB"): OK, ("setup.cfg", "10MB-line"): 21,

@@ -175,11 +175,11 @@ ZIP_PATH = f"/golang.org/toolchain/@v/v0.0.1-go{FAKE}.linux-amd64.zip"
 def test_fetch_verifies_and_installs_atomically_then_uses_the_cache(tmp_path, proxy, go_tool):
     data, h1 = fake_toolchain(tmp_path, go_tool, tmp_path / "log")
     served = proxy({ZIP_PATH: data})
-    goroot = tc.fetch(FAKE, h1, tmp_path / "toolchains", served.url)
+    goroot = tc.fetch(FAKE, h1, tmp_path / "toolchains", served.url, tmp_path)
     assert goroot == tmp_path / "toolchains" / f"go{FAKE}.linux-amd64"
     assert (goroot / "bin" / "go").stat().st_mode & 0o111
     assert sorted(p.name for p in (tmp_path / "toolchains").iterdir()) == [goroot.name]  # no staging left
-    assert tc.fetch(FAKE, h1, tmp_path / "toolchains", served.url) == goroot
+    assert tc.fetch(FAKE, h1, tmp_path / "toolchains", served.url, tmp_path) == goroot
     assert served.requests == [ZIP_PATH]  # the second time from the cache
 
 
@@ -187,7 +187,7 @@ def test_a_tampered_toolchain_is_refused_and_nothing_is_left(tmp_path, proxy, go
     data, h1 = fake_toolchain(tmp_path, go_tool, tmp_path / "log")
     served = proxy({ZIP_PATH: tamper(data)})
     with pytest.raises(PackItError) as err:
-        tc.fetch(FAKE, h1, tmp_path / "toolchains", served.url)
+        tc.fetch(FAKE, h1, tmp_path / "toolchains", served.url, tmp_path)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert err.value.message.startswith(f"The Go {FAKE} toolchain from {served.url}")
     assert "does not match the " + h1 in err.value.message and err.value.message.endswith("refusing it.")
@@ -197,7 +197,7 @@ def test_a_tampered_toolchain_is_refused_and_nothing_is_left(tmp_path, proxy, go
 def test_a_proxy_without_the_release_names_the_url(tmp_path, proxy):
     served = proxy({})
     with pytest.raises(PackItError) as err:
-        tc.fetch(FAKE, "h1:x", tmp_path / "toolchains", served.url)
+        tc.fetch(FAKE, "h1:x", tmp_path / "toolchains", served.url, tmp_path)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert err.value.message == f"{served.url}{ZIP_PATH} answered HTTP 404 Not Found."
     assert "PACK_IT_GOPROXY" in err.value.hint
