@@ -42,7 +42,8 @@ def pack_it() -> list[str]:
 
 def change(app: Path, run: int) -> None:
     path = app / SOURCE
-    text = re.sub(r"Hello from java-spring-boot![^\"]*", f"{GREETING} ({run})", path.read_text())
+    # A new text every time: a cache that saw an earlier benchmark's text would reuse its build.
+    text = re.sub(r"Hello from java-spring-boot![^\"]*", f"{GREETING} ({run}, {time.time_ns()})", path.read_text())
     path.write_text(text)
 
 
