@@ -40,15 +40,16 @@ def java_binary(major: str) -> str:
 
 
 def detect(tree: SourceTree, env: dict[str, str]) -> Detection | None:
+    found: JavaFacts | None
     if tree.has_file(maven.POM):
         found = _maven(tree, env)
     elif any(tree.has_file(f) for f in gradle.BUILD_FILES + gradle.SETTINGS_FILES):
         found = _gradle(tree, env)
     else:
         found = _prebuilt(tree)
-        if found is None:
-            return None
-    facts: JavaFacts = found
+    if found is None:
+        return None
+    facts = found
     runtime = (env.get(RUNTIME_ENV) or "jlink").strip().lower()
     if runtime not in RUNTIMES:
         raise detect_error(f"{RUNTIME_ENV}={runtime} is not one of {', '.join(RUNTIMES)}.",

@@ -202,3 +202,63 @@ def test_layer_digests_read_the_content_not_only_the_zip_crc(tmp_path):
     before = {n: d for n, _, d in springboot.split(boot_jar(tmp_path / "a.jar", b"plumless"))}
     after = {n: d for n, _, d in springboot.split(boot_jar(tmp_path / "b.jar", b"buckeroo"))}
     assert before["application"] != after["application"]
+
+
+def _ar(members: dict[str, bytes]) -> bytes:
+    out = b"!<arch>\n"
+    for name, data in members.items():
+        out += f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode() + data
+        out += b"\n" if len(data) % 2 else b""
+    return out
+
+
+def _tar_gz(build) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        build(tar)
+    return buffer.getvalue()
+
+
+def test_unpacked_jdk_links_resolve_inside_its_root_never_the_hosts(tmp_path):
+    """Debian's JDK links lib/security/* to /etc/java-N-openjdk: unpacked as they are, they
+    would read the host's configuration."""
+    import hashlib
+    import io
+    import tarfile
+
+    from pack_it.lifecycle.cache import Cache
+    from pack_it.lifecycle.stacks.debian import Package
+    from pack_it.packs.java import jdk
+
+    def control(tar):
+        info = tarfile.TarInfo("./control")
+        text = b"Package: openjdk-17-jre-headless\nVersion: 17\n"
+        info.size = len(text)
+        tar.addfile(info, io.BytesIO(text))
+
+    def data(tar):
+        policy = tarfile.TarInfo("./etc/java-17-openjdk/security/default.policy")
+        policy.size = 6
+        tar.addfile(policy, io.BytesIO(b"grant\n"))
+        link = tarfile.TarInfo("./usr/lib/jvm/java-17-openjdk-amd64/lib/security/default.policy")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/java-17-openjdk/security/default.policy"
+        tar.addfile(link)
+
+    deb = _ar({"debian-binary": b"2.0\n", "control.tar.gz": _tar_gz(control), "data.tar.gz": _tar_gz(data)})
+    cache = Cache(tmp_path / "cache")
+    sha = hashlib.sha256(deb).hexdigest()
+    blob = cache.blob_path("sha256:" + sha)
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    blob.write_bytes(deb)
+    package = Package("openjdk-17-jre-headless", "17", "amd64", "pool/x.deb", sha, len(deb), "debian")
+    root = tmp_path / "root"
+    jdk.unpack([package], cache, root)
+    link = root / "usr/lib/jvm/java-17-openjdk-amd64/lib/security/default.policy"
+    assert not Path(link.readlink()).is_absolute()
+    assert link.resolve() == (root / "etc/java-17-openjdk/security/default.policy").resolve()
+    assert link.read_text() == "grant\n"
+    assert (root / "var/lib/dpkg/status.d/openjdk-17-jre-headless").read_text().startswith("Package: openjdk-17")
+    cache.close()
