@@ -102,11 +102,21 @@ def resolve(process: Process, tree: SourceTree, stack: str | None = None) -> tup
             command, runs = (LAUNCHER, text), LAUNCHED
     warnings = []
     if shell:
-        which = "busybox-static" if stack == "static" else "dash"
+        which = _shell_package(stack or "")
         warnings.append(f"{_line(tree, process.source, text)}: `{text}` needs a shell ({shell}): {which} is added to "
                         f"this image as /bin/sh. Without a shell the image is smaller; `&&`, `cd`, `exec`, "
                         "VAR=value and $VAR need none.")
     return replace(process, command=command, runs=runs, shell=shell), warnings
+
+
+def _shell_package(stack: str) -> str:
+    """The Debian package that gives `stack`'s images a /bin/sh: dash where the stack has a
+    libc, busybox-static where it has none."""
+    from pack_it.lifecycle.launch.layers import has_libc
+    from pack_it.lifecycle.stacks.definitions import DEFAULT_RELEASE, STACKS
+
+    name, _, release = stack.partition("-")
+    return "dash" if name not in STACKS or has_libc(name, release or DEFAULT_RELEASE) else "busybox-static"
 
 
 def how(written: str, runs: str, command: list[str] | tuple[str, ...]) -> str:

@@ -56,7 +56,14 @@ def shell_level(run_reference: str) -> tuple[str, str] | None:
         return "busybox", "debian12"
     if name not in STACKS or release not in releases():
         return None
-    return ("busybox" if name == "static" else "dash"), release
+    return ("dash" if has_libc(name, release) else "busybox"), release
+
+
+def has_libc(stack: str, release: str) -> bool:
+    """Whether a stack's levels carry glibc (dash needs it; busybox-static does not)."""
+    from pack_it.lifecycle.stacks.definitions import chain
+
+    return any("libc6" in level.packages for level in chain(stack, release))
 
 
 def shell_layer(run_reference: str, cache: Cache, epoch: int, reporter: Reporter, locked: bool) -> Layer | None:
