@@ -258,6 +258,9 @@ def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...], buil
             # setup.cfg alone: what setuptools reads through the setup.py every such project
             # had (the copy only; the app's directory is never written)
             (project / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
+        # setuptools' own output from a build on the developer's machine (build/lib is copied
+        # into the wheel as it is, however stale): never an input of this one.
+        shutil.rmtree(project / "build", ignore_errors=True)
         ctx.reporter.step(f"  building {'the project' if rel == '.' else rel} from source (a wheel)")
         argv = ([uv, "build", "--wheel", "--out-dir", str(out), "--python", python, str(source / rel)]
                 if uv else [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(source / rel)])
