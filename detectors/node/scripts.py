@@ -10,11 +10,14 @@ import re
 import shlex
 import posixpath
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from pack_it.errors import UNSUPPORTED, PackItError, detect_error
-from pack_it.lifecycle.launch import command as launch
 from pack_it.detectors.node.package_json import PACKAGE_JSON, PackageJson
 from pack_it.detectors.source import SourceTree
+
+if TYPE_CHECKING:  # imported where used: a no-op rebuild reads its plan from the cache, never parses
+    from pack_it.lifecycle.launch import command as launch
 
 ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # What only a shell would do with the script; at each position the first token listed wins
@@ -198,17 +201,23 @@ def _bun(tree: SourceTree, pkg: PackageJson, script: str, text: str, args: list[
 
 
 def _word(word: launch.Word) -> str:
+    from pack_it.lifecycle.launch import command as launch
+
     text = launch.literal(word)
     return launch.shown(word) if text is None else text
 
 
 def _text(step: launch.Step) -> str:
+    from pack_it.lifecycle.launch import command as launch
+
     return " ".join([*(f"{name}={launch.shown(value)}" for name, value in step.assigns),
                      *(launch.shown(w) for w in step.argv)])
 
 
 def parse(tree: SourceTree, pkg: PackageJson, script: str, depth: int = 0) -> Command:
     """The command scripts.`script` runs; `npm run other` follows scripts.other."""
+    from pack_it.lifecycle.launch import command as launch
+
     text = pkg.scripts[script].strip()
     try:
         steps = launch.parse(text)
@@ -229,6 +238,8 @@ def _launched(tree: SourceTree, pkg: PackageJson, script: str, text: str, steps:
               depth: int) -> Command:
     """A script with steps or expansions: earlier `npm run x` steps followed, `npm run build`
     dropped (the image build ran it), the last step read as a single command."""
+    from pack_it.lifecycle.launch import command as launch
+
     cwd, parts, warnings = "", list[str](), list[str]()
     for step in steps[:-1]:
         words = [launch.literal(w) for w in step.argv]

@@ -21,8 +21,9 @@ NOT_STACKS = ("releases", "exclude")  # the other files in definitions/
 
 def _stack_names() -> tuple[str, ...]:
     """Every definitions/<stack>.toml, bottom to top: a parent comes before its children."""
-    parents = {p.stem: tomli.loads(p.read_text()).get("parent") for p in sorted(DEFINITIONS.glob("*.toml"))
-               if p.stem not in NOT_STACKS}
+    found = {p.stem: tomli.loads(p.read_text()) for p in sorted(DEFINITIONS.glob("*.toml")) if p.stem not in NOT_STACKS}
+    # An add-on level (a shell: lifecycle/launch) is put on top of a stack, never chosen as one.
+    parents = {name: data.get("parent") for name, data in found.items() if not data.get("addon")}
 
     def depth(name: str) -> int:
         parent = parents[name]
