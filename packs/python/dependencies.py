@@ -348,6 +348,9 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
     common += ["--python", builder] if builder else ["--only-binary", ":all:"]
     what = f"installing the dependencies for Python {python}"
     if uv is None:  # pip as the fallback installer
+        # pack-it's own interpreter runs it, read-only in the sandbox (it is not the build root's)
+        # (a system interpreter under /usr is not bound over the build root's /usr)
+        ctx.bind_tools(*sorted({Path(sys.base_prefix), Path(sys.prefix)} - {Path("/usr"), Path("/")}))
         pip = [sys.executable, "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
                "--target", str(target), "--python-version", python, "--only-binary", ":all:",
                *(f"--platform={tag}" for tag in PIP_PLATFORMS)]

@@ -27,6 +27,7 @@ import pytest
 from pack_it.errors import BUILD_FAILED, USAGE, PackItError
 from pack_it.lifecycle import secrets as lifecycle_secrets
 from pack_it.lifecycle.context import BuildContext
+from pack_it.lifecycle.sandbox import Sandbox
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
@@ -123,7 +124,8 @@ def test_the_build_tools_receive_env_values_and_what_they_print_is_masked(tmp_pa
     recorder = Recorder()
     ctx = SimpleNamespace(env={"SECRET_TOKEN": token, "PACK_IT_GO_MAIN": "./cmd/tool"}, build_env={},
                           reporter=lifecycle_secrets.MaskingReporter(recorder, lifecycle_secrets.secret_values(
-                              {"SECRET_TOKEN": token, "PACK_IT_GO_MAIN": "./cmd/tool"})))
+                              {"SECRET_TOKEN": token, "PACK_IT_GO_MAIN": "./cmd/tool"})),
+                          sandbox=Sandbox(), tools=[], work=tmp_path, cache=SimpleNamespace(root=tmp_path), pack="probe")
     probe = ["sh", "-c", 'echo "token=$SECRET_TOKEN main=$PACK_IT_GO_MAIN"; exit 3']
     with pytest.raises(PackItError) as err, lifecycle_secrets.masked_errors((token,)):
         BuildContext.run(ctx, probe, {}, tmp_path, "the probe")  # type: ignore[arg-type]

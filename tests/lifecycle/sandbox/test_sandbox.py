@@ -176,7 +176,7 @@ def test_the_sandbox_works_for_a_non_root_user(nonroot_user, tmp_path):
         from pathlib import Path
         from pack_it.lifecycle.sandbox import Sandbox, Step
         box = Sandbox("bwrap", None, scratch=(Path({str(work)!r}),))
-        argv, env, cwd = box.command(Step(["sh", "-c", "id -u; echo ok > /workspace/f; cat /root/.bashrc"],
+        argv, env, cwd = box.command(Step(["sh", "-c", "id -u; echo ok > /workspace/f; touch /usr/x 2>/dev/null || echo read-only"],
                                           box.base_env(), Path({str(work)!r}), (Path({str(work)!r}),)))
         p = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
         print(p.returncode, p.stdout, p.stderr)
@@ -185,6 +185,6 @@ def test_the_sandbox_works_for_a_non_root_user(nonroot_user, tmp_path):
                           cwd="/")
     assert proc.returncode == 0, proc.stderr
     uid = subprocess.run(["id", "-u", nonroot_user], capture_output=True, text=True).stdout.strip()
-    assert proc.stdout.split()[:2] == ["0", uid], proc.stdout  # bwrap's exit code, then the step's uid
+    assert proc.stdout.split()[:3] == ["0", uid, "read-only"], proc.stdout  # bwrap's exit code, the step's uid
     assert (work / "f").read_text() == "ok\n"
     shutil.rmtree(work)
