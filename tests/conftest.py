@@ -122,7 +122,12 @@ def go_tool() -> str:
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory) -> Path:
-    """One cache for the whole session, so the Go standard library compiles once."""
+    """One cache for the whole session, so the Go standard library compiles once (and, with
+    PACK_IT_TEST_CACHE, for the sessions of one CI run: .ci/run starts it empty)."""
+    keep = os.environ.get("PACK_IT_TEST_CACHE")
+    if keep:
+        (Path(keep) / "cache").mkdir(parents=True, exist_ok=True)
+        return Path(keep) / "cache"
     return tmp_path_factory.mktemp("pack-it-cache")
 
 
