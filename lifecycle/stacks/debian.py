@@ -70,23 +70,39 @@ class WrongFile(PackItError):
     """The server sent a file whose SHA256 is not the one expected."""
 
 
+ATTEMPTS = 3  # a name lookup or connection that fails once (a resolver's hiccup) is tried again
+BACKOFF = 2.0  # seconds before the second attempt, doubled before the third
+
+
+def _transient(e: BaseException) -> bool:
+    import urllib.error
+
+    if isinstance(e, urllib.error.HTTPError):
+        return e.code >= 500 or e.code == 429
+    return isinstance(e, (urllib.error.URLError, TimeoutError, ConnectionError))
+
+
+def _attempts(what):
+    """Calls `what()` up to ATTEMPTS times while it fails with a transient network error."""
+    import time
+
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return what()
+        except Exception as e:
+            if attempt == ATTEMPTS or not _transient(e):
+                raise
+            time.sleep(BACKOFF * 2 ** (attempt - 1))
+
+
 def download(url: str, dest: Path, sha256: str | None = None, staging: Path | None = None) -> None:
     """Downloads `url` to `dest`, checking its SHA256; `dest` appears only if all is well. The
     partial file is in `staging` (the cache's, which a later build sweeps if this one is
-    killed), else beside `dest`."""
+    killed), else beside `dest`. A transient network error is retried (ATTEMPTS)."""
     import urllib.error
-    import urllib.request  # here: a build on a warm cache downloads nothing
 
     try:
-        with atomic_file(dest, staging) as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-            digest = hashlib.sha256()
-            while chunk := response.read(1 << 20):
-                digest.update(chunk)
-                out.write(chunk)
-            if sha256 is not None and digest.hexdigest() != sha256:
-                raise WrongFile(f"{url} does not match its SHA256 (expected {sha256}, got {digest.hexdigest()}).",
-                                exit_code=EXPORT_FAILED, phase="export",
-                                hint="The mirror serves a different file than the index or lock names; try another mirror.")
+        _attempts(lambda: _download_once(url, dest, sha256, staging))
     except urllib.error.HTTPError as e:
         if e.code in (404, 410):
             raise NotOnMirror(f"{url} is not on the mirror (HTTP {e.code}).", exit_code=EXPORT_FAILED,
@@ -94,6 +110,20 @@ def download(url: str, dest: Path, sha256: str | None = None, staging: Path | No
         raise _fetch_error(url, e)
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         raise _fetch_error(url, getattr(e, "reason", e))
+
+
+def _download_once(url: str, dest: Path, sha256: str | None, staging: Path | None) -> None:
+    import urllib.request  # here: a build on a warm cache downloads nothing
+
+    with atomic_file(dest, staging) as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        digest = hashlib.sha256()
+        while chunk := response.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+        if sha256 is not None and digest.hexdigest() != sha256:
+            raise WrongFile(f"{url} does not match its SHA256 (expected {sha256}, got {digest.hexdigest()}).",
+                            exit_code=EXPORT_FAILED, phase="export",
+                            hint="The mirror serves a different file than the index or lock names; try another mirror.")
 
 
 @dataclass(frozen=True)
@@ -146,9 +176,12 @@ def _read_url(url: str) -> bytes:
     import urllib.error
     import urllib.request
 
-    try:
+    def read() -> bytes:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
             return response.read()
+
+    try:
+        return _attempts(read)
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         raise _fetch_error(url, getattr(e, "reason", e))
 
