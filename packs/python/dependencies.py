@@ -158,9 +158,19 @@ def _pipfile(tree: SourceTree) -> list[str]:
     return lines
 
 
+def project_copy(ctx: BuildContext) -> Path:
+    """The app's source files copied once into the build's scratch: what uv and pip read
+    (`uv pip install <project>`, `-r requirements.txt` with its relative paths, `uv export`), never
+    the app directory, where a link can lead to any host file."""
+    copy = ctx.work / "python-project"
+    if not copy.is_dir():
+        ctx.copy_source(copy)
+    return copy
+
+
 def _uv_lock(ctx: BuildContext, uv: str, out: Path) -> None:
     ctx.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-header",
-             "--format", "requirements-txt", "--project", str(ctx.tree.root), "-o", str(out)],
+             "--format", "requirements-txt", "--project", str(project_copy(ctx)), "-o", str(out)],
             env=uv_env(ctx), cwd=ctx.work, what="uv export (uv.lock)")
 
 
@@ -183,7 +193,7 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None) -> tu
     kind = install.kind
     out = ctx.work / "requirements.lock.txt"
     if kind == "requirements":
-        return ctx.tree.root / install.files[0], False
+        return project_copy(ctx) / install.files[0], False
     if kind == "uv.lock":
         if uv is None:  # pip cannot read uv.lock
             raise build_error("uv.lock needs uv to export it, and uv is not installed.",
@@ -218,16 +228,17 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
         # --upgrade: pip --target otherwise skips directories (bin/) an earlier step made.
         steps += [[*pip, "--upgrade", *(SERVERS[a] for a in added)]] if added else []
         for argv in steps:
-            ctx.run(argv, env={}, cwd=ctx.tree.root, what=what + " (pip)")
+            ctx.run(argv, env={}, cwd=project_copy(ctx), what=what + " (pip)")
         return
     base = [uv, "pip", "install", "--quiet", *common]
+    project = project_copy(ctx)
     if install_spec.kind == "project":
-        ctx.run([*base, str(ctx.tree.root)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
+        ctx.run([*base, str(project)], env=uv_env(ctx), cwd=project, what=what)
     elif reqs is not None:
         extra = ["--no-deps", "--require-hashes"] if locked else []
-        ctx.run([*base, *extra, "-r", str(reqs)], env=uv_env(ctx), cwd=ctx.tree.root, what=what)
+        ctx.run([*base, *extra, "-r", str(reqs)], env=uv_env(ctx), cwd=project, what=what)
     if added:
-        ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=ctx.tree.root,
+        ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=project,
                 what=f"adding {', '.join(added)}")
 
 
