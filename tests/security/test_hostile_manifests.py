@@ -161,7 +161,8 @@ EXPECTED: dict[tuple[str, str], int] = {
     **{(f, k): OK for f in (".tool-versions", "yarn.lock") for k in ("10MB", "10MB-line")},
     ("yarn.lock", "empty"): OK, ("yarn.lock", "binary"): OK, ("yarn.lock", "nul"): OK,
     (".tool-versions", "binary"): OK, (".tool-versions", "nul"): OK,
-    ("setup.cfg", "10MB"): OK, ("setup.cfg", "10MB-line"): 21,
+    ("setup.cfg", "10MB"): 21, ("setup.cfg", "10MB-line"): 21,  # no section header
+    ("package.json", "10MB"): OK, ("Pipfile.lock", "10MB"): OK,  # large, but a valid document
     ("go.mod", "empty"): 21, ("go.work", "empty"): 21,
     ("requirements.txt", "include-self"): OK, ("requirements.txt", "include-host"): 21,
     ("requirements.txt", "version-bigint"): OK,  # uv's to refuse; nothing is converted to a number
