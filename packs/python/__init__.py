@@ -161,6 +161,7 @@ def _install(ctx: BuildContext, facts: PythonFacts, image_python: str, interpret
     site = directory / "site-packages"
     ctx.reporter.step(f"  installing dependencies for Python {facts.python} ({facts.install.kind})")
     dependencies.install(ctx, site, facts.python, facts.install, facts.added)
+    dependencies.point_at_workspace(site, dependencies.project_copy(ctx), WORKSPACE)
     if (site / "bin").is_dir():
         shutil.move(str(site / "bin"), str(directory / "bin"))
         dependencies.rewrite_scripts(directory / "bin", image_python)

@@ -7,6 +7,7 @@ installed with --no-deps --require-hashes: exactly what the lock says, nothing r
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from functools import lru_cache
@@ -240,6 +241,21 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
     if added:
         ctx.run([*base, *(SERVERS[a] for a in added)], env=uv_env(ctx), cwd=project,
                 what=f"adding {', '.join(added)}")
+
+
+def point_at_workspace(site: Path, copy: Path, workspace: str) -> None:
+    """A project installed from the source copy records that scratch path (PEP 610's
+    direct_url.json), a new one each build: it names the app's place in the image instead, so
+    the layer is the same for the same source."""
+    for record in sorted(site.glob("*.dist-info/direct_url.json")):
+        try:
+            data = json.loads(record.read_text())
+        except (OSError, ValueError):
+            continue
+        url = data.get("url") if isinstance(data, dict) else None
+        if isinstance(url, str) and url.startswith(copy.as_uri()):
+            data["url"] = "file://" + workspace + url[len(copy.as_uri()):]
+            record.write_text(json.dumps(data, sort_keys=True))
 
 
 def rewrite_scripts(bin_dir: Path, python: str) -> None:

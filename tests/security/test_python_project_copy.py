@@ -41,3 +41,18 @@ def test_the_installer_reads_a_copy_without_links_out(tmp_path, monkeypatch, kin
         assert cwd.is_relative_to(ctx.work)
         assert (cwd / "pyproject.toml").is_file() and (cwd / "pkg" / "__init__.py").is_file()
         assert not (cwd / "pkg" / "secret.py").exists()
+
+
+def test_a_project_installed_from_the_copy_records_the_workspace_not_the_scratch_path(tmp_path):
+    import json
+
+    copy = tmp_path / "build-x1y2" / "python-project"
+    record = tmp_path / "site" / "pkg-1.dist-info" / "direct_url.json"
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"url": copy.as_uri(), "dir_info": {}}))
+    other = tmp_path / "site" / "dep-2.dist-info" / "direct_url.json"
+    other.parent.mkdir(parents=True)
+    other.write_text(json.dumps({"url": "https://example.com/dep-2.whl", "archive_info": {}}))
+    dependencies.point_at_workspace(tmp_path / "site", copy, "/workspace")
+    assert json.loads(record.read_text())["url"] == "file:///workspace"
+    assert json.loads(other.read_text())["url"] == "https://example.com/dep-2.whl"
