@@ -264,7 +264,7 @@ def open_image(spec: str) -> Iterator[ImageSource]:
         except FileNotFoundError:
             raise _invalid(path, "no such file.")
         except (tarfile.TarError, OSError) as e:
-            raise _invalid(path, f"not a readable tar archive ({e}).")
+            raise _invalid(path, f"not a readable tar archive ({str(e).splitlines()[0].rstrip(':')}).")
         with archive:
             members = {}
             try:

@@ -126,7 +126,8 @@ def _setup_cfg(tree: SourceTree) -> list[Named]:
     try:
         parser.read_string(tree.read_text("setup.cfg"), source="setup.cfg")
     except configparser.Error as e:
-        raise detect_error(f"setup.cfg cannot be parsed: {e.message}.", "Fix the syntax of setup.cfg.")
+        raise detect_error(f"setup.cfg cannot be parsed: {e.message.splitlines()[0].rstrip('.')}.",
+                           "Fix the syntax of setup.cfg.")
     text = parser.get("options", "install_requires", fallback="")
     specs = [line.split("#", 1)[0].strip() for line in text.splitlines()]
     return pep508([s for s in specs if s], "setup.cfg [options] install_requires")

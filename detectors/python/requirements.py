@@ -69,7 +69,9 @@ def _included(rel: str, line: int, target: str, tree: SourceTree) -> str:
                            "Copy that file into the app and include it by its relative path.",
                            exit_code=UNSUPPORTED)
     path = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
-    tree.path(path)  # refuses a path that leaves the tree
+    if posixpath.isabs(path) or path.split("/")[0] == ".." or not tree.inside(path):
+        raise detect_error(f"{rel} line {line} includes {target}, which is outside the app.",
+                           "Copy that file into the app and include it by its relative path.")
     if not tree.has_file(path):
         raise detect_error(f"{rel} line {line} includes {target}, which is not in the app.",
                            f"Add {path}, or remove that line.")

@@ -193,6 +193,8 @@ def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: l
         argv = ["install"]
     ctx.reporter.step(f"  {manager} {' '.join(argv)}")
     ctx.run([*pm_cmd, *argv], env=env, cwd=staging, what=f"{manager} {argv[0]}")
+    for rel in ctx.tree.secret_files():  # a token-bearing .npmrc: read by the install, never kept in the cache
+        (staging / rel).unlink(missing_ok=True)
     (staging / "node_modules").mkdir(exist_ok=True)  # an app with no dependencies
     full.parent.mkdir(parents=True, exist_ok=True)
     ctx.cache.place_dir(staging, full, ready=full / "node_modules")
@@ -202,6 +204,7 @@ def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: 
     """The production node_modules: a hard-linked copy of the full install, pruned."""
     work = ctx.work / "prune"
     _link_tree(full, work)
+    ctx.copy_source(work, [f for f in ctx.tree.secret_files() if ctx.tree.has_file(f)])  # the .npmrc left out of the cache
     if manager == "bun":  # bun leaves extraneous packages in place: install production afresh (from its cache)
         shutil.rmtree(work / "node_modules")
     ctx.reporter.step(f"  pruning to production dependencies ({manager})")

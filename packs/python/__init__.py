@@ -197,6 +197,7 @@ def _install(ctx: BuildContext, facts: PythonFacts, image_python: str, interpret
     site = directory / "site-packages"
     ctx.reporter.step(f"  installing dependencies for Python {facts.python} ({facts.install.kind})")
     dependencies.install(ctx, site, facts.python, facts.install, facts.added, build_python(ctx, interpreter))
+    dependencies.point_at_workspace(site, ctx.work, WORKSPACE)
     if (site / "bin").is_dir():
         shutil.move(str(site / "bin"), str(directory / "bin"))
         dependencies.rewrite_scripts(directory / "bin", image_python)

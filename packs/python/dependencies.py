@@ -13,6 +13,7 @@ target) and installed with the rest.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from contextlib import contextmanager
@@ -401,6 +402,35 @@ def _sdist_hint(python: str, builder: str | None) -> Iterator[None]:
                       f"the Python this machine has ({sys.version_info.major}.{sys.version_info.minor}) in "
                       ".python-version.")
         raise
+
+
+def point_at_workspace(site: Path, scratch: Path, workspace: str) -> None:
+    """A package installed from the build's scratch (the source copy, or a wheel built from it)
+    records that path (PEP 610's direct_url.json), a new one each build: it names the app's
+    place in the image instead, and its RECORD line is rehashed, so the layer is the same for
+    the same source."""
+    import base64
+    import hashlib
+
+    prefix = scratch.as_uri()
+    for direct in sorted(site.glob("*.dist-info/direct_url.json")):
+        try:
+            data = json.loads(direct.read_text())
+        except (OSError, ValueError):
+            continue
+        url = data.get("url") if isinstance(data, dict) else None
+        if not (isinstance(url, str) and url.startswith(prefix)):
+            continue
+        data = {"url": "file://" + workspace, "dir_info": {}}  # the app's own source, at /workspace
+        text = json.dumps(data, sort_keys=True)
+        direct.write_text(text)
+        record = direct.parent / "RECORD"
+        if record.is_file():
+            digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+            rel = f"{direct.parent.name}/direct_url.json"
+            lines = [f"{rel},sha256={digest},{len(text.encode())}" if line.split(",", 1)[0] == rel else line
+                     for line in record.read_text().splitlines()]
+            record.write_text("\n".join(lines) + "\n")
 
 
 def rewrite_scripts(bin_dir: Path, python: str) -> None:

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pack_it.detectors import go, procfile
@@ -204,6 +204,9 @@ def test_docker_archives(manifest, config):
 
 @SETTINGS
 @given(st.binary(max_size=200) | st.builds(lambda v: json.dumps(v).encode(), shaped))
+@example(b'{"manifests": [5, "x", null, {"platform": "linux"}]}')
+@example(b'{"config": {"digest": 5}, "layers": "x"}')
+@example(b"[" * 100_000)
 def test_registry_manifests(data):
     body = client.parse_json(data)
     if body is not None:

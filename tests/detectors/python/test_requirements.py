@@ -124,7 +124,7 @@ def test_include_outside_the_tree_is_refused(tmp_path):
     with pytest.raises(PackItError) as err:
         read(tmp_path / "app", {"requirements.txt": "-r ../secret.txt\n"})
     assert err.value.exit_code == 21
-    assert "points outside the app directory" in err.value.message
+    assert err.value.message == "requirements.txt line 1 includes ../secret.txt, which is outside the app."
 
 
 def test_remote_include_is_unsupported(tmp_path):
