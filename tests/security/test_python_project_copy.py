@@ -30,7 +30,9 @@ def test_the_installer_reads_a_copy_without_links_out(tmp_path, monkeypatch, kin
     (app / "pkg" / "secret.py").symlink_to(host / "secret.py")
     calls: list[tuple[list[str], Path]] = []
     ctx = SimpleNamespace(tree=SourceTree(app), work=tmp_path / "work", cache_dir=lambda name: tmp_path / name,
-                          run=lambda argv, env, cwd, what: calls.append((argv, Path(cwd))))
+                          run=lambda argv, env, cwd, what: calls.append((argv, Path(cwd))),
+                          bind_tools=lambda *paths: None, sandbox=SimpleNamespace(root=None, enabled=False),
+                          reporter=SimpleNamespace(step=lambda message: None))
     ctx.copy_source = lambda dest, files=None: BuildContext.copy_source(ctx, dest, files)  # type: ignore[arg-type]
     monkeypatch.setattr(dependencies, "find_uv", lambda: "/usr/bin/uv")
     dependencies.install(ctx, tmp_path / "site", "3.11", InstallFacts(kind, files), ())  # type: ignore[arg-type]
