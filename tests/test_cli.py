@@ -29,7 +29,8 @@ def test_detect_json_is_one_object_with_the_documented_keys():
     assert plan["package_manager"] == {"name": "go modules", "source": "go.mod"}
     assert plan["framework"] is None
     assert plan["processes"] == [{"type": "web", "command": ["/layers/go/app/bin/server"],
-                                  "default": True, "source": "cmd/server/main.go"}]
+                                  "default": True, "source": "cmd/server/main.go",
+                                  "written": "/layers/go/app/bin/server", "runs": "direct", "shell": None}]
     assert plan["packs"] == ["go"] and plan["warnings"] == []
 
 

@@ -63,8 +63,8 @@ def _setup_cfg(tree: SourceTree) -> tuple[str, dict[str, str]]:
 def _setup_py(tree: SourceTree) -> tuple[str, dict[str, str]]:
     """setup.py's literal name= and entry_points={"console_scripts": [...]} (read, never run)."""
     try:
-        module = ast.parse(tree.read_text("setup.py"))
-    except SyntaxError:
+        module = ast.parse(tree.read_bytes("setup.py"), filename="setup.py")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # manifests.py says why, once
         return "", {}
     name, scripts = "", {}
     for node in ast.walk(module):
@@ -73,7 +73,7 @@ def _setup_py(tree: SourceTree) -> tuple[str, dict[str, str]]:
         for keyword in node.keywords:
             try:
                 value = ast.literal_eval(keyword.value)
-            except ValueError:
+            except (ValueError, TypeError, MemoryError, RecursionError):
                 continue
             if keyword.arg == "name" and isinstance(value, str):
                 name = value

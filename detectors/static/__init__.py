@@ -143,6 +143,8 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
     env = env or {}
     sf = plain.staticfile(tree)
     if tree.has_file(package_json.PACKAGE_JSON) and not sf:
+        if plain.manifest(tree, but=(package_json.PACKAGE_JSON,)):
+            return None  # another language's app with a front end: it serves its build itself
         pkg = package_json.load(tree)
         assert pkg is not None
         return _front_end(tree, env, pkg, node_versions)

@@ -170,9 +170,10 @@ EXPECTED: dict[tuple[str, str], int] = {
     (".python-version", "newline-injection"): OK,  # the first line is the version; nothing else is read
     ("setup.py", "install-requires-deep"): OK,  # too deep to evaluate: computed, pip will know at build time
     ("requirements.txt", "index-file"): 22,
-    ("Procfile", "shell"): 22, ("go.work", "use-outside"): 22, ("go.work", "use-absolute"): 22,
+    ("Procfile", "shell"): OK,  # runs in the container with dash added (lifecycle/launch)
+    ("go.work", "use-outside"): 22, ("go.work", "use-absolute"): 22,
     (".nvmrc", "bigint"): 21, (".nvmrc", "lts-unknown"): 22,
-    ("pdm.lock", "10MB"): OK, ("package.json", "start-newline"): 22,
+    ("pdm.lock", "10MB"): OK, ("package.json", "start-newline"): OK,  # a two-line script: the image gets a shell, the host nothing
 }
 # Files whose failure may name another file it concerns instead (no `package main` in the
 # tree: the error names go.mod, which asked for one).

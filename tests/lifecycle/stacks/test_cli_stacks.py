@@ -21,11 +21,11 @@ def pack_it(*args: str) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-def test_list_shows_all_ten_stacks_with_their_package_counts():
+def test_list_shows_all_twelve_stacks_with_their_package_counts():
     out = pack_it("stacks", "list")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert len(REFERENCES) == 10
+    assert len(REFERENCES) == 12  # static, cc, python, node, nginx, builder; debian12 and debian13
     assert [line.split()[0] for line in lines] == REFERENCES
     for line in lines:
         reference, count = line.split()[:2]
