@@ -90,7 +90,7 @@ SLOW = ("tests/security/test_hostile_manifests.py::test_a_hostile_manifest_is_on
         "tests/packs/java/test_build.py::test_full_runtime",
         "tests/e2e/test_start_commands.py", "tests/e2e/test_static_http.py")
 SLOW_10MB = (":10MB]", ":10MB-line]")
-E2E_IN_CI = ("go-hello", "go-cgo", "bun-hello", "java-maven-jar")
+E2E_IN_CI = ("go-hello", "python-flask", "node-express", "static-vite-react", "rust-workspace", "java-maven-jar")
 
 
 def _slow(nodeid: str) -> bool:

@@ -32,6 +32,7 @@ def run_build(ctx: BuildContext, front: FrontEnd, source: tuple[str, ...]) -> Pa
     """Installs (or reuses the cached install), runs the build script; returns the built copy."""
     version, pm = _version(ctx), front.package_manager
     node = runtime.fetch_node(version, ctx.cache.root, releases=ctx.index.releases(runtime.INDEX_RUNTIME)).node
+    ctx.bind_tools(node.parent.parent)  # the build steps run it, read-only in the sandbox
     env = {**tools.npm_env(ctx), "PATH": f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     # The npm of the app's Node line (as the Node pack's detection chooses it), never the host's.
     npm_releases = ctx.index.releases(npm_choice.INDEX_RUNTIME)
