@@ -88,6 +88,10 @@ SLOW = ("tests/security/test_hostile_manifests.py::test_a_hostile_manifest_is_on
         "tests/lifecycle/stacks/test_cli_stacks.py::test_lock_writes_the_release_locks",
         "tests/faults/test_concurrency.py::test_four_builds_sharing_a_cache[python]",
         "tests/packs/java/test_build.py::test_full_runtime",
+        "tests/lifecycle/test_cacheimage.py::test_an_unchanged_cache_image_pushes_no_layer_again",
+        "tests/lifecycle/test_cacheimage.py::test_a_fresh_worker_builds_go_modules_offline",
+        "tests/lifecycle/test_cacheimage.py::test_a_missing_cache_image_is_a_warning",
+        "tests/lifecycle/sandbox/test_toolchains.py::test_the_sandbox_does_not_change_the_image[node-express]",
         "tests/e2e/test_start_commands.py", "tests/e2e/test_static_http.py")
 SLOW_10MB = (":10MB]", ":10MB-line]")
 E2E_IN_CI = ("go-hello", "python-flask", "node-express", "static-vite-react", "rust-workspace", "java-maven-jar")
