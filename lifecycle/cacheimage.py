@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from pack_it.errors import PackItError
+from pack_it.errors import INVALID_IMAGE, PackItError, export_error
 from pack_it.lifecycle import oci
 from pack_it.lifecycle.archive import Entry, dir_entry, write_layer
 from pack_it.lifecycle.cache import Cache
@@ -208,8 +208,6 @@ def restore(source: str, cache: Cache, registry: RegistryOptions | None, reporte
 
 
 def _contents(image: Image, source: str) -> tuple[list[CacheRecord], list[CacheDir]]:
-    from pack_it.errors import INVALID_IMAGE, export_error
-
     try:
         labels = (image.config_json.get("config") or {}).get("Labels") or {}
         label = json.loads(labels[LABEL])
@@ -254,8 +252,6 @@ def _restore_dirs(dirs: list[CacheDir], sizes: dict[str, int], client, cache: Ca
                 tar.extractall(staging, filter="data")
         except (tarfile.TarError, OSError, EOFError) as e:
             shutil.rmtree(staging, ignore_errors=True)
-            from pack_it.errors import INVALID_IMAGE, export_error
-
             raise export_error(f"The cache layer {d.digest} of {d.pack}/{d.name} cannot be unpacked: {e}.",
                                "Push the cache image again (--cache-to).", exit_code=INVALID_IMAGE)
         unpacked = staging / d.pack / d.name

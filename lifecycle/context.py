@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -104,6 +105,12 @@ class BuildContext:
             shutil.copyfile(self.tree.path(rel), dest / rel)
             shutil.copymode(self.tree.path(rel), dest / rel)
         return dest
+
+    def tool_path(self, *dirs: Path) -> str:
+        """PATH for a step's tools: `dirs` first, then what earlier packs' build layers put on
+        PATH, else the sandbox's own (the build root's /usr/bin, where `sh` is)."""
+        rest = self.build_env.get("PATH") or self.sandbox.base_env().get("PATH", "")
+        return os.pathsep.join([*map(str, dirs), rest])
 
     def cache_dir(self, name: str) -> Path:
         return self.cache.pack_dir(self.pack, name)

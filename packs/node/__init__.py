@@ -77,7 +77,7 @@ def build(ctx: BuildContext) -> list[Layer]:
 
     @cache
     def tool_env() -> dict[str, str]:
-        path = f"{node().parent}{os.pathsep}{ctx.build_env.get('PATH') or ctx.sandbox.base_env().get('PATH', '')}"
+        path = ctx.tool_path(node().parent)
         if on_bun:  # `node` in install and build scripts is the image's Bun, never the host's Node
             path = f"{bun.node_shim(ctx.work, node())}{os.pathsep}{path}"
         # Native addons (node-gyp) compile against the headers of the image's own Node release,

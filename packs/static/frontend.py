@@ -5,7 +5,6 @@ source. Only the files the build wrote into the output folder go on (to the site
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pack_it.detectors.node import npm as npm_choice
@@ -33,9 +32,7 @@ def run_build(ctx: BuildContext, front: FrontEnd, source: tuple[str, ...]) -> Pa
     version, pm = _version(ctx), front.package_manager
     node = runtime.fetch_node(version, ctx.cache.root, releases=ctx.index.releases(runtime.INDEX_RUNTIME)).node
     ctx.bind_tools(node.parent.parent)  # the build steps run it, read-only in the sandbox
-    # The sandbox's PATH (the build root's /usr/bin, where `npm run` finds sh), as the Node pack's.
-    env = {**tools.npm_env(ctx),
-           "PATH": f"{node.parent}{os.pathsep}{ctx.build_env.get('PATH') or ctx.sandbox.base_env().get('PATH', '')}"}
+    env = {**tools.npm_env(ctx), "PATH": ctx.tool_path(node.parent)}  # the sandbox's, where `npm run` finds sh
     # The npm of the app's Node line (as the Node pack's detection chooses it), never the host's.
     npm_releases = ctx.index.releases(npm_choice.INDEX_RUNTIME)
     npm = npm_choice.choose(version, npm_releases).version
