@@ -145,7 +145,19 @@ def hermetic_environment(monkeypatch, tmp_path_factory):
     # The sandbox's build roots (546 MB each) are shared by every test's cache, as the stack
     # tests share their .debs; PACK_IT_TEST_CACHE keeps them across runs.
     monkeypatch.setenv("PACK_IT_BUILDROOTS", str(_buildroots(tmp_path_factory)))
-    return home
+    yield home
+    # A HOME may hold a whole pack-it cache (gigabytes); kept for 2,000 tests they filled the
+    # disk of a CI run. tmp_path of a passed test goes too (tmp_path_retention_policy).
+    _remove_tree(home)
+
+
+def _remove_tree(root: Path) -> None:
+    def writable_then_retry(function, path, _exc_info):
+        # The Go module cache is read-only by design; a non-root run cannot unlink inside it.
+        os.chmod(os.path.dirname(path), 0o700)
+        function(path)
+    if root.exists():
+        shutil.rmtree(root, onerror=writable_then_retry)
 
 
 _BUILDROOTS: list[Path] = []
