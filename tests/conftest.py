@@ -55,8 +55,6 @@ def _unreachable_registry() -> str | None:
 KNOWN_FAILING = {
     "tests/faults/test_disk_full.py::test_enospc_while_compressing_a_layer":
         "ENOSPC while compressing now fails earlier, in the sandboxed build",
-    "tests/faults/test_tool_group.py":
-        "the process-group reaper (lifecycle/reaper.py) is not yet wired into the sandboxed run",
     "tests/lifecycle/sandbox/test_toolchains.py::test_the_sandbox_does_not_change_the_image[python-flask]":
         "Python 3.13's install fails on the debian12 build root chosen for --sandbox none comparison",
     "tests/lifecycle/stacks/test_expired_locks.py":

@@ -20,14 +20,27 @@ from tests.conftest import REPO
 # records its pid and would live 300 s.
 CALLER = textwrap.dedent("""
     import sys
-    from types import SimpleNamespace
+    from pathlib import Path
     from pack_it.lifecycle.context import BuildContext
-    from pack_it.lifecycle.reporter import Reporter
+    from tests.faults.test_tool_group import context
 
-    ctx = SimpleNamespace(reporter=Reporter(), build_env={}, env={})
-    BuildContext.run(ctx, ["sh", "-c", sys.argv[1]], env={}, cwd=sys.argv[2], what="a tool")
+    BuildContext.run(context(Path(sys.argv[2])), ["sh", "-c", sys.argv[1]], env={}, cwd=Path(sys.argv[2]),
+                     what="a tool")
     print("tool finished", flush=True)
 """)
+
+
+def context(work: Path):
+    """What BuildContext.run reads of a context, for a step run on the host (--sandbox none):
+    the supervisor is what stops its process group there; under bwrap the step's pid namespace
+    does too."""
+    from types import SimpleNamespace
+
+    from pack_it.lifecycle.reporter import Reporter
+    from pack_it.lifecycle.sandbox import Sandbox
+
+    return SimpleNamespace(reporter=Reporter(), build_env={}, env={}, sandbox=Sandbox(), tools=(), work=work,
+                           cache=SimpleNamespace(root=work / "cache"), pack="a-pack")
 
 
 def _alive(pid: int) -> bool:
@@ -79,13 +92,10 @@ def test_what_a_tool_leaves_running_is_killed_when_it_exits(tmp_path):
 
 
 def test_a_tools_exit_code_and_output_are_its_own(tmp_path):
-    from types import SimpleNamespace
-
     from pack_it.errors import PackItError
     from pack_it.lifecycle.context import BuildContext
-    from pack_it.lifecycle.reporter import Reporter
 
-    ctx = SimpleNamespace(reporter=Reporter(), build_env={}, env={})
+    ctx = context(tmp_path)
     with pytest.raises(PackItError) as err:
         BuildContext.run(ctx, ["sh", "-c", "echo out; echo err >&2; exit 7"], env={}, cwd=tmp_path, what="a tool")  # type: ignore[arg-type]
     assert err.value.message == "a tool failed (exit 7):\nout\nerr"
