@@ -53,8 +53,6 @@ def _unreachable_registry() -> str | None:
 # work met here for the first time): skipped with the reason until fixed, each listed in the
 # issues' notes. A test id matches when it starts with the entry.
 KNOWN_FAILING = {
-    "tests/faults/test_disk_full.py::test_enospc_while_compressing_a_layer":
-        "ENOSPC while compressing now fails earlier, in the sandboxed build",
     "tests/lifecycle/sandbox/test_toolchains.py::test_the_sandbox_does_not_change_the_image[python-flask]":
         "Python 3.13's install fails on the debian12 build root chosen for --sandbox none comparison",
     "tests/lifecycle/stacks/test_expired_locks.py":
@@ -69,8 +67,6 @@ KNOWN_FAILING = {
         "a standalone interpreter in the sandbox (as above)",
     "tests/security/test_hostile_trees.py::test_a_hostile_tree_builds_without_host_content[dir-named-python-version]":
         "a standalone interpreter in the sandbox (as above)",
-    "tests/security/test_sandbox.py":
-        "the probe's postinstall now runs in the later lifecycle-script step (issue 8) and the probe looks too early",
     "tests/e2e/test_ci_step.py":
         "the pack-it image's own build in the test has not passed on a clean machine yet",
     "tests/e2e/test_sample_apps.py::test_sample_app_serves_http[java-maven-multi]":
@@ -159,6 +155,13 @@ def _remove_tree(root: Path) -> None:
 
 
 _BUILDROOTS: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def shared_buildroots(tmp_path_factory) -> Path:
+    """The build roots' directory every test shares (PACK_IT_BUILDROOTS), for session fixtures
+    that build before any test's hermetic environment is set up."""
+    return _buildroots(tmp_path_factory)
 
 
 def _buildroots(tmp_path_factory) -> Path:

@@ -26,9 +26,9 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO)}
 
 
-def pack_it_build(app: Path, out: Path, cache: Path, timeout: float = 300) -> str:
+def pack_it_build(app: Path, out: Path, cache: Path, timeout: float = 300, env: dict[str, str] | None = None) -> str:
     """Builds and returns the image digest (asserting success)."""
-    proc = subprocess.run(build_argv(app, out, cache), capture_output=True, text=True, env=child_env(),
+    proc = subprocess.run(build_argv(app, out, cache), capture_output=True, text=True, env=env or child_env(),
                           timeout=timeout)
     assert proc.returncode == 0, proc.stderr
     return DIGEST.search(proc.stdout).group(1)
@@ -61,15 +61,18 @@ def python_app(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def warm(tmp_path_factory, go_tool, python_app) -> tuple[Path, dict[str, str]]:
+def warm(tmp_path_factory, go_tool, python_app, shared_buildroots) -> tuple[Path, dict[str, str]]:
     """A cache holding the run images and Go's build cache but no layer of the test apps, and
-    the digest a solo build of each app gives."""
+    the digest a solo build of each app gives. The build roots stay outside it (the tests copy
+    this cache, and with them each copy was 1.2 GB more)."""
     cache = tmp_path_factory.mktemp("warm-cache")
     out = tmp_path_factory.mktemp("warm-out")
     go_app = tmp_path_factory.mktemp("apps") / "go-hello"  # outside the git checkout: no source labels
     shutil.copytree(SAMPLE_APPS / "go-hello", go_app)
-    digests = {"go": pack_it_build(go_app, out / "go.tar", cache, timeout=900),
-               "python": pack_it_build(python_app, out / "py.tar", cache, timeout=900)}
+    # A session fixture runs before any test's hermetic environment: it names the build roots itself.
+    env = {**child_env(), "PACK_IT_BUILDROOTS": str(shared_buildroots)}
+    digests = {"go": pack_it_build(go_app, out / "go.tar", cache, timeout=900, env=env),
+               "python": pack_it_build(python_app, out / "py.tar", cache, timeout=900, env=env)}
     for record in (cache / "layers").iterdir():  # the apps' layers are built again by each test
         if "has_bin" in json.loads(record.read_text()):  # (the stacks' records stay)
             record.unlink()

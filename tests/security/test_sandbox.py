@@ -36,7 +36,7 @@ out.env = process.env;
 out.homedir = require("os").homedir();
 // A daemon: detached, its own session, no pipe back to pack-it.
 cp.spawn("sleep", [wanted.sleep], {detached: true, stdio: "ignore"}).unref();
-fs.writeFileSync("probe.json", JSON.stringify(out));
+fs.writeFileSync(wanted.report, JSON.stringify(out));
 """
 
 
@@ -61,7 +61,10 @@ def probe_app(tmp_path, hermetic_environment, monkeypatch):
                  str(app / "package.json")],
         "write": [str(outside / "escaped"), str(home / ".ssh" / "authorized_keys"), str(app / "escaped"),
                   "/tmp/pack-it-escaped-" + marker],
-        "sleep": sleep}
+        "sleep": sleep,
+        # The postinstall runs in a scratch copy of the source that the build removes: the
+        # report goes into the Node pack's cache directory, which a step may write.
+        "report": str(tmp_path / "cache" / "packs" / "node" / "probe.json")}
     # The install step sees only the manifests: the probe travels inside package.json.
     (app / "package.json").write_text(json.dumps({
         "name": "probe-app", "version": "1.0.0", "probe": PROBE, "probeTargets": targets,
@@ -78,9 +81,9 @@ def probe_app(tmp_path, hermetic_environment, monkeypatch):
 def _build(app: Path, tmp_path: Path, **options) -> dict:
     cache = tmp_path / "cache"
     build(BuildOptions(app, output=f"oci:{tmp_path / 'out'}", cache_dir=cache, **options), REGISTRY)
-    found = list((cache / "packs" / "node" / "modules").glob("*/probe.json"))
-    assert len(found) == 1, "the postinstall did not run"
-    return json.loads(found[0].read_text())
+    report = cache / "packs" / "node" / "probe.json"
+    assert report.is_file(), "the postinstall did not run"
+    return json.loads(report.read_text())
 
 
 def test_a_postinstall_sees_no_host_secret_and_changes_nothing_outside(probe_app, tmp_path):
