@@ -55,8 +55,6 @@ def _unreachable_registry() -> str | None:
 KNOWN_FAILING = {
     "tests/lifecycle/sandbox/test_toolchains.py::test_the_sandbox_does_not_change_the_image[python-flask]":
         "Python 3.13's install fails on the debian12 build root chosen for --sandbox none comparison",
-    "tests/lifecycle/stacks/test_expired_locks.py":
-        "the re-lock tests' local archive lacks the build root's and add-on levels' packages",
     "tests/packs/java/test_build.py::test_spring_boot_layers_wrapper_and_a_one_line_change":
         "the Maven wrapper's download fails inside the sandbox",
     "tests/e2e/test_ci_step.py":
