@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import stat
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -234,13 +235,61 @@ def _lookup(sumdb: str, version: str) -> str:
     raise _fail(f"{sumdb} has no h1: hash for {MODULE}@{mv}.", _NETWORK_HINT)
 
 
+def _served(url: str) -> bool:
+    """Whether the proxy serves `url` (200), or answers that it has no such version."""
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+
+    for attempt in range(3):  # a refresh asks ~200 of these: a resolver hiccup is tried again
+        try:
+            with urlopen(url, timeout=TIMEOUT):
+                return True
+        except HTTPError as e:
+            e.close()
+            if e.code in (403, 404, 410):  # the proxy's "no such version" answers
+                return False
+            raise _fail(f"{url} answered HTTP {e.code} {e.reason}.") from None
+        except OSError as e:
+            if attempt == 2:
+                raise _fail(f"Cannot reach {url}: {getattr(e, 'reason', None) or e}.") from None
+            time.sleep(1 + attempt)
+    return False
+
+
+def _unlisted(base: str, listed: list[str]) -> list[str]:
+    """The stable releases the proxy serves but leaves out of its list (its list holds only the
+    versions someone fetched through it: go 1.22.3 and 1.25.14 were missing): each patch
+    below a minor's newest listed one, and the ones after it up to the first it does not serve."""
+    newest: dict[str, int] = {}
+    for version in filter(stable, listed):
+        minor, patch = version.rsplit(".", 1)
+        newest[minor] = max(newest.get(minor, 0), int(patch))
+    found = []
+    for minor, top in newest.items():
+        first = 0 if key(minor) >= Version("1.21") else 1  # before 1.21 the .0 release is named 1.x
+        gaps = [f"{minor}.{n}" for n in range(first, top) if f"{minor}.{n}" not in listed]
+        with ThreadPoolExecutor(8) as pool:
+            found += [v for v, ok in zip(gaps, pool.map(lambda v: _served(_info_url(base, v)), gaps)) if ok]
+        after = top + 1
+        while _served(_info_url(base, f"{minor}.{after}")):
+            found.append(f"{minor}.{after}")
+            after += 1
+    return found
+
+
+def _info_url(base: str, version: str) -> str:
+    return f"{base}/{MODULE}/@v/{module_version(version)}.info"
+
+
 def releases_from_proxy(proxy: str | None = None) -> dict[str, dict[str, str]]:
-    """Every linux-amd64 release the proxy lists, with the h1: hash the checksum database
-    records for it (asked through the proxy, as `go` does when GOPROXY serves /sumdb/)."""
+    """Every linux-amd64 release the proxy serves (its list, and the stable releases its list
+    leaves out), with the h1: hash the checksum database records for it (asked through the
+    proxy, as `go` does when GOPROXY serves /sumdb/)."""
     base = proxy or proxy_base()
     listed = sorted({m.group(1) for line in _text(f"{base}/{MODULE}/@v/list").split()
                      if (m := _LISTED.fullmatch(line))}, key=key)
+    every = sorted({*listed, *_unlisted(base, listed)}, key=key)
     sumdb = f"{base}/sumdb/{SUMDB}"
     with ThreadPoolExecutor(8) as pool:
-        hashes = list(pool.map(lambda v: _lookup(sumdb, v), listed))
-    return {v: {"h1": h} for v, h in zip(listed, hashes)}
+        hashes = list(pool.map(lambda v: _lookup(sumdb, v), every))
+    return {v: {"h1": h} for v, h in zip(every, hashes)}

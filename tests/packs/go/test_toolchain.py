@@ -216,6 +216,21 @@ def test_releases_from_proxy_read_the_list_and_the_checksum_database(proxy):
     assert tc.releases_from_proxy(served.url) == {"1.22.5": {"h1": "h1:A="}, "1.23rc1": {"h1": "h1:C="}}
 
 
+def test_releases_the_proxy_serves_but_does_not_list_are_in_the_index(proxy):
+    """The proxy's list holds only what someone fetched through it (go 1.22.3 and 1.25.14 were
+    missing from the real one): the patches below a listed one and after it are asked for."""
+    lookup = "/sumdb/sum.golang.org/lookup/golang.org/toolchain@v0.0.1-go{}.linux-amd64"
+    info = "/golang.org/toolchain/@v/v0.0.1-go{}.linux-amd64.info"
+    served = proxy({
+        "/golang.org/toolchain/@v/list": b"v0.0.1-go1.22.2.linux-amd64\nv0.0.1-go1.22.5.linux-amd64\n",
+        **{lookup.format(v): f"golang.org/toolchain v0.0.1-go{v}.linux-amd64 h1:{v}=\n".encode()
+           for v in ("1.22.2", "1.22.3", "1.22.5", "1.22.6")},
+        info.format("1.22.3"): b"{}", info.format("1.22.6"): b"{}",  # served, not listed
+    })
+    assert list(tc.releases_from_proxy(served.url)) == ["1.22.2", "1.22.3", "1.22.5", "1.22.6"]
+    assert info.format("1.22.7") in served.requests  # it stopped at the first patch after that is not served
+
+
 def write_index(cache: Path, go_releases: dict[str, dict[str, str]]) -> None:
     """A refreshed versions index in the cache: the shipped one plus `go_releases`."""
     shipped = json.loads(versions.SHIPPED.read_text())
