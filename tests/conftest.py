@@ -57,9 +57,7 @@ KNOWN_FAILING = {
         "Python 3.13's install fails on the debian12 build root chosen for --sandbox none comparison",
     "tests/lifecycle/stacks/test_expired_locks.py":
         "the re-lock tests' local archive lacks the build root's and add-on levels' packages",
-    "tests/packs/java/test_build.py::test_spring_boot_layers_wrapper_and_a_one_line_change":
-        "the Maven wrapper's download fails inside the sandbox",
-    "tests/packs/python/test_runtime.py::test_a_minor_pin_downloads_the_shipped_release_from_the_mirror":
+        "tests/packs/python/test_runtime.py::test_a_minor_pin_downloads_the_shipped_release_from_the_mirror":
         "a python-build-standalone interpreter is not bound into the sandbox for bytecode compilation",
     "tests/packs/python/test_sdists.py::test_without_a_python_of_the_target_version":
         "the build root always has a Python now: the case needs a standalone target",
@@ -69,10 +67,6 @@ KNOWN_FAILING = {
         "a standalone interpreter in the sandbox (as above)",
     "tests/e2e/test_ci_step.py":
         "the pack-it image's own build in the test has not passed on a clean machine yet",
-    "tests/e2e/test_sample_apps.py::test_sample_app_serves_http[java-maven-multi]":
-        "mvn package fails inside the sandbox",
-    "tests/e2e/test_sample_apps.py::test_sample_app_serves_http[java-spring-boot]":
-        "the Maven wrapper's download fails inside the sandbox",
 }
 
 # Tests that take minutes (cold builds) or 10 MB inputs: `pytest -m slow` runs them; CI runs
