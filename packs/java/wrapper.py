@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pack_it.errors import BUILD_FAILED, build_error
+from pack_it.errors import MISSING_TOOLCHAIN, build_error
 from pack_it.lifecycle.context import BuildContext
 
 PROPERTIES = ".mvn/wrapper/maven-wrapper.properties"
@@ -57,15 +57,12 @@ def hash_string(text: str) -> str:
 
 
 def read_properties(path: Path) -> dict[str, tuple[str, int]]:
-    """key -> (value, line) of a .properties file as the wrapper reads it (the `\\:` escapes
-    older wrappers write are undone)."""
+    """key -> (value, line) of a .properties file as the only-script wrapper reads it: split
+    at the first `=`, the value's whitespace (a CRLF file's \\r) removed, no escapes undone."""
     found = {}
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-        line = line.strip()
-        if not line or line[0] in "#!" or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        found[key.strip()] = ("".join(value.split()).replace("\\:", ":").replace("\\=", "="), number)
+    for number, line in enumerate(path.read_text(errors="replace").split("\n"), 1):
+        key, _, value = line.partition("=")  # the script's `IFS="=" read -r key value`: the key as written
+        found[key] = ("".join(value.split()), number)
     return found
 
 
@@ -109,7 +106,7 @@ def install(ctx: BuildContext, dist: Distribution, user_home: Path, mirror: tupl
         raise build_error(f"{PROPERTIES}, line {dist.sha256_line}: distributionSha256Sum does not match "
                           f"{fetch_url} (its SHA-256 is {digest.hexdigest()}); refusing it.",
                           "Set distributionSha256Sum to the published checksum of that distribution, or check "
-                          "that the URL (and any mirror) serves the official file.", exit_code=BUILD_FAILED)
+                          "that the URL (and any mirror) serves the official file.", exit_code=MISSING_TOOLCHAIN)
     top = _unzip(archive, staging / "out")
     (top / "mvnw.url").write_text(dist.url + "\n")
     ctx.cache.place_dir(top, home, ready=home / "bin" / "mvn")
@@ -127,7 +124,7 @@ def _unzip(archive: Path, dest: Path) -> Path:
             if name.startswith(("/", "../")) or name == ".." or (mode & 0o170000) == 0o120000:
                 raise build_error(f"The Maven distribution {archive.name} holds an unsafe entry {info.filename!r}.",
                                   "Point distributionUrl at an official Maven distribution.",
-                                  exit_code=BUILD_FAILED)
+                                  exit_code=MISSING_TOOLCHAIN)
             target = dest / name
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
@@ -139,5 +136,5 @@ def _unzip(archive: Path, dest: Path) -> Path:
     found = sorted(p.parent.parent for p in dest.glob("*/bin/mvn"))
     if not found:
         raise build_error(f"The Maven distribution {archive.name} has no */bin/mvn.",
-                          "Point distributionUrl at a Maven binary distribution (-bin.zip).", exit_code=BUILD_FAILED)
+                          "Point distributionUrl at a Maven binary distribution (-bin.zip).", exit_code=MISSING_TOOLCHAIN)
     return found[0]
