@@ -107,6 +107,12 @@ def maven_argv(ctx: BuildContext, facts: JavaFacts, source: Path, copy_dependenc
 def gradle_argv(ctx: BuildContext, facts: JavaFacts, source: Path) -> list[str]:
     if facts.wrapper:
         gradle = str(source / facts.wrapper)
+    elif ctx.provided_toolchains:
+        # A host gradle is the host's toolchain (and not in the build root the step runs on);
+        # Gradle's distributions are not on Maven Central, so pack-it cannot provide one.
+        raise build_error(f"{facts.build_file} is a Gradle build with no ./gradlew, and pack-it cannot provide "
+                          "Gradle itself.", "Add the Gradle wrapper (gradle wrapper) to the project, or pass "
+                          "--toolchain host to run the host's gradle.", exit_code=MISSING_TOOLCHAIN)
     else:
         found = shutil.which("gradle", path=ctx.build_env.get("PATH", os.environ.get("PATH")))
         if found is None:

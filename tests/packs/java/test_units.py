@@ -262,3 +262,22 @@ def test_unpacked_jdk_links_resolve_inside_its_root_never_the_hosts(tmp_path):
     assert link.read_text() == "grant\n"
     assert (root / "var/lib/dpkg/status.d/openjdk-17-jre-headless").read_text().startswith("Package: openjdk-17")
     cache.close()
+
+
+def test_a_gradle_build_without_its_wrapper_never_runs_the_hosts_gradle(tmp_path):
+    from types import SimpleNamespace
+
+    from pack_it.errors import MISSING_TOOLCHAIN
+    from pack_it.packs.java import tools
+
+    gradle = tmp_path / "bin" / "gradle"
+    gradle.parent.mkdir()
+    gradle.write_text("#!/bin/sh\n")
+    gradle.chmod(0o755)
+    ctx = SimpleNamespace(provided_toolchains=True, build_env={"PATH": str(gradle.parent)})
+    with pytest.raises(PackItError) as info:
+        tools.gradle_argv(ctx, facts(build_tool="gradle", build_file="build.gradle.kts"), tmp_path)  # type: ignore[arg-type]
+    assert info.value.exit_code == MISSING_TOOLCHAIN and "no ./gradlew" in info.value.message
+    host = SimpleNamespace(provided_toolchains=False, build_env={"PATH": str(gradle.parent)})  # --toolchain host
+    argv = tools.gradle_argv(host, facts(build_tool="gradle", build_file="build.gradle.kts"), tmp_path)  # type: ignore[arg-type]
+    assert argv[0] == str(gradle)
