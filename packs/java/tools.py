@@ -67,9 +67,7 @@ def fetch_maven(ctx: BuildContext) -> Path:
 
 
 def tool_env(ctx: BuildContext, jdk: Jdk) -> dict[str, str]:
-    trust = ctx.work / "build-cacerts"
-    if not trust.is_file():
-        trust.write_bytes(cacerts.for_build(jdk.release, ctx.cache, ctx.reporter))
+    trust = cacerts.build_store(jdk.release, ctx.cache, ctx.reporter, ctx.cache_dir("build-cacerts"))
     # Every JVM the build starts (Maven's, Gradle's, forked compilers) reads JAVA_TOOL_OPTIONS;
     # the user's own options come after ours, so they win.
     options = f"-Djavax.net.ssl.trustStore={trust} -Djavax.net.ssl.trustStorePassword={cacerts.PASSWORD}"
