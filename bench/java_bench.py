@@ -2,11 +2,12 @@
 """Java benchmark: the Spring Boot hello image's size, and a one-line change's rebuild time
 against `mvn package` alone, with which layers it changed.
 
-    python bench/java_bench.py [--runs 5] [--cache-dir DIR] [--json]
+    python bench/java_bench.py [--runs 5] [--cache-dir DIR] [--json] [--app java-maven-jar]
 
-Each run changes one line of sample_apps/java-spring-boot (in a temp copy) and times, in turn:
+Each run changes one line of sample_apps/java-spring-boot (or --app's sample, in a temp copy)
+and times, in turn:
   pack-it build       the CLI, as a user runs it (Python start-up included)
-  mvn package         ./mvnw -B -o -DskipTests package in another copy, with the same JDK
+  mvn package         ./mvnw (else pack-it's Maven) -B -o -DskipTests package in another copy, with the same JDK
                       (Debian's, from pack-it's cache), the same local repository and the same
                       wrapper Maven: what the build costs without pack-it
 and prints the medians and their difference, the image's uncompressed size and, for every run,
@@ -30,9 +31,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-APP = REPO / "sample_apps" / "java-spring-boot"
-SOURCE = "src/main/java/com/example/hello/HelloApplication.java"
-GREETING = "Hello from java-spring-boot!"
+# sample -> (the file a run changes, the greeting in it)
+APPS = {"java-spring-boot": ("src/main/java/com/example/hello/HelloApplication.java", "Hello from java-spring-boot!"),
+        "java-maven-jar": ("src/main/java/com/example/Server.java", "Hello from java-maven-jar!")}
 
 
 def pack_it() -> list[str]:
@@ -41,9 +42,10 @@ def pack_it() -> list[str]:
 
 
 def change(app: Path, run: int) -> None:
-    path = app / SOURCE
+    source, greeting = APPS[app.name]
+    path = app / source
     # A new text every time: a cache that saw an earlier benchmark's text would reuse its build.
-    text = re.sub(r"Hello from java-spring-boot![^\"]*", f"{GREETING} ({run}, {time.time_ns()})", path.read_text())
+    text = re.sub(re.escape(greeting) + r"[^\"]*", f"{greeting} ({run}, {time.time_ns()})", path.read_text())
     path.write_text(text)
 
 
@@ -70,14 +72,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache-dir", type=Path, help="pack-it's cache (default: a fresh temp directory)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--app", choices=sorted(APPS), default="java-spring-boot")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="java-bench-"))
     cache = args.cache_dir or work / "cache"
     try:
-        app, plain = work / "app", work / "plain"
-        shutil.copytree(APP, app)
-        shutil.copytree(APP, plain)
+        app, plain = work / args.app, work / "plain" / args.app
+        shutil.copytree(REPO / "sample_apps" / args.app, app)
+        shutil.copytree(REPO / "sample_apps" / args.app, plain)
         layout = work / "oci"
         build = [*pack_it(), "build", str(app), "--cache-dir", str(cache), "--output", f"oci:{layout}", "-t", "bench:1", "-v"]
         print("first build (not timed)...", file=sys.stderr)
@@ -85,7 +88,8 @@ def main() -> None:
         size = re.search(r"size:\s+([0-9.]+) MB \(([0-9.]+) MB compressed\)", out)
         assert size, out
         jdk = next(cache.glob("packs/java/jdk/*/usr/lib/jvm/java-17-openjdk-amd64"))
-        mvn = [str(plain / "mvnw"), "-B", "-o", "-q", "-DskipTests",
+        tool = plain / "mvnw" if (plain / "mvnw").is_file() else next(cache.glob("packs/java/maven/*/bin/mvn"))
+        mvn = [str(tool), "-B", "-o", "-q", "-DskipTests",
                f"-Dmaven.repo.local={cache / 'packs/java/m2/repository'}", "package"]
         mvn_env = {**os.environ, "JAVA_HOME": str(jdk), "MAVEN_USER_HOME": str(cache / "packs/java/maven-user")}
         timed(mvn, mvn_env, plain)  # the plain copy's own first build
@@ -119,7 +123,7 @@ def main() -> None:
         if args.json:
             print(json.dumps(result, indent=2))
         else:
-            print(f"java-spring-boot image: {result['uncompressed_mb']} MB uncompressed "
+            print(f"{args.app} image: {result['uncompressed_mb']} MB uncompressed "
                   f"({result['compressed_mb']} MB compressed)")
             print(f"one-line change, median of {args.runs}: pack-it build {result['one_line_change_s']['median']:.2f}s, "
                   f"mvn package {result['mvn_package_s']['median']:.2f}s, "

@@ -55,14 +55,8 @@ def _unreachable_registry() -> str | None:
 KNOWN_FAILING = {
     "tests/lifecycle/sandbox/test_toolchains.py::test_the_sandbox_does_not_change_the_image[python-flask]":
         "Python 3.13's install fails on the debian12 build root chosen for --sandbox none comparison",
-    "tests/packs/java/test_build.py::test_spring_boot_layers_wrapper_and_a_one_line_change":
-        "the Maven wrapper's download fails inside the sandbox",
     "tests/e2e/test_ci_step.py":
         "the pack-it image's own build in the test has not passed on a clean machine yet",
-    "tests/e2e/test_sample_apps.py::test_sample_app_serves_http[java-maven-multi]":
-        "mvn package fails inside the sandbox",
-    "tests/e2e/test_sample_apps.py::test_sample_app_serves_http[java-spring-boot]":
-        "the Maven wrapper's download fails inside the sandbox",
 }
 
 # Tests that take minutes (cold builds) or 10 MB inputs: `pytest -m slow` runs them; CI runs

@@ -94,8 +94,8 @@ def _warnings(facts: JavaFacts) -> tuple[str, ...]:
         out.append(f"{facts.java_source} asks for Java {facts.java_asked}; it is built and run with Debian's "
                    f"OpenJDK {facts.java_version}, the nearest Debian ships (Java runs older bytecode).")
     if facts.build_tool == "gradle" and not facts.wrapper:
-        out.append("This Gradle build has no ./gradlew: the build needs a gradle command on PATH "
-                   "(pack-it cannot fetch Gradle's distribution).")
+        out.append("This Gradle build has no ./gradlew: pack-it cannot fetch Gradle's distribution, so it "
+                   "builds only with --toolchain host and a gradle command on PATH.")
     return tuple(out)
 
 

@@ -79,7 +79,8 @@ def build(ctx: BuildContext) -> list[Layer]:
     build_inputs = {"tool": facts.build_tool, "wrapper": facts.wrapper, "module": facts.module,
                     "maven": None if facts.wrapper else tools.MAVEN_VERSION, "framework": facts.framework,
                     "jdk": jdks.Jdk(facts.java_version, "", tuple(lock), Path()).key,
-                    "source": ctx.tree.digest(source), "runtime": facts.runtime}
+                    "source": ctx.tree.digest(source), "runtime": facts.runtime,
+                    "runtime_format": runtime.FORMAT}  # a record names the runtime layer it made
     record_path = ctx.cache_dir("builds") / f"{ctx.key(**build_inputs)}.json"
     reused = _reuse(ctx, record_path)
     if reused is not None:

@@ -43,7 +43,7 @@ FRAMEWORK_MODULES = {
 ZLIB = "libz.so.1"  # the name the JDK's libraries ask for (NEEDED)
 MAX_RAM = "-XX:MaxRAMPercentage=75"
 JLINK_FLAGS = ("--strip-debug", "--no-man-pages", "--no-header-files", "--compress=2")
-FORMAT = "1"  # bump when what runtime() puts into the layer changes
+FORMAT = "2"  # bump when what runtime() puts into the layer changes
 
 
 def jdeps(ctx: BuildContext, jdk: Jdk, targets: list[Path], class_path: list[Path], what: str) -> set[str]:
@@ -98,6 +98,10 @@ def layers(ctx: BuildContext, jdk: Jdk, modules: tuple[str, ...], full: bool) ->
         for libdir in ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"):  # trixie has merged /usr
             if (jdk.root / libdir / ZLIB).exists():
                 shutil.copyfile((jdk.root / libdir / ZLIB).resolve(), output / "lib" / ZLIB)
+        # lib/*.so need libjvm.so, which the launcher has loaded from lib/server before them; the
+        # link lets their $ORIGIN rpath find it too, so the image's native-library scan needs no
+        # Debian index (trixie's Contents, 13 MB) to learn that no package ships it.
+        (output / "lib" / "libjvm.so").symlink_to("server/libjvm.so")
         return output
 
     def status(directory: Path) -> None:

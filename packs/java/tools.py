@@ -4,7 +4,8 @@ Every tool's state lives in pack-it's cache, never in ~/.m2 or ~/.gradle:
 
     <cache>/packs/java/maven/<version>/        Maven, unpacked
     <cache>/packs/java/m2/repository/          the local repository (-Dmaven.repo.local)
-    <cache>/packs/java/maven-user/             MAVEN_USER_HOME: the wrapper's Maven downloads
+    <cache>/packs/java/maven-user/             MAVEN_USER_HOME: the wrapper's Maven, which pack-it
+                                               installs for an only-script ./mvnw (wrapper.py)
     <cache>/packs/java/gradle/                 GRADLE_USER_HOME: Gradle's distributions and caches
 
 One repository serves every build: it is content-addressed by group, artifact and version, so
@@ -23,7 +24,7 @@ from pathlib import Path
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
 from pack_it.lifecycle.context import BuildContext
 from pack_it.detectors.java.facts import JavaFacts
-from pack_it.packs.java import cacerts
+from pack_it.packs.java import cacerts, wrapper
 from pack_it.packs.java.jdk import Jdk
 
 MAVEN_CENTRAL = "https://repo.maven.apache.org/maven2"
@@ -66,9 +67,7 @@ def fetch_maven(ctx: BuildContext) -> Path:
 
 
 def tool_env(ctx: BuildContext, jdk: Jdk) -> dict[str, str]:
-    trust = ctx.work / "build-cacerts"
-    if not trust.is_file():
-        trust.write_bytes(cacerts.for_build(jdk.release, ctx.cache, ctx.reporter))
+    trust = cacerts.build_store(jdk.release, ctx.cache, ctx.reporter, ctx.cache_dir("build-cacerts"))
     # Every JVM the build starts (Maven's, Gradle's, forked compilers) reads JAVA_TOOL_OPTIONS;
     # the user's own options come after ours, so they win.
     options = f"-Djavax.net.ssl.trustStore={trust} -Djavax.net.ssl.trustStorePassword={cacerts.PASSWORD}"
@@ -76,7 +75,7 @@ def tool_env(ctx: BuildContext, jdk: Jdk) -> dict[str, str]:
     return {
         "JAVA_TOOL_OPTIONS": f"{options} {user}".strip(),
         "JAVA_HOME": str(jdk.java_home),
-        "PATH": f"{jdk.java_home / 'bin'}{os.pathsep}{ctx.build_env.get('PATH', os.environ.get('PATH', ''))}",
+        "PATH": ctx.tool_path(jdk.java_home / "bin"),
         "MAVEN_USER_HOME": str(ctx.cache_dir("maven-user")),
         "GRADLE_USER_HOME": str(ctx.cache_dir("gradle")),
         "MAVEN_OPTS": "-Duser.home=" + str(ctx.cache_dir("home")),  # nothing reads or writes the real ~/.m2
@@ -86,6 +85,10 @@ def tool_env(ctx: BuildContext, jdk: Jdk) -> dict[str, str]:
 def maven_argv(ctx: BuildContext, facts: JavaFacts, source: Path, copy_dependencies: bool) -> list[str]:
     if facts.wrapper:
         mvn = [str(source / facts.wrapper)]
+        dist = wrapper.distribution(source, ctx.env)
+        if dist is not None:  # the script would need wget or curl and unzip, which the build root lacks
+            mirror = (MAVEN_CENTRAL, _central(ctx)) if _central(ctx) != MAVEN_CENTRAL else None
+            wrapper.install(ctx, dist, ctx.cache_dir("maven-user"), mirror)
     else:
         mvn = [str(fetch_maven(ctx))]
     argv = [*mvn, "-B", "-DskipTests", f"-Dmaven.repo.local={ctx.cache_dir('m2') / 'repository'}",
@@ -102,6 +105,12 @@ def maven_argv(ctx: BuildContext, facts: JavaFacts, source: Path, copy_dependenc
 def gradle_argv(ctx: BuildContext, facts: JavaFacts, source: Path) -> list[str]:
     if facts.wrapper:
         gradle = str(source / facts.wrapper)
+    elif ctx.provided_toolchains:
+        # A host gradle is the host's toolchain (and not in the build root the step runs on);
+        # Gradle's distributions are not on Maven Central, so pack-it cannot provide one.
+        raise build_error(f"{facts.build_file} is a Gradle build with no ./gradlew, and pack-it cannot provide "
+                          "Gradle itself.", "Add the Gradle wrapper (gradle wrapper) to the project, or pass "
+                          "--toolchain host to run the host's gradle.", exit_code=MISSING_TOOLCHAIN)
     else:
         found = shutil.which("gradle", path=ctx.build_env.get("PATH", os.environ.get("PATH")))
         if found is None:

@@ -262,3 +262,43 @@ def test_unpacked_jdk_links_resolve_inside_its_root_never_the_hosts(tmp_path):
     assert link.read_text() == "grant\n"
     assert (root / "var/lib/dpkg/status.d/openjdk-17-jre-headless").read_text().startswith("Package: openjdk-17")
     cache.close()
+
+
+def test_a_gradle_build_without_its_wrapper_never_runs_the_hosts_gradle(tmp_path):
+    from types import SimpleNamespace
+
+    from pack_it.errors import MISSING_TOOLCHAIN
+    from pack_it.packs.java import tools
+
+    gradle = tmp_path / "bin" / "gradle"
+    gradle.parent.mkdir()
+    gradle.write_text("#!/bin/sh\n")
+    gradle.chmod(0o755)
+    ctx = SimpleNamespace(provided_toolchains=True, build_env={"PATH": str(gradle.parent)})
+    with pytest.raises(PackItError) as info:
+        tools.gradle_argv(ctx, facts(build_tool="gradle", build_file="build.gradle.kts"), tmp_path)  # type: ignore[arg-type]
+    assert info.value.exit_code == MISSING_TOOLCHAIN and "no ./gradlew" in info.value.message
+    host = SimpleNamespace(provided_toolchains=False, build_env={"PATH": str(gradle.parent)})  # --toolchain host
+    argv = tools.gradle_argv(host, facts(build_tool="gradle", build_file="build.gradle.kts"), tmp_path)  # type: ignore[arg-type]
+    assert argv[0] == str(gradle)
+
+
+def test_the_build_trust_store_is_made_once_per_stack_bundle_and_host_bundle(tmp_path, monkeypatch):
+    from pack_it.lifecycle.cache import Cache
+    from pack_it.lifecycle.reporter import Reporter
+
+    made = []
+    stack = {"debian:stack.crt": b"\x30\x03\x02\x01\x01"}
+    monkeypatch.setattr(cacerts, "stack_certificates", lambda *a: made.append(a) or stack)
+    pem = _certificate(tmp_path)
+    (tmp_path / "host.pem").write_bytes(pem)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "host.pem"))
+    cache, where = Cache(tmp_path / "cache"), tmp_path / "stores"
+    first = cacerts.build_store("debian12", cache, Reporter(), where)
+    assert first.read_bytes() == cacerts.for_build("debian12", cache, Reporter())  # the same store, kept
+    assert cacerts.build_store("debian12", cache, Reporter(), where) == first
+    assert len(made) == 2  # the store above, and for_build's: the second build_store made nothing
+    (tmp_path / "host.pem").write_bytes(pem + pem)  # a host bundle with another CA: another store
+    second = cacerts.build_store("debian12", cache, Reporter(), where)
+    assert second != first and len(made) == 3 and sorted(p.name for p in where.iterdir()) == sorted(
+        [first.name, second.name])
