@@ -53,8 +53,6 @@ def _unreachable_registry() -> str | None:
 # work met here for the first time): skipped with the reason until fixed, each listed in the
 # issues' notes. A test id matches when it starts with the entry.
 KNOWN_FAILING = {
-    "tests/lifecycle/sandbox/test_toolchains.py::test_the_sandbox_does_not_change_the_image[python-flask]":
-        "Python 3.13's install fails on the debian12 build root chosen for --sandbox none comparison",
     "tests/e2e/test_ci_step.py":
         "the pack-it image's own build in the test has not passed on a clean machine yet",
 }

@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from contextlib import contextmanager
-from functools import lru_cache
-from typing import Iterator
 import subprocess
 import sys
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 
 from pack_it.detectors.python.detection import PIPFILE
@@ -383,7 +383,17 @@ def build_python(python: str) -> str | None:
     running pack-it, else `python3.X` on PATH (the build root will carry it)."""
     if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
         return sys.executable
-    return shutil.which(f"python{python}")
+    found = shutil.which(f"python{python}")
+    if found is None:
+        return None
+    # It must run, and be that minor: a pyenv shim on PATH names every version and fails for
+    # those not installed ("pyenv: python3.13: command not found").
+    try:
+        proc = subprocess.run([found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found if proc.returncode == 0 and proc.stdout.strip() == python else None
 
 
 @contextmanager

@@ -31,9 +31,12 @@ def test_the_build_python_is_the_one_running_pack_it_or_python3x_on_path(monkeyp
     monkeypatch.setenv("PATH", str(tmp_path))
     assert dependencies.build_python("3.13" if HOST != "3.13" else "3.12") is None
     fake = tmp_path / "python3.99"
-    fake.write_text("#!/bin/sh\n")
+    fake.write_text("#!/bin/sh\necho 3.99\n")
     fake.chmod(0o755)
     assert dependencies.build_python("3.99") == str(fake)
+    # A pyenv shim names every version and fails for one that is not installed: not a builder.
+    fake.write_text("#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2; exit 127\n")
+    assert dependencies.build_python("3.99") is None
 
 
 @pytest.mark.skipif(HOST != "3.11", reason="the sample targets Debian 12's Python 3.11, which pack-it must run on")
