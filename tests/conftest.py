@@ -67,8 +67,6 @@ KNOWN_FAILING = {
         "a standalone interpreter in the sandbox (as above)",
     "tests/security/test_hostile_trees.py::test_a_hostile_tree_builds_without_host_content[dir-named-python-version]":
         "a standalone interpreter in the sandbox (as above)",
-    "tests/e2e/test_ci_step.py":
-        "the pack-it image's own build in the test has not passed on a clean machine yet",
     "tests/e2e/test_sample_apps.py::test_sample_app_serves_http[java-maven-multi]":
         "mvn package fails inside the sandbox",
     "tests/e2e/test_sample_apps.py::test_sample_app_serves_http[java-spring-boot]":

@@ -7,31 +7,45 @@ pushes it to the test registry (TLS, htpasswd); then a fresh container with only
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import time
+import uuid
 
 import pytest
 
 from pack_it.lifecycle.pipeline import BuildOptions, build
+from pack_it.lifecycle.sandbox import CA_BUNDLE, NETWORK_VARIABLES
 from pack_it.packs import REGISTRY
-from tests.conftest import REPO
+from tests.conftest import CLEARED, HARNESS, REPO
+from tests.lifecycle.publish.helpers import run_and_get
 from tests.lifecycle.registry.conftest import registry  # noqa: F401
 from tests.lifecycle.registry.servers import PASSWORD, USER
 
 pytestmark = [pytest.mark.network, pytest.mark.engine]
 
-IMAGE = "localhost/pack-it-e2e-self:test"
+# One tag per run: CI and a developer may run this test at once on one podman store.
+IMAGE = f"localhost/pack-it-e2e-self:{uuid.uuid4().hex[:12]}"
 NONROOT = "65532:65532"
+PROXY_VARIABLES = tuple(v for v in NETWORK_VARIABLES if v.lower().endswith("_proxy"))
 
 
 @pytest.fixture(scope="module")
-def pack_it_image(tmp_path_factory, shared_cache, podman):
+def pack_it_image(tmp_path_factory, shared_cache, shared_buildroots, podman):
     archive = tmp_path_factory.mktemp("self") / "pack-it.tar"
-    build(BuildOptions(REPO, tag=IMAGE, output=f"tar:{archive}", run_image="builder-debian13", cache_dir=shared_cache),
-          REGISTRY)
+    # A module fixture runs before the tests' hermetic environment: the same settings here.
+    with pytest.MonkeyPatch.context() as env:
+        for name in [n for n in os.environ if (n.startswith("PACK_IT_") and n not in HARNESS) or n in CLEARED]:
+            env.delenv(name)
+        env.setenv("PACK_IT_BUILDROOTS", str(shared_buildroots))
+        env.setenv("HOME", str(tmp_path_factory.mktemp("self-home")))
+        build(BuildOptions(REPO, tag=IMAGE, output=f"tar:{archive}", run_image="builder-debian13",
+                           cache_dir=shared_cache), REGISTRY)
     load = subprocess.run([podman, "load", "-i", str(archive)], capture_output=True, text=True)
+    archive.unlink()
     assert load.returncode == 0, load.stderr
     yield IMAGE
     subprocess.run([podman, "rmi", "-f", IMAGE], capture_output=True)
@@ -54,7 +68,14 @@ def _mounts(tmp_path, registry) -> dict[str, str]:  # noqa: F811
 
 def _step(podman, image, app, results, mounts, registry) -> tuple[subprocess.CompletedProcess, float]:  # noqa: F811
     """deploy/tekton/pack-it.yaml's step: pack-it as the command, its args, in a new container."""
-    argv = [podman, "run", "--rm", "--user", NONROOT, "--network", "host",
+    # This host's network: its proxy settings and the CA bundle a TLS-intercepting proxy's CA
+    # is in, as the build sandbox passes them to its steps (lifecycle/sandbox); on a machine
+    # that reaches the registries directly they are the image's own.
+    network = [a for v in PROXY_VARIABLES if v in os.environ for a in ("-e", f"{v}={os.environ[v]}")]
+    bundle = os.environ.get("SSL_CERT_FILE") or str(CA_BUNDLE)
+    if os.path.isfile(bundle):
+        network += ["-v", f"{os.path.realpath(bundle)}:{CA_BUNDLE}:ro"]
+    argv = [podman, "run", "--rm", "--user", NONROOT, "--network", "host", *network,
             "-v", f"{app}:/workspace/source:ro", "-v", f"{mounts['config']}:/config:ro",
             "-v", f"{mounts['ca']}:/ca:ro", "-v", f"{results}:/results",
             "-e", "DOCKER_CONFIG=/config", "-e", "HOME=/tmp/home", "-e", "PACK_IT_CACHE_DIR=/tmp/home/.cache/pack-it",
@@ -85,8 +106,6 @@ def test_the_pack_it_image_builds_and_pushes_as_non_root_then_rebuilds_from_the_
     pushed = subprocess.run([skopeo, "inspect", "--raw", "--cert-dir", str(registry.cert_dir), "--creds",
                              registry.creds, f"docker://{registry.host}/ci/flask:1"], capture_output=True)
     assert pushed.returncode == 0, pushed.stderr
-    import hashlib
-
     assert "sha256:" + hashlib.sha256(pushed.stdout).hexdigest() == digest
 
     main_py = app / "app.py"
@@ -96,6 +115,16 @@ def test_the_pack_it_image_builds_and_pushes_as_non_root_then_rebuilds_from_the_
     assert second.returncode == 0, output
     assert "installing dependencies" not in output, output
     assert "layer records" in output and "restored" in output, output
-    assert (results / "IMAGE_DIGEST").read_text().strip() != digest  # the change is in the image
+    second_digest = (results / "IMAGE_DIGEST").read_text().strip()
+    assert second_digest != digest  # the change is in the image
+    # What the step pushed runs: pulled back by its digest, it serves the app.
+    pushed_ref = f"{registry.host}/ci/flask@{second_digest}"
+    pull = subprocess.run([podman, "pull", "--cert-dir", str(registry.cert_dir), "--creds", registry.creds, pushed_ref],
+                          capture_output=True, text=True)
+    assert pull.returncode == 0, pull.stderr
+    try:
+        assert "Hello from python-flask!" in run_and_get(podman, pushed_ref)
+    finally:
+        subprocess.run([podman, "rmi", "-f", pushed_ref], capture_output=True)
     print(f"\nCI step in podman as {NONROOT}: first build {first_seconds:.1f} s, "
           f"fresh container with --cache-image after a one-line change {second_seconds:.1f} s")
