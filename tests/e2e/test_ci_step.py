@@ -2,7 +2,8 @@
 podman as a non-root user with only the app's source, a docker config, the registry's CA and a
 results directory mounted, as deploy/tekton/pack-it.yaml runs it. It builds python-flask and
 pushes it to the test registry (TLS, htpasswd); then a fresh container with only
---cache-image rebuilds a one-line change without installing the dependencies again."""
+--cache-image rebuilds a one-line change without installing the dependencies or assembling the
+run image again, and what it pushed runs."""
 
 from __future__ import annotations
 
@@ -119,7 +120,8 @@ def test_the_pack_it_image_builds_and_pushes_as_non_root_then_rebuilds_from_the_
     assert second.returncode == 0, output
     assert "installing dependencies" not in output, output
     assert "reusing layer deps (dependencies unchanged)" in output, output
-    assert "layer records" in output and "restored" in output, output
+    assert "layer records" in output and "1 run images restored" in output, output
+    assert "layer python-debian13:" in first.stderr and "layer python-debian13:" not in output  # not assembled again
     assert PASSWORD not in first.stdout + first.stderr + output
     second_digest = (results / "IMAGE_DIGEST").read_text().strip()
     assert second_digest != digest  # the change is in the image
