@@ -178,8 +178,9 @@ def save(target: str, packs: Iterable[str], layers: Iterable[Layer], cache: Cach
     except PackItError as e:
         reporter.warn(f"The cache image was not pushed to {target}: {e.message}")
         return None
-    reporter.step(f"cache image {target}: {len(image.layers)} layers, {len(report.uploaded)} uploaded "
-                  f"({report.bytes_sent} bytes)")
+    uploaded = [d for d in report.uploaded if d != image.config_descriptor.digest]  # the config is not a layer
+    reporter.step(f"cache image {target}: {len(image.layers)} layers, {len(uploaded)} uploaded "
+                  f"({report.bytes_sent} bytes sent)")
     return image
 
 
@@ -226,9 +227,20 @@ def assemble(packs: Iterable[str], layers: Iterable[Layer], cache: Cache, epoch:
     return image
 
 
+def _restored_mode(mode: int, is_dir: bool) -> int:
+    """The mode a file or directory has once restored (tarfile's `data` filter, which keeps
+    no setuid/setgid/sticky or group/other write bit, and makes directories by the umask), so a
+    restored cache archives to the same layer and a second worker pushes none of it again."""
+    if is_dir:
+        return 0o755
+    mode &= 0o755
+    return (mode if mode & 0o100 else mode & ~0o111) | 0o600
+
+
 def _dir_entries(directory: Path, prefix: str) -> list[Entry]:
     """A cache directory as archive entries, without other writers' partial files. Modes are
-    kept as they are (a tool's cache may care), owners and mtimes normalised."""
+    the ones restoring gives (`_restored_mode`: a tool's cache may care about the executable
+    bits), owners and mtimes normalised."""
     entries = [dir_entry(prefix)]
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(PARTIAL))
@@ -237,13 +249,12 @@ def _dir_entries(directory: Path, prefix: str) -> list[Entry]:
         for name in dirnames + sorted(f for f in filenames if not f.startswith(PARTIAL)):
             full = Path(dirpath, name)
             st = full.lstat()
-            mode = st.st_mode & 0o7777 & ~0o6000  # never setuid/setgid
             if os.path.islink(full):
                 entries.append(Entry(f"{base}/{name}", "symlink", 0o777, target=os.readlink(full)))
             elif full.is_dir():
-                entries.append(dir_entry(f"{base}/{name}", mode | 0o700))
+                entries.append(dir_entry(f"{base}/{name}", _restored_mode(st.st_mode, True)))
             elif full.is_file():
-                entries.append(Entry(f"{base}/{name}", "file", mode | 0o600, source=full))
+                entries.append(Entry(f"{base}/{name}", "file", _restored_mode(st.st_mode, False), source=full))
     return entries
 
 

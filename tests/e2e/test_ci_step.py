@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -122,6 +123,8 @@ def test_the_pack_it_image_builds_and_pushes_as_non_root_then_rebuilds_from_the_
     assert "reusing layer deps (dependencies unchanged)" in output, output
     assert "layer records" in output and "1 run images restored" in output, output
     assert "layer python-debian13:" in first.stderr and "layer python-debian13:" not in output  # not assembled again
+    # The cache it pushes back is the one it restored, plus the app layer the image push sent.
+    assert re.search(r"cache image \S+: \d+ layers, 0 uploaded", output), output
     assert PASSWORD not in first.stdout + first.stderr + output
     second_digest = (results / "IMAGE_DIGEST").read_text().strip()
     assert second_digest != digest  # the change is in the image

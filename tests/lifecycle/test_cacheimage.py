@@ -199,3 +199,26 @@ def test_a_stack_run_image_travels_in_the_cache_image_and_is_not_assembled_again
     run = runimage.resolve("python-debian13", fresh, 0)
     assert (run.reference, run.image.digest) == ("python-debian13@x", stack.digest)
     assert cacheimage._restore_stacks(stacks, client, fresh) == 0  # never over a local record
+
+
+def test_a_restored_cache_directory_archives_to_the_same_layer(tmp_path):
+    """A second worker's unchanged cache pushes no directory layer again: what restoring leaves
+    (no group/other write bits, directories by the umask) is what was archived."""
+    import os
+
+    first = Cache(tmp_path / "first")
+    install = first.root / "packs" / "python" / "installed" / "k1"
+    (install / "site-packages" / "flask").mkdir(parents=True)
+    (install / "site-packages" / "flask" / "__init__.py").write_text("x")
+    (install / "bin").mkdir()
+    (install / "bin" / "gunicorn").write_text("#!/usr/bin/python3\n")
+    os.chmod(install / "site-packages" / "flask" / "__init__.py", 0o664)
+    os.chmod(install / "bin" / "gunicorn", 0o775)
+    os.chmod(install / "bin", 0o700)  # as tempfile.mkdtemp makes it
+    os.chmod(install / "site-packages" / "flask", 0o775)
+    image = cacheimage.assemble(["python"], [], first, 0)
+    _, dirs, _ = cacheimage._contents(image, "example/x:cache")
+    second = Cache(tmp_path / "second")
+    assert cacheimage._restore_dirs(dirs, {d.digest: d.size for d in image.layers}, _CopyingClient(first), second) == 1
+    assert os.access(second.root / "packs" / "python" / "installed" / "k1" / "bin" / "gunicorn", os.X_OK)
+    assert cacheimage.assemble(["python"], [], second, 0).layers == image.layers
