@@ -237,8 +237,8 @@ class SourceTree:
         """Whether the files under a directory link are listed at the link's path, as a file
         link inside the tree reads its target: the link resolves to a directory in the tree
         that is neither ignored, nor never source (NOT_SOURCE_DIRS), nor one of the link's own
-        ancestors (a loop). Links found under
-        a link are not walked (the walk in `_walked`), so no chain of links can loop."""
+        ancestors (a loop). Links found under a link are not walked (`_walked`), so no chain of
+        links can loop."""
         try:
             target = link.resolve(strict=True)
             rel = target.relative_to(self.root)
