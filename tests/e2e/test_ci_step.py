@@ -70,8 +70,10 @@ def _mounts(tmp_path, registry) -> dict[str, str]:  # noqa: F811
     return {"config": str(config), "ca": str(ca)}
 
 
-def _step(podman, image, app, results, mounts, registry) -> tuple[subprocess.CompletedProcess, float]:  # noqa: F811
-    """deploy/tekton/pack-it.yaml's step: pack-it as the command, its args, in a new container."""
+def _step(podman, image, app, results, mounts, registry,  # noqa: F811
+          repository: str = "ci/flask") -> tuple[subprocess.CompletedProcess, float]:
+    """deploy/tekton/pack-it.yaml's step: pack-it as the command, its args, in a new container
+    (bench/ci_step_bench.py times it)."""
     # This host's network: its proxy settings and the CA bundle a TLS-intercepting proxy's CA
     # is in, as the build sandbox passes them to its steps (lifecycle/sandbox); on a machine
     # that reaches the registries directly they are the image's own.
@@ -86,8 +88,8 @@ def _step(podman, image, app, results, mounts, registry) -> tuple[subprocess.Com
             "-v", f"{mounts['ca']}:/ca:ro", "-v", f"{results}:/results",
             "-e", "DOCKER_CONFIG=/config", "-e", "HOME=/tmp/home", "-e", "PACK_IT_CACHE_DIR=/tmp/home/.cache/pack-it",
             "--entrypoint", "pack-it", image,
-            "build", "/workspace/source", "--publish", "--tag", f"{registry.host}/ci/flask:1",
-            "--cache-image", f"{registry.host}/ci/flask:cache", "--sandbox", "none", "--registry-ca", "/ca/ca.crt",
+            "build", "/workspace/source", "--publish", "--tag", f"{registry.host}/{repository}:1",
+            "--cache-image", f"{registry.host}/{repository}:cache", "--sandbox", "none", "--registry-ca", "/ca/ca.crt",
             "--digest-file", "/results/IMAGE_DIGEST", "--image-url-file", "/results/IMAGE_URL"]
     started = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
