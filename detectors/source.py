@@ -233,6 +233,22 @@ class SourceTree:
             )
         return full
 
+    def _walkable_link(self, link: Path) -> bool:
+        """Whether the files under a directory link are listed at the link's path, as a file
+        link inside the tree reads its target: the link resolves to a directory in the tree
+        that is neither ignored, nor never source (NOT_SOURCE_DIRS), nor one of the link's own
+        ancestors (a loop). Links found under a link are not walked (`_walked`), so no chain of
+        links can loop."""
+        try:
+            target = link.resolve(strict=True)
+            rel = target.relative_to(self.root)
+        except (ValueError, RuntimeError, OSError):  # outside, a loop, dangling
+            return False
+        parent = link.parent.resolve()
+        never = ALWAYS_IGNORED + tuple(NOT_SOURCE_DIRS)  # a virtualenv's lib64 -> lib is not walked twice
+        return (target.is_dir() and not any(part in never for part in (*rel.parts, *link.relative_to(self.root).parts))
+                and not self.ignore.ignores(rel.as_posix()) and parent != target and target not in parent.parents)
+
     @cached_property
     def _walked(self) -> tuple[str, ...]:
         found = []
@@ -241,6 +257,7 @@ class SourceTree:
             rel = Path(e.filename).relative_to(self.root).as_posix() if e.filename else "a directory"
             raise unreadable(rel + "/", e)
 
+        through_links: list[str] = []  # the in-tree directory links walked through, "link/"
         for dirpath, dirnames, filenames in walk(self.root, unreadable_dir):
             rel_dir = Path(dirpath).relative_to(self.root).as_posix()
             prefix = "" if rel_dir == "." else rel_dir + "/"
@@ -251,8 +268,12 @@ class SourceTree:
             for name in dirnames:
                 rel = prefix + name
                 full = Path(dirpath, name)
-                if name in ALWAYS_IGNORED or full.is_symlink():
+                if name in ALWAYS_IGNORED:
                     continue
+                if full.is_symlink():
+                    if prefix.startswith(tuple(through_links)) or not self._walkable_link(full):
+                        continue
+                    through_links.append(rel + "/")
                 if self.ignore.ignores(rel) and not self.ignore.has_exceptions:
                     continue
                 kept.append(name)

@@ -8,7 +8,11 @@ What it holds, for the packs of one build:
   inputs have the same keys (same lockfiles, versions, stack, architecture) reuses those
   layers and runs no installer;
 - each pack's persistent cache directory (`packs/<pack>/<name>`: a full dependency install,
-  a compiler's build cache, downloaded tools) as one reproducible layer.
+  a compiler's build cache, downloaded tools) as one reproducible layer;
+- the run image, when it is a stack pack-it assembles (`python-debian13`): its record, manifest
+  and config in the label, its layers as layers, so a fresh worker neither downloads its
+  Debian packages nor assembles it again (a registry that has the app's image has those
+  layers already: nothing is uploaded twice).
 
 It is an image like any other (OCI manifest, image config, gzip layers), so any registry stores
 it and skopeo can copy it; what each layer is, is in the config's `io.pack-it.cache` label.
@@ -23,6 +27,7 @@ only images your own builds push.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -94,6 +99,60 @@ class CacheDir:
         return cls(_safe_name(value["pack"]), _safe_name(value["name"]), value["digest"])
 
 
+@dataclass(frozen=True)
+class CacheStack:
+    """An assembled stack run image: the record `runimage.resolve` looks up under the stack's
+    key, and its manifest and config (small JSON, carried in the label as text)."""
+
+    name: str  # the reference it was chosen by: python-debian13
+    key: str
+    epoch: int
+    record: dict  # {reference, digest, config}
+    manifest: str
+    config: str
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "key": self.key, "epoch": self.epoch, "record": self.record,
+                "manifest": self.manifest, "config": self.config}
+
+    @classmethod
+    def from_json(cls, value: object) -> "CacheStack":
+        if not (isinstance(value, dict) and all(isinstance(value.get(k), str) for k in ("name", "key", "manifest", "config"))
+                and type(value.get("epoch")) is int and isinstance(value.get("record"), dict)):
+            raise ValueError("a stack lacks its name, key, epoch, record, manifest or config")
+        record = value["record"]
+        for field_, data in (("digest", value["manifest"]), ("config", value["config"])):
+            if record.get(field_) != "sha256:" + hashlib.sha256(data.encode()).hexdigest():
+                raise ValueError(f"a stack's {field_} does not match its record")
+        if not isinstance(record.get("reference"), str):
+            raise ValueError("a stack record lacks its reference")
+        return cls(value["name"], value["key"], value["epoch"], record, value["manifest"], value["config"])
+
+    @property
+    def image(self) -> Image:
+        return Image(self.manifest.encode(), self.config.encode())
+
+
+def _stack(reference: str | None, cache: Cache, epoch: int, locked: bool) -> CacheStack | None:
+    """The assembled stack `reference` names, as the local cache holds it; None for any other
+    run image (pulled, a file, `base`) or a stack not recorded."""
+    from pack_it.lifecycle import runimage
+    from pack_it.lifecycle.stacks import definitions
+
+    if not reference or reference.partition("-")[0] not in definitions.STACKS:
+        return None
+    try:
+        name, release = definitions.parse_reference(reference)
+    except PackItError:
+        return None
+    key = runimage._stack_key(name, release, epoch, cache, locked)
+    record = cache.layer_record("stack-image", reference, key, epoch)
+    if not (record and cache.verify_blob(record.get("digest")) and cache.verify_blob(record.get("config"))):
+        return None
+    return CacheStack(reference, key, epoch, record, cache.blob_path(record["digest"]).read_text(),
+                      cache.blob_path(record["config"]).read_text())
+
+
 def _safe_name(name: str) -> str:
     if not name or name in (".", "..") or "/" in name or "\0" in name or name.startswith(PARTIAL):
         raise ValueError(f"{name!r} is not a cache directory name")
@@ -104,27 +163,32 @@ def _safe_name(name: str) -> str:
 
 
 def save(target: str, packs: Iterable[str], layers: Iterable[Layer], cache: Cache, epoch: int,
-         registry: RegistryOptions | None, reporter: Reporter) -> Image | None:
+         registry: RegistryOptions | None, reporter: Reporter, run_image: str | None = None,
+         locked: bool = False) -> Image | None:
     """Pushes the cache image for a finished build to `target` (--cache-to). A failure is a
-    warning: the build's image is already written, and a missing cache only costs time."""
+    warning: the build's image is already written, and a missing cache only costs time.
+    `run_image`: the run image as chosen (a stack is carried, `_stack`)."""
     from pack_it.lifecycle.registry import names
     from pack_it.lifecycle.registry.client import RegistryClient, RegistryOptions
 
     try:
-        image = assemble(packs, layers, cache, epoch)
+        image = assemble(packs, layers, cache, epoch, _stack(run_image, cache, epoch, locked))
         client = RegistryClient(names.parse(target), registry or RegistryOptions(), push=True)
         report = client.push(image, cache)
     except PackItError as e:
         reporter.warn(f"The cache image was not pushed to {target}: {e.message}")
         return None
-    reporter.step(f"cache image {target}: {len(image.layers)} layers, {len(report.uploaded)} uploaded "
-                  f"({report.bytes_sent} bytes)")
+    uploaded = [d for d in report.uploaded if d != image.config_descriptor.digest]  # the config is not a layer
+    reporter.step(f"cache image {target}: {len(image.layers)} layers, {len(uploaded)} uploaded "
+                  f"({report.bytes_sent} bytes sent)")
     return image
 
 
-def assemble(packs: Iterable[str], layers: Iterable[Layer], cache: Cache, epoch: int) -> Image:
+def assemble(packs: Iterable[str], layers: Iterable[Layer], cache: Cache, epoch: int,
+             stack: CacheStack | None = None) -> Image:
     """The cache image of a build: its layers' records and blobs, then its packs' cache
-    directories. The same cache gives the same image (reproducible directory layers)."""
+    directories, then the stack run image's layers. The same cache gives the same image
+    (reproducible directory layers)."""
     records: list[CacheRecord] = []
     descriptors: dict[str, tuple[Descriptor, str]] = {}  # digest -> (descriptor, diff_id)
     for layer in layers:
@@ -145,8 +209,13 @@ def assemble(packs: Iterable[str], layers: Iterable[Layer], cache: Cache, epoch:
                 holder.append(blob.digest)
             dirs.append(CacheDir(pack, directory.name, blob.digest))
             descriptors.setdefault(blob.digest, (Descriptor(oci.LAYER_GZIP, blob.digest, blob.size), blob.diff_id))
+    if stack is not None:
+        stack_image = stack.image
+        for descriptor, diff_id in zip(stack_image.layers, stack_image.config_json["rootfs"]["diff_ids"]):
+            descriptors.setdefault(descriptor.digest, (descriptor, diff_id))
     label = {"format": FORMAT, "architecture": ARCHITECTURE,
-             "records": [r.to_json() for r in records], "dirs": [d.to_json() for d in dirs]}
+             "records": [r.to_json() for r in records], "dirs": [d.to_json() for d in dirs],
+             "stacks": [stack.to_json()] if stack is not None else []}
     config = {
         "architecture": ARCHITECTURE, "os": "linux",
         "config": {"Labels": {LABEL: json.dumps(label, sort_keys=True)}},
@@ -158,9 +227,20 @@ def assemble(packs: Iterable[str], layers: Iterable[Layer], cache: Cache, epoch:
     return image
 
 
+def _restored_mode(mode: int, is_dir: bool) -> int:
+    """The mode a file or directory has once restored (tarfile's `data` filter, which keeps
+    no setuid/setgid/sticky or group/other write bit, and makes directories by the umask), so a
+    restored cache archives to the same layer and a second worker pushes none of it again."""
+    if is_dir:
+        return 0o755
+    mode &= 0o755
+    return (mode if mode & 0o100 else mode & ~0o111) | 0o600
+
+
 def _dir_entries(directory: Path, prefix: str) -> list[Entry]:
     """A cache directory as archive entries, without other writers' partial files. Modes are
-    kept as they are (a tool's cache may care), owners and mtimes normalised."""
+    the ones restoring gives (`_restored_mode`: a tool's cache may care about the executable
+    bits), owners and mtimes normalised."""
     entries = [dir_entry(prefix)]
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(PARTIAL))
@@ -169,13 +249,12 @@ def _dir_entries(directory: Path, prefix: str) -> list[Entry]:
         for name in dirnames + sorted(f for f in filenames if not f.startswith(PARTIAL)):
             full = Path(dirpath, name)
             st = full.lstat()
-            mode = st.st_mode & 0o7777 & ~0o6000  # never setuid/setgid
             if os.path.islink(full):
                 entries.append(Entry(f"{base}/{name}", "symlink", 0o777, target=os.readlink(full)))
             elif full.is_dir():
-                entries.append(dir_entry(f"{base}/{name}", mode | 0o700))
+                entries.append(dir_entry(f"{base}/{name}", _restored_mode(st.st_mode, True)))
             elif full.is_file():
-                entries.append(Entry(f"{base}/{name}", "file", mode | 0o600, source=full))
+                entries.append(Entry(f"{base}/{name}", "file", _restored_mode(st.st_mode, False), source=full))
     return entries
 
 
@@ -186,6 +265,7 @@ def _dir_entries(directory: Path, prefix: str) -> list[Entry]:
 class Restored:
     records: int = 0  # layer records written
     dirs: int = 0  # directory entries placed
+    stacks: int = 0  # stack run images recorded
 
 
 def restore(source: str, cache: Cache, registry: RegistryOptions | None, reporter: Reporter) -> Restored:
@@ -197,17 +277,19 @@ def restore(source: str, cache: Cache, registry: RegistryOptions | None, reporte
     try:
         client = RegistryClient(names.parse(source), registry or RegistryOptions())
         image = client.pull_config(cache)
-        records, dirs = _contents(image, source)
+        records, dirs, stacks = _contents(image, source)
         sizes = {d.digest: d.size for d in image.layers}
-        restored = Restored(_restore_records(records, client, cache), _restore_dirs(dirs, sizes, client, cache))
+        restored = Restored(_restore_records(records, client, cache), _restore_dirs(dirs, sizes, client, cache),
+                            _restore_stacks(stacks, client, cache))
     except PackItError as e:
         reporter.warn(f"The cache image {source} was not used: {e.message}")
         return Restored()
-    reporter.step(f"cache image {source}: {restored.records} layer records, {restored.dirs} cache entries restored")
+    reporter.step(f"cache image {source}: {restored.records} layer records, {restored.dirs} cache entries, "
+                  f"{restored.stacks} run images restored")
     return restored
 
 
-def _contents(image: Image, source: str) -> tuple[list[CacheRecord], list[CacheDir]]:
+def _contents(image: Image, source: str) -> tuple[list[CacheRecord], list[CacheDir], list[CacheStack]]:
     try:
         labels = (image.config_json.get("config") or {}).get("Labels") or {}
         label = json.loads(labels[LABEL])
@@ -218,12 +300,14 @@ def _contents(image: Image, source: str) -> tuple[list[CacheRecord], list[CacheD
         layers = {d.digest for d in image.layers}
         records = [CacheRecord.from_json(r) for r in label.get("records", [])]
         dirs = [CacheDir.from_json(d) for d in label.get("dirs", [])]
-        if any(r.record["digest"] not in layers for r in records) or any(d.digest not in layers for d in dirs):
+        stacks = [CacheStack.from_json(s) for s in label.get("stacks", [])]
+        if (any(r.record["digest"] not in layers for r in records) or any(d.digest not in layers for d in dirs)
+                or any(d.digest not in layers for s in stacks for d in s.image.layers)):
             raise ValueError("its label names a layer the image does not have")
     except (KeyError, ValueError, TypeError, AttributeError, RecursionError) as e:
         raise export_error(f"{source} is not a pack-it cache image ({e}).",
                            "Name the image a --cache-to (or --cache-image) build pushed.", exit_code=INVALID_IMAGE)
-    return records, dirs
+    return records, dirs, stacks
 
 
 def _restore_records(records: list[CacheRecord], client, cache: Cache) -> int:
@@ -233,6 +317,22 @@ def _restore_records(records: list[CacheRecord], client, cache: Cache) -> int:
             continue
         client.fetch_blob(Descriptor(oci.LAYER_GZIP, r.record["digest"], r.record["size"]), cache)
         cache.save_layer_record(r.pack, r.name, r.key, r.epoch, r.record)
+        written += 1
+    return written
+
+
+def _restore_stacks(stacks: list[CacheStack], client, cache: Cache) -> int:
+    """Each stack's layers (verified as they arrive), manifest and config, then its record, so
+    `runimage.resolve` finds it assembled; never over a record the local cache has."""
+    written = 0
+    for s in stacks:
+        if cache.layer_record("stack-image", s.name, s.key, s.epoch) is not None:
+            continue
+        for descriptor in s.image.layers:
+            client.fetch_blob(descriptor, cache)
+        cache.put_bytes(s.manifest.encode())
+        cache.put_bytes(s.config.encode())
+        cache.save_layer_record("stack-image", s.name, s.key, s.epoch, s.record)
         written += 1
     return written
 

@@ -166,7 +166,7 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
         destination = publisher.publish(image, cache, str(ref))
         if options.cache_to:
             cacheimage.save(options.cache_to, plan.packs, layers, cache, epoch, options.registry,
-                            reporter)
+                            reporter, run_image=chosen, locked=options.locked)
     except OSError as e:
         if e.errno in DISK_FULL:
             raise cache.disk_error(e) from None

@@ -53,8 +53,6 @@ def _unreachable_registry() -> str | None:
 # work met here for the first time): skipped with the reason until fixed, each listed in the
 # issues' notes. A test id matches when it starts with the entry.
 KNOWN_FAILING = {
-    "tests/e2e/test_ci_step.py":
-        "the pack-it image's own build in the test has not passed on a clean machine yet",
 }
 
 # Tests that take minutes (cold builds) or 10 MB inputs: `pytest -m slow` runs them; CI runs

@@ -385,3 +385,22 @@ def test_pack_it_ignore_applies_after_dockerignore(tmp_path):
     assert [f for f in tree.files() if f.endswith(".txt")] == ["b.txt"]
     tree = SourceTree(write_tree(tmp_path / "only", {"a.txt": "", "b.txt": "", ".pack-itignore": "a.txt\n"}))
     assert [f for f in tree.files() if f.endswith(".txt")] == ["b.txt"]
+
+
+def test_a_directory_link_inside_the_tree_lists_its_files_at_the_link(tmp_path):
+    """As a file link inside the tree reads its target (pack-it's own pack_it/lifecycle ->
+    ../lifecycle): never a link that loops, leads to an ignored directory, or lies under a link."""
+    root = write_tree(tmp_path / "app", {"lib/m.py": "x", "sub/a.txt": "a", "hidden/s.txt": "s",
+                                         ".pack-itignore": "hidden/\n"})
+    (root / "pkg").symlink_to("lib", target_is_directory=True)
+    (root / "lib" / "back").symlink_to("../sub", target_is_directory=True)  # walked in lib/, not again in pkg/
+    (root / "sub" / "loop").symlink_to("..", target_is_directory=True)
+    (root / "sub" / "self").symlink_to(".", target_is_directory=True)
+    (root / "shown").symlink_to("hidden", target_is_directory=True)
+    (root / "git").symlink_to(".git", target_is_directory=True)
+    write_tree(root / ".git", {"config": "c"})
+    write_tree(root / ".venv", {"pyvenv.cfg": "", "lib/site.py": ""})
+    (root / ".venv" / "lib64").symlink_to("lib", target_is_directory=True)
+    (root / "venvlib").symlink_to(".venv/lib", target_is_directory=True)
+    assert SourceTree(root).files() == (".pack-itignore", ".venv/lib/site.py", ".venv/pyvenv.cfg", "lib/back/a.txt",
+                                        "lib/m.py", "pkg/m.py", "sub/a.txt")

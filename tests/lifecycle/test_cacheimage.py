@@ -134,6 +134,11 @@ def test_an_image_that_is_not_a_cache_image_is_refused_by_restore(tmp_path, regi
     {"format": 1, "architecture": "arm64"},
     {"format": 2, "architecture": "amd64"},
     {"format": 1, "architecture": "amd64", "dirs": [{"pack": "go", "name": "x", "digest": "sha256:" + "1" * 64}]},
+    {"format": 1, "architecture": "amd64", "stacks": [{"name": "python-debian13", "key": "k", "epoch": 0,
+                                                       # well formed, but not what its record names
+                                                       "manifest": '{"layers": []}', "config": '{"rootfs": {}}',
+                                                       "record": {"reference": "r", "digest": "sha256:" + "0" * 64,
+                                                                  "config": "sha256:" + "0" * 64}}]},
 ])
 def test_a_cache_label_out_of_shape_is_refused_before_anything_is_written(label):
     from pack_it.lifecycle.oci import Image
@@ -151,3 +156,69 @@ def test_a_cache_image_outside_a_registry_is_a_usage_error(flag, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == USAGE, proc.stderr
     assert "oci:./x" in proc.stderr and "registry" in proc.stderr and "Traceback" not in proc.stderr
+
+
+class _CopyingClient:
+    """A registry client that serves blobs out of another cache (no registry needed)."""
+
+    def __init__(self, source: Cache) -> None:
+        self.source = source
+        self.fetched: list[str] = []
+
+    def fetch_blob(self, descriptor, cache: Cache) -> None:
+        self.fetched.append(descriptor.digest)
+        assert cache.put_bytes(self.source.blob_path(descriptor.digest).read_bytes()) == descriptor.digest
+
+
+def test_a_stack_run_image_travels_in_the_cache_image_and_is_not_assembled_again(tmp_path, monkeypatch):
+    """A fresh worker finds the stack the first one assembled (its record, manifest, config and
+    layers) and never downloads a Debian package for it."""
+    from pack_it.lifecycle import runimage
+    from pack_it.lifecycle.stacks import assemble
+
+    first = Cache(tmp_path / "first")
+    stack = runimage.resolve(runimage.GENERATED, first, 0).image  # any image stands in for the assembled stack
+    key = runimage._stack_key("python", "debian13", 0, first, False)
+    first.save_layer_record("stack-image", "python-debian13", key, 0, {
+        "reference": "python-debian13@x", "digest": first.put_bytes(stack.manifest),
+        "config": first.put_bytes(stack.config)})
+    image = cacheimage.assemble([], [], first, 0, cacheimage._stack("python-debian13", first, 0, False))
+    assert {d.digest for d in stack.layers} <= {d.digest for d in image.layers}
+    assert cacheimage._stack("cc-debian13", first, 0, False) is None  # not assembled here
+    assert cacheimage._stack(runimage.GENERATED, first, 0, False) is None
+
+    _, _, stacks = cacheimage._contents(image, "example/x:cache")
+    fresh, client = Cache(tmp_path / "fresh"), _CopyingClient(first)
+    assert cacheimage._restore_stacks(stacks, client, fresh) == 1
+    assert client.fetched == [d.digest for d in stack.layers]
+
+    def no_assembly(*args, **kwargs):
+        raise AssertionError("the stack was assembled again on the worker that had the cache image")
+
+    monkeypatch.setattr(assemble, "build_stack", no_assembly)
+    run = runimage.resolve("python-debian13", fresh, 0)
+    assert (run.reference, run.image.digest) == ("python-debian13@x", stack.digest)
+    assert cacheimage._restore_stacks(stacks, client, fresh) == 0  # never over a local record
+
+
+def test_a_restored_cache_directory_archives_to_the_same_layer(tmp_path):
+    """A second worker's unchanged cache pushes no directory layer again: what restoring leaves
+    (no group/other write bits, directories by the umask) is what was archived."""
+    import os
+
+    first = Cache(tmp_path / "first")
+    install = first.root / "packs" / "python" / "installed" / "k1"
+    (install / "site-packages" / "flask").mkdir(parents=True)
+    (install / "site-packages" / "flask" / "__init__.py").write_text("x")
+    (install / "bin").mkdir()
+    (install / "bin" / "gunicorn").write_text("#!/usr/bin/python3\n")
+    os.chmod(install / "site-packages" / "flask" / "__init__.py", 0o664)
+    os.chmod(install / "bin" / "gunicorn", 0o775)
+    os.chmod(install / "bin", 0o700)  # as tempfile.mkdtemp makes it
+    os.chmod(install / "site-packages" / "flask", 0o775)
+    image = cacheimage.assemble(["python"], [], first, 0)
+    _, dirs, _ = cacheimage._contents(image, "example/x:cache")
+    second = Cache(tmp_path / "second")
+    assert cacheimage._restore_dirs(dirs, {d.digest: d.size for d in image.layers}, _CopyingClient(first), second) == 1
+    assert os.access(second.root / "packs" / "python" / "installed" / "k1" / "bin" / "gunicorn", os.X_OK)
+    assert cacheimage.assemble(["python"], [], second, 0).layers == image.layers
