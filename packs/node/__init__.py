@@ -119,9 +119,12 @@ def build(ctx: BuildContext) -> list[Layer]:
     steps = facts.scripts.steps or (("build",) if build_script else ())  # plans made before steps existed
     hooks = lifecycle.install_hooks(steps)
     layers = [bun.layer(ctx, version, node) if on_bun else runtime.layer(ctx, version, node)]
+    # HOST=0.0.0.0 (detectors/node/listen.py), then the start script's own VAR=value
+    app_env = {**facts.launch_env, **facts.env}
     if not facts.package_json:  # a server.js alone: built-in modules only, nothing to install or build
-        return [*layers, ctx.layer("app", {"source": source_digest}, lambda d: ctx.copy_source(d, source),
-                                   at=WORKSPACE, unchanged="source unchanged")]
+        return [*layers, ctx.layer("app", {"source": source_digest, "env": app_env},
+                                   lambda d: ctx.copy_source(d, source), at=WORKSPACE, env=app_env,
+                                   unchanged="source unchanged")]
     scripted_inputs = {"deps": deps_inputs, "source": source_digest, "steps": steps}  # package.json is source
 
     @cache
@@ -142,8 +145,6 @@ def build(ctx: BuildContext) -> list[Layer]:
     if steps:
         layers.append(ctx.layer("build", scripted_inputs, lambda _: scripted()[1],
                                 at=WORKSPACE, unchanged="source unchanged"))
-    app_env = {"HOSTNAME": "0.0.0.0"} if facts.framework == "next" else {}
-    app_env.update(facts.env)
     layers.append(ctx.layer("app", {"source": source_digest, "env": app_env},
                             lambda directory: ctx.copy_source(directory, source),
                             at=WORKSPACE, env=app_env, unchanged="source unchanged"))
