@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 
+from pack_it.detectors.python import conda
 from pack_it.detectors.python.detection import PIPFILE
 from pack_it.detectors.python.facts import InstallFacts
 from pack_it.detectors.shape import AnyOf, Array, Each, Table, check
@@ -317,11 +318,12 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
                               "Reinstall pack-it (it depends on uv), or put uv on PATH.", exit_code=MISSING_TOOLCHAIN)
         _uv_lock(ctx, uv, out, src)
         return out, True
-    lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile}.get(kind)
+    lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile,
+             "conda": lambda tree: list(conda.environment(tree, install.files[0]).requirements)}.get(kind)
     if lines is None:
         return None, False
     out.write_text("\n".join(lines(ctx.tree)) + "\n")
-    return out, kind != "Pipfile"
+    return out, kind not in ("Pipfile", "conda")
 
 
 def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
