@@ -88,7 +88,8 @@ SLOW = ("tests/security/test_hostile_manifests.py::test_a_hostile_manifest_is_on
         "tests/lifecycle/sandbox/test_toolchains.py::test_the_sandbox_does_not_change_the_image[node-express]",
         "tests/e2e/test_start_commands.py", "tests/e2e/test_static_http.py")
 SLOW_10MB = (":10MB]", ":10MB-line]")
-E2E_IN_CI = ("go-hello", "python-flask", "node-express", "static-vite-react", "rust-workspace", "java-maven-jar")
+E2E_IN_CI = ("go-hello", "python-flask", "node-express", "static-vite-react", "rust-workspace", "java-maven-jar",
+             "node-host-env")  # tiny: no dependencies, the Node layer node-express fetched
 
 
 TREES = "tests/security/test_hostile_trees.py::test_a_hostile_tree_builds_without_host_content["

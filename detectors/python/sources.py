@@ -8,6 +8,7 @@ import ast
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
+from typing import Mapping
 
 from pack_it.detectors.source import SourceTree
 
@@ -38,7 +39,7 @@ class Module:
     def imports_any(self, packages: tuple[str, ...] | frozenset[str]) -> bool:
         return any(m == p or m.startswith(p + ".") for m in self.imported for p in packages)
 
-    def resolve(self, node: ast.expr, star_exports: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    def resolve(self, node: ast.expr, star_exports: Mapping[str, tuple[str, ...]] | None = None) -> str | None:
         """The dotted name an expression refers to through the imports ("fastapi.FastAPI" for
         `FastAPI` after `from fastapi import FastAPI`); None if it is not imported. A name no
         line imports is found through a `from M import *` only when `star_exports[M]` lists it

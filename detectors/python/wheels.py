@@ -42,36 +42,38 @@ class Pins:
                 if not any(minors is None or minor in minors for _, minors in versions)]
 
 
-def _minors(tag: Tag) -> frozenset[int] | None | bool:
-    """The minors a tag installs on (None: any); False when it is for another platform or Python
+NONE: frozenset[int] = frozenset()
+
+
+def _minors(tag: Tag) -> frozenset[int] | None:
+    """The minors a tag installs on (None: any); none when it is for another platform or Python
     (a free-threaded build's cp313t: pack-it's interpreters are not free-threaded)."""
     if tag.platform != "any" and not _LINUX.fullmatch(tag.platform):
-        return False
+        return NONE
     if (glibc := _GLIBC.match(tag.platform)) and int(glibc.group(1)) > GLIBC_MINOR:
-        return False  # needs a newer glibc than the run images'
+        return NONE  # needs a newer glibc than the run images'
     if cp := _CP.fullmatch(tag.interpreter):
         if tag.abi == "abi3":
             return frozenset(range(int(cp.group(1)), 40))
-        return False if tag.abi.endswith("t") else frozenset({int(cp.group(1))})
+        return NONE if tag.abi.endswith("t") else frozenset({int(cp.group(1))})
     if py := _PY.fullmatch(tag.interpreter):
         return None if not py.group(1) else frozenset(range(int(py.group(1)), 40))
-    return False
+    return NONE
 
 
-def _wheel_minors(filename: str) -> frozenset[int] | None | bool:
-    """The minors a wheel file installs on, on Linux x86_64 (None: any; False: none)."""
+def _wheel_minors(filename: str) -> frozenset[int] | None:
+    """The minors a wheel file installs on, on Linux x86_64 (None: any)."""
     try:
         _, _, _, tags = parse_wheel_filename(filename)
     except (InvalidWheelFilename, ValueError):
-        return False
+        return NONE
     found: set[int] = set()
     for tag in tags:
         minors = _minors(tag)
         if minors is None:
             return None
-        if minors is not False:
-            found |= minors  # type: ignore[operator]
-    return frozenset(found) if found else False
+        found |= minors
+    return frozenset(found)
 
 
 def _files(entries: object) -> list[str]:
@@ -108,9 +110,9 @@ def pins(tree: SourceTree) -> Pins | None:
         return None
     wheels: dict[str, list[tuple[str, frozenset[int] | None]]] = {}
     for name, version, files in _locked(tree, lock):
-        found = [m for m in map(_wheel_minors, files) if m is not False]
+        found = [m for m in map(_wheel_minors, files) if m != NONE]
         if not found:
             continue  # no wheel for Linux x86_64: built from its sdist on any Python
-        minors = None if any(m is None for m in found) else frozenset().union(*found)  # type: ignore[arg-type]
+        minors = None if None in found else frozenset(n for m in found if m is not None for n in m)
         wheels.setdefault(canonicalize_name(name), []).append((version, minors))
     return Pins(lock, {k: tuple(v) for k, v in wheels.items()})
