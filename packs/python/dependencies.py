@@ -367,7 +367,7 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
         return
     base = [uv, "pip", "install", "--quiet", *common]
     env = {**uv_env(ctx), **SDIST_ENV}
-    with _sdist_hint(python, builder):
+    with _sdist_hint(python, builder), _conda_hint(install_spec):
         if reqs is not None:
             extra = ["--no-deps", "--require-hashes"] if locked else []
             ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=src, what=what)
@@ -390,6 +390,19 @@ def build_python(python: str) -> str | None:
     if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
         return sys.executable
     return shutil.which(f"python{python}")
+
+
+@contextmanager
+def _conda_hint(install_spec: InstallFacts) -> Iterator[None]:
+    """A conda package PyPI has under no such name fails the install: the hint says where it is."""
+    try:
+        yield
+    except PackItError as e:
+        if install_spec.kind == "conda":
+            e.hint = (f"{install_spec.files[0]} names packages as conda does, and pack-it installs them from PyPI "
+                      "by the same names: rename the one above to its PyPI name (or move it under `pip:`), or "
+                      "remove it if the app does not import it.")
+        raise
 
 
 @contextmanager
