@@ -7,8 +7,10 @@ what PyPI provides is installed from PyPI, and anything else is refused naming i
   packages conda names differently (pytorch -> torch) under their PyPI name;
 - `python=3.x` is a version request (version.py reads it); pip, setuptools, wheel and the
   interpreter's own C libraries (openssl, zlib, ...) come with every Python pack-it installs;
-- a conda package that is not a Python library (R, Node.js, CUDA, compilers, system tools) has
-  no PyPI counterpart, and an image without it could not start: refused, naming the line.
+- native libraries conda builds its packages against (libblas, libgfortran5, openssl, ...) are
+  left out, and the plan lists them: PyPI's wheels carry their own;
+- a conda package that is a program PyPI has no package for (R, Node.js, CUDA, compilers,
+  ffmpeg) would be missing from the image, which then could not start: refused, naming the line.
 
 The file is read by a strict reader of the subset conda environment files use (keys, block
 lists, one nested `pip:` list): anything else is an error naming the line, never a guess."""
@@ -32,11 +34,19 @@ PROVIDED = {"python", "pip", "setuptools", "wheel", "ca-certificates", "certifi-
 # conda name -> PyPI name, where they differ
 RENAMED = {"pytorch": "torch", "py-opencv": "opencv-python", "opencv": "opencv-python", "msgpack-python": "msgpack",
            "pytables": "tables", "matplotlib-base": "matplotlib", "pyqt": "PyQt5", "tensorflow-base": "tensorflow"}
-# conda packages that are programs or native libraries, not Python libraries: no PyPI package gives them
+# Native libraries conda builds its Python packages against (what `conda env export` lists
+# beside them): PyPI's wheels carry their own copies (numpy's OpenBLAS, Pillow's libjpeg), so
+# they are not installed, and the plan lists them.
+NATIVE = re.compile(r"^(_.*|lib.*|blas|openblas|mkl|intel-openmp|tbb|icu|krb5|zstd|lz4-c|c-ares|yaml|jpeg|"
+                    r"freetype|fontconfig|pcre2?|gettext|keyutils|giflib|lcms2|openjpeg|zeromq|gmp|mpfr|llvm-openmp|"
+                    r"fribidi|harfbuzz|pixman|cairo|xorg-.*|tzcode|icu)$")
+# Programs (and their runtimes) that a conda environment can hold and PyPI cannot: an image
+# without the one the app runs could not start, so they are refused.
 NOT_ON_PYPI = re.compile(r"^(r|r-.*|nodejs|node|yarn|cuda.*|cudatoolkit|cudnn|nccl|gcc.*|gxx.*|gfortran.*|"
-                         r"compilers|make|cmake|pkg-config|git|curl|wget|ffmpeg|graphviz|postgresql|mysql|libpq|"
-                         r"gdal|proj|geos|hdf5|netcdf4?-c|openjdk|java-.*|go|rust|perl|ruby|mkl|blas|openblas|"
-                         r"libblas|liblapack|imagemagick|poppler|tesseract|nginx|redis)$")
+                         r"compilers|make|git|curl|wget|ffmpeg|graphviz|postgresql|mysql|gdal|proj|geos|hdf5|"
+                         r"netcdf4?-c|openjdk|java-.*|go|rust|perl|ruby|imagemagick|poppler|tesseract|nginx|redis)$")
+# Python libraries named like native ones (lib*): installed from PyPI like any other
+PYPI_LIB = {"librosa", "libcst", "libsass", "libtmux", "libclang", "libarchive-c", "libretranslate"}
 _CONDA_SPEC = re.compile(r"^(?:(?P<channel>[A-Za-z0-9_.-]+)::)?(?P<name>[A-Za-z0-9_.-]+)\s*(?P<spec>[=<>!~ ].*)?$")
 
 
@@ -133,6 +143,7 @@ def environment(tree: SourceTree, file: str) -> Environment:
     python = None
     requirements: list[str] = []
     notes: list[str] = []
+    native: list[str] = []
     for entry in conda:
         match = _CONDA_SPEC.match(entry.text)
         if not match:
@@ -145,6 +156,9 @@ def environment(tree: SourceTree, file: str) -> Environment:
             continue
         if name in PROVIDED:
             continue
+        if NATIVE.match(name) and name not in PYPI_LIB:
+            native.append(name)
+            continue
         if NOT_ON_PYPI.match(name):
             raise _error(file, entry.line, f"asks for the conda package {name}, which is not a Python library and "
                          "has no PyPI package; pack-it cannot reach conda's channels.",
@@ -152,8 +166,12 @@ def environment(tree: SourceTree, file: str) -> Environment:
                          exit_code=UNSUPPORTED)
         pypi = RENAMED.get(name, name)
         if pypi != name:
-            notes.append(f"{file}:{entry.line}: conda's {name} is {pypi} on PyPI")
+            notes.append(f"{file}:{entry.line}: conda's {name} is {pypi} on PyPI, and installed as that")
         requirements.append(_pep440(pypi, spec, file, entry.line))
+    if native:
+        notes.append(f"{file}: {', '.join(native[:6])}{' ...' if len(native) > 6 else ''} "
+                     f"{'is a native library' if len(native) == 1 else 'are native libraries'} conda builds "
+                     "against; PyPI's wheels carry their own, so they are not installed")
     for entry in pip:
         try:
             requirements.append(str(Requirement(entry.text)))

@@ -225,7 +225,7 @@ def choose(tree: SourceTree, pyproject: dict | None, pipfile: dict | None, pytho
         found = [(Requirement(line).name, Requirement(line).marker) for line in env.requirements]
         warnings = (f"{environment} is a conda environment: pack-it installs its pip: section and its conda packages "
                     "from PyPI, where they have the same names (conda's channels are not reachable); "
-                    "versions are not pinned by a lock.",) + tuple(f"{note}: installed as that." for note in env.notes)
+                    "versions are not pinned by a lock.",) + tuple(f"{note}." for note in env.notes)
         return Install("pip", environment, "conda", (environment,), names(found, python), environment, True, warnings)
     return _project_install(tree, pyproject, python)
 

@@ -37,7 +37,7 @@ def test_pip_and_conda_packages_become_pypi_requirements(tmp_path):
     assert env.python == conda.Entry("==3.12.*", 5)
     assert env.requirements == ("flask==3.1.*", "numpy<3,>=1.26", "torch==2.5.1", "gunicorn==23.0.0",
                                 'requests[socks]>=2.32; python_version >= "3.9"')
-    assert env.notes == ("environment.yml:8: conda's pytorch is torch on PyPI",)
+    assert env.notes == ("environment.yml:8: conda's pytorch is torch on PyPI, and installed as that",)
 
 
 def test_the_plan_installs_them_with_the_python_it_asks_for(tmp_path):
@@ -54,6 +54,17 @@ def test_list_items_at_the_margin(tmp_path):
     text = "name: x\ndependencies:\n- python=3.11\n- flask\n- pip:\n  - gunicorn\nprefix: /opt/conda\n"
     env = conda.environment(tree(tmp_path, text), "environment.yml")
     assert (env.python, env.requirements) == (conda.Entry("==3.11.*", 3), ("flask", "gunicorn"))
+
+
+def test_an_exported_environments_native_libraries_are_left_to_the_wheels(tmp_path):
+    text = ("name: x\nchannels:\n  - conda-forge\ndependencies:\n  - _libgcc_mutex=0.1=conda_forge\n"
+            "  - libblas=3.9.0=20_linux64_openblas\n  - libgfortran5=13.2.0=ha4646dd_2\n  - openssl=3.2.0=hd590300_1\n"
+            "  - numpy=1.26.2=py311h64a7726_0\n  - libcst=1.1.0\n  - python=3.11.7=hab00c5b_0_cpython\n")
+    env = conda.environment(tree(tmp_path, text), "environment.yml")
+    assert env.requirements == ("numpy==1.26.2.*", "libcst==1.1.0.*")
+    assert env.python == conda.Entry("==3.11.7.*", 11)
+    assert env.notes == ("environment.yml: libblas, libgfortran5 are native libraries conda builds "
+                         "against; PyPI's wheels carry their own, so they are not installed",)
 
 
 def test_environment_yaml_is_read_too(tmp_path):
