@@ -25,7 +25,6 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from pack_it.detectors.facts import DEFAULT
-from pack_it.detectors.python import wheels
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import UNSUPPORTED, detect_error
 
@@ -335,6 +334,8 @@ def choose(tree: SourceTree, pyproject: dict | None, pipfile: dict | None, env: 
             exit_code=UNSUPPORTED)
     warnings: tuple[str, ...] = ()
     source = asked[0].source if asked else DEFAULT
+    from pack_it.detectors.python import wheels  # packaging.tags: only for trees that are Python apps
+
     pins = wheels.pins(tree)
     if pins is not None:
         unlimited, allowed = _minor(debian_first(fitting)), "the requests allow " if asked else ""

@@ -24,7 +24,6 @@ import sys
 from pathlib import Path
 
 
-from pack_it.detectors.python import conda
 from pack_it.detectors.python.detection import PIPFILE
 from pack_it.detectors.python.facts import InstallFacts
 from pack_it.detectors.shape import AnyOf, Array, Each, Table, check
@@ -190,6 +189,13 @@ def _pipfile(tree: SourceTree) -> list[str]:
     return lines
 
 
+def _conda(tree: SourceTree, file: str) -> list[str]:
+    """environment.yml's PyPI requirements (packaging-parsed lines, detectors/python/conda.py)."""
+    from pack_it.detectors.python import conda  # imported on first use, as packaging's parsers are
+
+    return list(conda.environment(tree, file).requirements)
+
+
 def _uv_lock(ctx: BuildContext, uv: str, out: Path, src: Path) -> None:
     # Workspace members (`-e ./packages/x`) and path dependencies (`./libs/y`) come out as paths
     # with no hash, which --require-hashes refuses: they are the tree's own packages
@@ -319,7 +325,7 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
         _uv_lock(ctx, uv, out, src)
         return out, True
     lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile,
-             "conda": lambda tree: list(conda.environment(tree, install.files[0]).requirements)}.get(kind)
+             "conda": lambda tree: _conda(tree, install.files[0])}.get(kind)
     if lines is None:
         return None, False
     out.write_text("\n".join(lines(ctx.tree)) + "\n")
