@@ -25,6 +25,9 @@ from pack_it.lifecycle.sandbox import Sandbox, Step
 from pack_it.lifecycle.versions import VersionsIndex, shipped
 
 TOOL_OUTPUT_LINES = 30  # how much of a failing tool's output the error shows
+# ... and of each line: a bundled tool's stack trace can quote a line of minified code that is
+# megabytes long (yarn berry's does).
+TOOL_OUTPUT_LINE_CHARS = 400
 SLOW_STEP_SECONDS = 2.0
 
 
@@ -139,7 +142,8 @@ class BuildContext:
         if elapsed > SLOW_STEP_SECONDS:
             self.reporter.step(f"  {what}: {elapsed:.1f}s")
         if proc.returncode != 0:
-            tail = "\n".join(proc.stdout.strip().splitlines()[-TOOL_OUTPUT_LINES:])
+            tail = "\n".join(line if len(line) <= TOOL_OUTPUT_LINE_CHARS else line[:TOOL_OUTPUT_LINE_CHARS] + " …"
+                             for line in proc.stdout.strip().splitlines()[-TOOL_OUTPUT_LINES:])
             raise build_error(
                 f"{what} failed (exit {proc.returncode}):\n{tail}",
                 "Fix the error above; the same command works outside pack-it"

@@ -56,8 +56,11 @@ def _interpreter(ctx: BuildContext, python: str) -> tuple[list[str], str] | None
         if ctx.plan.facts(ID, PythonFacts).python_source == "standalone":
             home = _standalone_home(ctx, ctx.plan.facts(ID, PythonFacts).version)
             return [str(home / "bin" / f"python{python}")], f"standalone {home.name}"
-        return [f"/usr/bin/python{python}"], f"build root {ctx.sandbox.root.name}"
-    if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
+        if (ctx.sandbox.root / "usr" / "bin" / f"python{python}").exists():
+            return [f"/usr/bin/python{python}"], f"build root {ctx.sandbox.root.name}"
+        # A --run-image of another Debian release chose the build root: the stack's own
+        # Python, below (its files are in the pack's cache directory, which every step sees).
+    elif f"{sys.version_info.major}.{sys.version_info.minor}" == python:
         return [sys.executable], sys.version
     if ctx.plan.facts(ID, PythonFacts).python_source == "standalone" or ctx.plan.run_image is None:
         return None
@@ -82,15 +85,15 @@ def _standalone_home(ctx: BuildContext, version: str) -> Path:
     return home
 
 
-def build_python(ctx: BuildContext, interpreter: list[str] | None) -> str:
-    """The minor version of the Python that builds sdists (and runs collectstatic): the
-    sandbox's interpreter, else the host's."""
-    facts = ctx.plan.facts(ID, PythonFacts)
-    if ctx.sandbox.root is not None:
-        # uv finds the build root's python on PATH: it builds sdists only for that minor (a
-        # standalone target gets wheels only, as a host of another minor does).
-        return facts.python if interpreter and facts.python_source != "standalone" else "build root"
-    return f"{sys.version_info.major}.{sys.version_info.minor}"
+def sandbox_builder(ctx: BuildContext, interpreter: list[str] | None) -> str | None:
+    """The Python that builds sdists (and the app's own packages) in the sandbox: the one that
+    compiles the image's bytecode, when it runs as a plain command (the build root's, or the
+    python-build-standalone release the image gets, whose headers are in the release). None:
+    wheels only (the target's Python runs only through another release's loader). Without the
+    sandbox, dependencies.build_python picks this machine's."""
+    if ctx.sandbox.root is None or not interpreter or len(interpreter) != 1:
+        return None
+    return interpreter[0]
 
 
 def _stack_root(ctx: BuildContext, reference: str) -> tuple[str, Path]:
@@ -108,7 +111,7 @@ def _stack_root(ctx: BuildContext, reference: str) -> tuple[str, Path]:
 
 def _compile(ctx: BuildContext, interpreter: list[str], directory: Path, image_path: str) -> None:
     # Worker processes would start sys.executable without the loader: one process then.
-    workers = "0" if interpreter == [sys.executable] or ctx.sandbox.root is not None else "1"
+    workers = "0" if len(interpreter) == 1 else "1"
     ctx.run([*interpreter, "-m", "compileall", "-q", "-j", workers, "--invalidation-mode", "unchecked-hash",
              "-d", image_path, str(directory)], env={"SOURCE_DATE_EPOCH": str(ctx.epoch)},
             cwd=ctx.work, what="compiling bytecode")
@@ -196,7 +199,7 @@ def _install(ctx: BuildContext, facts: PythonFacts, image_python: str, interpret
              directory: Path) -> None:
     site = directory / "site-packages"
     ctx.reporter.step(f"  installing dependencies for Python {facts.python} ({facts.install.kind})")
-    dependencies.install(ctx, site, facts.python, facts.install, facts.added, build_python(ctx, interpreter))
+    dependencies.install(ctx, site, facts.python, facts.install, facts.added, sandbox_builder(ctx, interpreter))
     dependencies.point_at_workspace(site, ctx.work, WORKSPACE)
     if (site / "bin").is_dir():
         shutil.move(str(site / "bin"), str(directory / "bin"))

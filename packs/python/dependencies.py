@@ -333,22 +333,18 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
 
 
 def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
-            added: tuple[str, ...], host: str | None = None) -> None:
+            added: tuple[str, ...], sandbox_builder: str | None = None) -> None:
     """Installs into `target` (a site-packages directory) for CPython `python` on Linux x86_64.
-    sdists are built (C extensions included, with the machine's compiler and -dev headers)
-    when a Python of the target's minor version is here (`build_python`); otherwise a package
-    without a wheel for the target fails with uv's message, which names it, and a hint."""
+    sdists are built (C extensions included, with the build root's compiler and -dev headers)
+    by a Python of the target's minor version: in the sandbox `sandbox_builder` (the pack's
+    choice), else this machine's (`build_python`); without one, a package without a wheel for
+    the target fails with uv's message, which names it, and a hint."""
     uv = find_uv()
     if uv is not None:
         ctx.bind_tools(Path(uv))  # pack-it's own uv (a pinned dependency from PyPI), read-only
     src = source_dir(ctx)
     reqs, locked = requirements(ctx, install_spec, uv, src)
-    # The Python that builds sdists (and the app's own packages): in the sandbox the build
-    # root's, when `host` (its minor) is the target's; else this machine's (build_python).
-    if ctx.sandbox.root is not None:
-        builder = f"/usr/bin/python{python}" if host == python else None
-    else:
-        builder = build_python(python)
+    builder = sandbox_builder if ctx.sandbox.root is not None else build_python(python)
     local = local_packages(ctx.tree, install_spec)
     wheels = _local_wheels(ctx, uv, local, builder) if local else []
     common = ["--target", str(target), "--python-version", python, "--python-platform", PLATFORM]
@@ -373,7 +369,7 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
         return
     base = [uv, "pip", "install", "--quiet", *common]
     env = {**uv_env(ctx), **SDIST_ENV}
-    with _sdist_hint(python, builder), _conda_hint(install_spec):
+    with _sdist_hint(python, builder, ctx.sandbox.root is not None), _conda_hint(install_spec):
         if reqs is not None:
             extra = ["--no-deps", "--require-hashes"] if locked else []
             ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=src, what=what)
@@ -412,16 +408,22 @@ def _conda_hint(install_spec: InstallFacts) -> Iterator[None]:
 
 
 @contextmanager
-def _sdist_hint(python: str, builder: str | None) -> Iterator[None]:
+def _sdist_hint(python: str, builder: str | None, sandboxed: bool) -> Iterator[None]:
     """A failed wheels-only install says why sdists were not built, and how to get them built."""
     try:
         yield
     except PackItError as e:
         if builder is None and ("--no-build" in e.message or "no usable wheels" in e.message):
-            e.hint = (f"A package without a wheel for Python {python} is built from its sdist only by a Python "
-                      f"{python} on this machine, and there is none (python{python} on PATH): install it, or pin "
-                      f"the Python this machine has ({sys.version_info.major}.{sys.version_info.minor}) in "
-                      ".python-version.")
+            if sandboxed:
+                e.hint = (f"A package without a wheel for Python {python} is built from its sdist only by a Python "
+                          f"{python} that runs in the build sandbox, and the run image's Python runs only on its "
+                          "own Debian release: use that release's stack as the run image, or pin an exact Python "
+                          "patch in .python-version (a python-build-standalone release builds sdists).")
+            else:
+                e.hint = (f"A package without a wheel for Python {python} is built from its sdist only by a Python "
+                          f"{python} on this machine, and there is none (python{python} on PATH): install it, or "
+                          f"pin the Python this machine has ({sys.version_info.major}.{sys.version_info.minor}) in "
+                          ".python-version.")
         raise
 
 

@@ -102,3 +102,15 @@ def test_a_tools_exit_code_and_output_are_its_own(tmp_path):
     with pytest.raises(PackItError) as err:
         BuildContext.run(ctx, ["/nonexistent/tool"], env={}, cwd=tmp_path, what="a tool")  # type: ignore[arg-type]
     assert "exit 127" in err.value.message and "No such file or directory" in err.value.message
+
+
+def test_a_megabyte_line_in_a_failing_tools_output_is_cut_in_the_error(tmp_path):
+    from pack_it.errors import PackItError
+    from pack_it.lifecycle.context import TOOL_OUTPUT_LINE_CHARS, BuildContext
+
+    with pytest.raises(PackItError) as err:
+        BuildContext.run(context(tmp_path), ["sh", "-c", "printf '%1000000s' '' | tr ' ' x; echo; echo last; exit 3"],  # type: ignore[arg-type]
+                         env={}, cwd=tmp_path, what="a bundled tool")
+    lines = err.value.message.splitlines()
+    assert lines[0] == "a bundled tool failed (exit 3):" and lines[-1] == "last"
+    assert lines[1] == "x" * TOOL_OUTPUT_LINE_CHARS + " …"

@@ -167,6 +167,9 @@ def archive(tmp_path, server, signing_key, monkeypatch) -> Archive:
     defs.mkdir()
     for name, text in DEFINITIONS.items():
         (defs / f"{name}.toml").write_text(text)
+    for name in set(definitions.STACKS) - set(DEFINITIONS):  # every other stack: an empty level, same parent
+        parent = definitions.load(name, definitions.DEFAULT_RELEASE).parent
+        (defs / f"{name}.toml").write_text(f'description = "test {name}"\nparent = "{parent}"\n')
     (defs / "releases.toml").write_text(
         f'[{RELEASE}]\ncodename = "fake"\npython = "3.11"\nmerged_usr = false\n'
         'suites = [{ archive = "debian", suite = "fake" }, { archive = "debian-security", suite = "fake-security" }]\n'
@@ -376,13 +379,13 @@ def test_locked_on_a_warm_cache_does_not_reuse_the_relocked_stack_image(archive)
 
 def test_d_pack_it_build_locked_reaches_the_stack(archive, monkeypatch, capsys):
     """`pack-it build --locked` down to the run image (the app's own layers left out: the
-    option only matters to the stack)."""
+    option only matters to the stack; so is the sandbox, whose build root is another lock)."""
     from pack_it import cli
     from pack_it.lifecycle import pipeline
 
     monkeypatch.setattr(pipeline.build_phase, "build", lambda *args: [])
     app = Path(__file__).parents[2] / "fixtures" / "go" / "go-root-main"
-    monkeypatch.setattr(sys, "argv", ["pack-it", "build", str(app), "--run-image", f"cc-{RELEASE}", "--locked",
+    monkeypatch.setattr(sys, "argv", ["pack-it", "build", str(app), "--run-image", f"cc-{RELEASE}", "--locked", "--sandbox", "none",
                                       "--cache-dir", str(archive.tmp / "cli-cache"), "-o", f"tar:{archive.tmp}/app.tar"])
     with pytest.raises(SystemExit) as exit:
         cli.main()

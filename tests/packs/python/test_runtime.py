@@ -54,7 +54,8 @@ def _tarball(files: dict[str, tuple[bytes, int]], links: dict[str, str]) -> byte
 
 
 def _synthetic(minor: str) -> bytes:
-    return _tarball({f"bin/python{minor}": (b"#!/bin/false\n", 0o755),
+    # A stand-in interpreter: the build runs it once, to compile bytecode, and it succeeds.
+    return _tarball({f"bin/python{minor}": (b"#!/bin/sh\nexit 0\n", 0o755),
                      f"lib/python{minor}/os.py": (b"# the stdlib\n", 0o644)}, {"bin/python3": f"python{minor}"})
 
 
@@ -212,7 +213,8 @@ def test_the_default_address_is_pbs_official_release_and_config_names_a_mirror(t
 
 
 def _pyenv_tarball() -> bytes:
-    """The host's pyenv CPython 3.11.7 as a PBS install_only tarball (python/...). Its
+    """The host's pyenv CPython 3.11.7 as a PBS install_only tarball (python/{bin,lib,include}:
+    the headers too, which build C extensions from sdists). Its
     executable finds libpython through an absolute RUNPATH into the pyenv prefix; PBS builds
     use $ORIGIN/../lib, and so does this copy (the same-length string, NUL-padded)."""
     files: dict[str, tuple[bytes, int]] = {}
@@ -220,7 +222,7 @@ def _pyenv_tarball() -> bytes:
     for path in sorted(PYENV.rglob("*")):
         rel = path.relative_to(PYENV).as_posix()
         top = rel.split("/")[0]
-        if top not in ("bin", "lib") or "__pycache__" in rel or any(rel.startswith(s) for s in PYENV_SKIP):
+        if top not in ("bin", "lib", "include") or "__pycache__" in rel or any(rel.startswith(s) for s in PYENV_SKIP):
             continue
         if top == "bin" and rel not in ("bin/python3.11", "bin/python3", "bin/python"):
             continue
@@ -280,3 +282,29 @@ def test_detection_chooses_from_the_index_the_build_uses(tmp_path):
     found = REGISTRY.by_id("python").detect(SourceTree(_app(tmp_path, {".python-version": "3.12\n"})), {},
                                             versions.load(cache))
     assert found is not None and found.runtime.version == "3.12.99"
+
+
+@pytest.mark.network  # PyPI
+def test_a_standalone_target_builds_an_sdist_with_its_own_interpreter(tmp_path, pbs_cache, monkeypatch,
+                                                                      pyenv_release):
+    """markupsafe 1.1.1 has no wheel for 3.11: in the sandbox, the python-build-standalone
+    release the image gets builds it (with the build root's compiler), not wheels only."""
+    mirror, entry = pyenv_release
+    _index_in(pbs_cache, {"3.11.7": entry})
+    monkeypatch.setenv(runtime.URL_ENV, mirror.as_uri())
+    app = _app(tmp_path, {"runtime.txt": "python-3.11.7\n", "requirements.txt": "markupsafe==1.1.1\n"})
+    layout = tmp_path / "layout"
+    result = build(BuildOptions(app, output=f"oci:{layout}", cache_dir=pbs_cache), REGISTRY)
+    assert result.plan.runtime.version == "3.11.7"
+    deps = next(layer for layer, made in zip(result.image.layers, result.image.config_json["history"][-len(result.image.layers):])
+                if "python/deps" in made["created_by"])
+    site = tmp_path / "deps"
+    with tarfile.open(layout / "blobs" / "sha256" / deps.digest.removeprefix("sha256:")) as tar:
+        tar.extractall(site, filter="data")
+    packages = site / "layers" / "python" / "deps" / "site-packages"
+    assert list(packages.glob("markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so"))
+    # The extension loads in that interpreter: built against its headers, for its ABI.
+    python = next(pbs_cache.glob("packs/python/interpreters/standalone-3.11.7-*/bin/python3.11"))
+    loaded = subprocess.run([str(python), "-c", "import markupsafe._speedups as s; print(s.escape('<'))"],
+                            env={"PYTHONPATH": str(packages)}, capture_output=True, text=True)
+    assert (loaded.returncode, loaded.stdout.strip()) == (0, "&lt;"), loaded.stderr
