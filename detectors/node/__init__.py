@@ -62,6 +62,8 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
     npm_choice = npm.choose(runtime.version, releases) if releases else None
     if npm_choice is not None and npm_choice.version is None:
         notes.append(f"{npm_choice.reason}: the build cannot install with a matching npm.")
+    if manager.manager.name == "yarn-berry" and (linker := package_manager.berry_linker_warning(tree)):
+        notes.append(linker)
     warnings = [*manager.warnings, *command.warnings, *notes]
     if command.source.startswith(f"{package_json.PACKAGE_JSON} (scripts."):
         warnings += [f"scripts.{hook} is not run: the container starts the command directly, without npm."

@@ -106,8 +106,8 @@ def build(ctx: BuildContext) -> list[Layer]:
     manifests = _manifest_files(ctx.tree)
     deps_inputs = {"bun" if on_bun else "node": version, "manager": pm.name, "pm_version": pm.version, "npm": facts.npm,
                    "manifests": ctx.tree.digest(manifests)}
-    if pm.name == "yarn-berry":  # full installs cached before _unshare may hold a production install's state
-        deps_inputs["install_state"] = "2"
+    if pm.name == "yarn-berry":  # earlier cached full installs: Plug'n'Play, or a production install's state
+        deps_inputs["install_state"] = "node-modules, unshared"
     full = ctx.cache_dir("modules") / ctx.key(**deps_inputs)
 
     @cache

@@ -161,6 +161,9 @@ def npm_env(ctx: BuildContext) -> dict[str, str]:
         "YARN_CACHE_FOLDER": str(cache / "yarn"),
         "YARN_ENABLE_TELEMETRY": "0",
         "YARN_ENABLE_GLOBAL_CACHE": "false",
+        # Yarn berry's default linker is Plug'n'Play: no node_modules, and `node server.js` in the
+        # image, which runs without PnP's loader, cannot require anything (detectors/node/package_manager.py)
+        "YARN_NODE_LINKER": "node-modules",
         "npm_config_store_dir": str(cache / "pnpm-store"),
         "BUN_INSTALL_CACHE_DIR": str(cache / "bun"),
         "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0",
