@@ -5,6 +5,7 @@ exact version, the framework and the command that starts the web process without
     package_manager.py  packageManager (Corepack), else the lockfile, else npm
     npm.py              the npm that runs under that Node: its bundled line, newest release accepting it
     version.py          version files and engines.node -> the newest matching release
+    listen.py           HOST=0.0.0.0 (HOSTNAME for Next.js): servers listen on every interface
     bun.py              whether Bun runs the app; packageManager and engines.bun -> its release
     frameworks.py       frameworks by dependency; the start command of those that build a server
     bare.py             a server.js (app.js, index.js) with no package.json, built-in modules only
@@ -19,7 +20,7 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 from pack_it.detectors.facts import Detection, Process, RunImageChoice
-from pack_it.detectors.node import bare, bun, frameworks, lifecycle, npm, package_json, package_manager, start, version
+from pack_it.detectors.node import bare, bun, frameworks, lifecycle, listen, npm, package_json, package_manager, start, version
 from pack_it.detectors.node.facts import ManagerFacts, NodeFacts, Scripts
 from pack_it.detectors.source import SourceTree
 
@@ -61,10 +62,13 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
     npm_choice = npm.choose(runtime.version, releases) if releases else None
     if npm_choice is not None and npm_choice.version is None:
         notes.append(f"{npm_choice.reason}: the build cannot install with a matching npm.")
+    if manager.manager.name == "yarn-berry" and (linker := package_manager.berry_linker_warning(tree)):
+        notes.append(linker)
     warnings = [*manager.warnings, *command.warnings, *notes]
     if command.source.startswith(f"{package_json.PACKAGE_JSON} (scripts."):
         warnings += [f"scripts.{hook} is not run: the container starts the command directly, without npm."
                      for hook in ("prestart", "poststart") if hook in pkg.scripts]
+    host_env, host_reason = listen.launch_env(framework.name if framework else None, dict(command.env))
     facts = NodeFacts(
         name=pkg.name,
         package_manager=ManagerFacts(manager.manager.name, manager.version, manager.lockfile),
@@ -81,6 +85,8 @@ def detect(tree: SourceTree, env: dict[str, str] | None, node_versions: Callable
         bun_range=bun_range,
         npm=npm_choice.version if npm_choice else None,
         npm_reason=npm_choice.reason if npm_choice else None,
+        launch_env=host_env,
+        launch_env_reason=host_reason,
     )
     return Detection(
         language="node",
@@ -100,9 +106,11 @@ def _bare(tree: SourceTree, entry: str, node_versions: Callable[[], list[str]]) 
     pkg = package_json.PackageJson()
     runtime, node_range = version.resolve(tree, pkg, node_versions)
     source = f"{entry} (no package.json)"
+    host_env, host_reason = listen.launch_env(None, {})
     facts = NodeFacts(name=None, package_manager=ManagerFacts("npm", None, None), node_range=node_range,
                       engines_node=None, scripts=Scripts(None, None), workspaces=False, dependencies=(),
-                      framework=None, typescript=False, package_json=False)
+                      framework=None, typescript=False, package_json=False, launch_env=host_env,
+                      launch_env_reason=host_reason)
     return Detection(
         language="node",
         runtime=runtime,

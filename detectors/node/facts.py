@@ -40,4 +40,7 @@ class NodeFacts(Facts):
     bun_range: str | None = None
     # The npm that runs under this Node (installs, and installs pnpm or yarn), and why (npm.py)
     npm: str | None = None
-    npm_reason: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version
+    npm_reason: str | None = None
+    # What the image sets for the server to listen on every interface (HOST=0.0.0.0), and why (listen.py)
+    launch_env: dict[str, str] = field(default_factory=dict)
+    launch_env_reason: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version

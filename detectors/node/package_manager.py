@@ -89,6 +89,20 @@ def _lockfiles(tree: SourceTree) -> list[tuple[str, str]]:
     return found
 
 
+_NODE_MODULES_LINKER = re.compile(r"""^nodeLinker:\s*["']?node-modules["']?\s*(#.*)?$""", re.MULTILINE)
+
+
+def berry_linker_warning(tree: SourceTree) -> str | None:
+    """Yarn berry's default, Plug'n'Play, leaves no node_modules, and the image runs `node`
+    without PnP's loader: pack-it installs with nodeLinker: node-modules (YARN_NODE_LINKER)."""
+    if tree.has_file(YARNRC) and _NODE_MODULES_LINKER.search(tree.read_text(YARNRC)):
+        return None
+    said = f"{YARNRC} sets another nodeLinker" if tree.has_file(YARNRC) and "nodeLinker" in tree.read_text(YARNRC) \
+        else f"no {YARNRC} sets nodeLinker, so Yarn would use Plug'n'Play"
+    return (f"Yarn berry installs node_modules (nodeLinker: node-modules): {said}, and the image runs node without "
+            "PnP's loader. Add `nodeLinker: node-modules` to .yarnrc.yml to build the same way locally.")
+
+
 def _lockfile_source(lockfile: str, name: str, tree: SourceTree) -> str:
     if name != "yarn-berry":
         return lockfile

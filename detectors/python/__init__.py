@@ -3,6 +3,7 @@ start command (a production server for a framework's app, never a development se
 
     version.py       which Python: every version request is a constraint, newest fit wins
     manifests.py     which installer (locks first: uv > poetry > pdm > pipenv > pip) and files
+    conda.py         environment.yml: its pip: section and PyPI's namesakes of its conda packages
     requirements.py  requirements.txt with its -r/-c includes, as pip reads it
     sources.py       the app's modules, read with ast
     start.py         the start command, first matching rule wins (django, apps, scripts)
@@ -22,7 +23,8 @@ from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 
 SIGNALS = ("requirements.txt", "pyproject.toml", "uv.lock", "poetry.lock", "pdm.lock", "Pipfile",
-           "Pipfile.lock", "setup.py", "setup.cfg", "main.py", "app.py", "server.py")
+           "Pipfile.lock", "setup.py", "setup.cfg", "main.py", "app.py", "server.py", "environment.yml",
+           "environment.yaml")
 
 
 def detect(tree: SourceTree, env: dict[str, str] | None = None,

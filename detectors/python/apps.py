@@ -1,5 +1,5 @@
 """Web apps found in the code: a framework's app object assigned at module level (FastAPI,
-Starlette, Litestar served by uvicorn; Flask by gunicorn), a Flask app factory, or a bare
+Starlette, Litestar, Quart, FastHTML's `app, rt = fast_app()` served by uvicorn; Flask by gunicorn), a Flask app factory, or a bare
 WSGI/ASGI callable. A class counts only when the module imports it from its framework's
 package: `from fastapi_ipware import FastAPI` is not FastAPI."""
 
@@ -13,10 +13,19 @@ from pack_it.detectors.python.sources import Module, Sources
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import AMBIGUOUS, detect_error
 
-APP_CLASSES = {"fastapi": "FastAPI", "starlette": "Starlette", "litestar": "Litestar", "flask": "Flask"}
-ASGI = ("fastapi", "starlette", "litestar")
-LABELS = {"fastapi": "FastAPI app", "starlette": "Starlette app", "litestar": "Litestar app",
-          "flask": "Flask app", "wsgi": "WSGI app", "asgi": "ASGI app"}
+# package -> the callables that return its app object. FastHTML's fast_app() returns a
+# tuple, (app, route decorator): `app, rt = fast_app()` serves its first element.
+APP_CLASSES = {"fastapi": ("FastAPI",), "starlette": ("Starlette",), "litestar": ("Litestar",),
+               "quart": ("Quart",), "fasthtml": ("FastHTML", "fast_app"), "flask": ("Flask",)}
+RETURNS_TUPLE = ("fast_app",)
+# What a star import is known to bring in: FastHTML's apps are written `from fasthtml.common import *`.
+STAR_EXPORTS = {"fasthtml.common": ("FastHTML", "fast_app"), "fasthtml": ("FastHTML", "fast_app")}
+ASGI = ("fastapi", "starlette", "litestar", "quart", "fasthtml")
+LABELS = {"fastapi": "FastAPI app", "starlette": "Starlette app", "litestar": "Litestar app", "quart": "Quart app",
+          "fasthtml": "FastHTML app", "flask": "Flask app", "wsgi": "WSGI app", "asgi": "ASGI app"}
+# Frameworks whose package requires an ASGI server already (python-fasthtml requires uvicorn):
+# nothing is added when the app lists the package.
+SERVER_INCLUDED = {"fasthtml": "python-fasthtml"}
 FACTORIES = ("create_app", "make_app")
 CALLABLE_NAMES = ("application", "app")
 PREFERRED_NAMES = ("app", "application")  # when one module holds several apps
@@ -33,15 +42,32 @@ class Found:
         return f"{self.module.name}:{self.name}"
 
 
-def framework_of(value: ast.AST | None, module: Module) -> str | None:
-    """The framework whose app class `value` instantiates, e.g. "fastapi" for `FastAPI()`."""
+def _maker(value: ast.AST | None, module: Module) -> tuple[str, str] | None:
+    """(framework, callable) when `value` calls one that makes an app, e.g. ("fastapi", "FastAPI")."""
     if not isinstance(value, ast.Call):
         return None
-    dotted = module.resolve(value.func)
+    dotted = module.resolve(value.func, STAR_EXPORTS)
     if dotted is None:
         return None
-    package, _, cls = dotted.partition(".")
-    return package if APP_CLASSES.get(package) == cls.rsplit(".", 1)[-1] else None
+    package, _, name = dotted.partition(".")
+    name = name.rsplit(".", 1)[-1]
+    return (package, name) if name in APP_CLASSES.get(package, ()) else None
+
+
+def framework_of(value: ast.AST | None, module: Module) -> str | None:
+    """The framework whose app class `value` instantiates, e.g. "fastapi" for `FastAPI()`."""
+    made = _maker(value, module)
+    return made[0] if made else None
+
+
+def _app_names(target: ast.expr, made: tuple[str, str]) -> list[str]:
+    """The names an assignment binds to the app: `app = FastAPI()`, `app, rt = fast_app()`."""
+    if isinstance(target, ast.Name):
+        return [] if made[1] in RETURNS_TUPLE else [target.id]
+    if isinstance(target, ast.Tuple) and made[1] in RETURNS_TUPLE and target.elts:
+        first = target.elts[0]
+        return [first.id] if isinstance(first, ast.Name) else []
+    return []
 
 
 def app_objects(module: Module) -> list[Found]:
@@ -55,8 +81,8 @@ def app_objects(module: Module) -> list[Found]:
             targets, value = [stmt.target], stmt.value
         else:
             continue
-        framework = framework_of(value, module)
-        found += [Found(module, t.id, framework) for t in targets if framework and isinstance(t, ast.Name)]
+        made = _maker(value, module)
+        found += [Found(module, name, made[0]) for t in targets if made for name in _app_names(t, made)]
     return found
 
 
@@ -108,7 +134,7 @@ def _start(found: Found) -> Start:
 
 def asgi_app(tree: SourceTree, sources: Sources, pyproject: dict | None) -> Start | None:
     found = [f for m in sources.modules for f in app_objects(m) if f.framework in ASGI]
-    return _start(pick(found, "FastAPI, Starlette or Litestar apps")) if found else None
+    return _start(pick(found, "ASGI framework apps (FastAPI, Starlette, Litestar, Quart, FastHTML)")) if found else None
 
 
 def flask_app(tree: SourceTree, sources: Sources, pyproject: dict | None) -> Start | None:

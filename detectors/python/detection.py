@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
-from pack_it.detectors.python import commands, manifests, start, version
+from pack_it.detectors.python import apps, commands, manifests, start, version
 from pack_it.detectors.python.commands import Start
 from pack_it.detectors.python.facts import InstallFacts, PythonFacts
 from pack_it.detectors.python.manifests import Install
@@ -32,7 +32,7 @@ PIPFILE = Table({
     "packages": Each(AnyOf((str, Table({key: str for key in ("version", "markers", *manifests.MARKER_VARIABLES)})))),
     "requires": Table({"python_version": str, "python_full_version": str}),
 })
-FRAMEWORK_PACKAGES = ("django", "flask", "fastapi", "starlette", "litestar")
+FRAMEWORK_PACKAGES = ("django", "flask", "fastapi", "starlette", "litestar", "quart")
 NO_START = ("No start command found (no framework app, entry point, or main.py/app.py/server.py): "
             "add a Procfile that names it, e.g. `web: python serve.py`.")
 
@@ -42,7 +42,8 @@ def _check_dependencies(found: Start, install: Install) -> tuple[list[str], list
     dependencies lack it, and a framework the code uses but the dependencies do not list."""
     added, warnings = [], []
     listed = f"in {install.listed_in}" if install.listed_in else "(no dependency file)"
-    if found.server and found.server not in install.dependencies:
+    included = found.framework and apps.SERVER_INCLUDED.get(found.framework) in install.dependencies
+    if found.server and found.server not in install.dependencies and not included:
         added.append(found.server)
         warnings.append(f"{found.label} without {found.server} {listed}: pack-it adds {found.server} "
                         "to the image (never a development server).")

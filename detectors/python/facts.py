@@ -15,7 +15,7 @@ class DjangoFacts(Facts):
 
 @dataclass(frozen=True)
 class InstallFacts(Facts):
-    kind: str  # requirements, uv.lock, poetry.lock, pdm.lock, Pipfile.lock, Pipfile, project, none
+    kind: str  # requirements, uv.lock, poetry.lock, pdm.lock, Pipfile.lock, Pipfile, conda, project, none
     files: tuple[str, ...]  # the files the install reads
 
 

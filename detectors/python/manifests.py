@@ -2,7 +2,8 @@
 direct runtime dependencies are.
 
 A lock file wins over requirements, and lock files rank uv > poetry > pdm > pipenv; without
-a lock, a Pipfile, then requirements.txt, then the project itself (pyproject.toml [project] or
+a lock, a Pipfile, then requirements.txt, then a conda environment.yml (from PyPI: conda.py),
+then the project itself (pyproject.toml [project] or
 [tool.poetry], setup.py, setup.cfg) is installed.
 """
 
@@ -16,7 +17,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from pack_it.detectors.python import requirements, version
+from pack_it.detectors.python import conda, requirements, version
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import detect_error
 
@@ -207,13 +208,25 @@ def choose(tree: SourceTree, pyproject: dict | None, pipfile: dict | None, pytho
                             "a Pipfile wins over requirements")
         return Install("pipenv", "Pipfile", "Pipfile", ("Pipfile",), names(_pipfile(pipfile), python),
                        "Pipfile", True, warnings)
+    environment = conda.find(tree)
     if tree.has_file(requirements.REQUIREMENTS):
         reqs = requirements.read(tree)
         warnings = _beaten(requirements.REQUIREMENTS, "pip", [f for f in others if f == "pyproject.toml"],
                            "requirements.txt pins what to install; list `.` in it to install the project too")
+        if environment:
+            warnings += _beaten(requirements.REQUIREMENTS, "pip", [environment],
+                                "requirements.txt is what PyPI installs; conda's channels are not reachable")
         found = [(r.name, r.marker) for r in reqs.requirements]
         return Install("pip", requirements.REQUIREMENTS, "requirements", reqs.files, names(found, python),
                        requirements.REQUIREMENTS, True, warnings)
+    if environment and not any(tree.has_file(f) for f in ("setup.py", "setup.cfg")) and not (
+            pyproject and ("project" in pyproject or "poetry" in pyproject.get("tool", {}))):
+        env = conda.environment(tree, environment)
+        found = [(Requirement(line).name, Requirement(line).marker) for line in env.requirements]
+        warnings = (f"{environment} is a conda environment: pack-it installs its pip: section and its conda packages "
+                    "from PyPI, where they have the same names (conda's channels are not reachable); "
+                    "versions are not pinned by a lock.",) + tuple(f"{note}." for note in env.notes)
+        return Install("pip", environment, "conda", (environment,), names(found, python), environment, True, warnings)
     return _project_install(tree, pyproject, python)
 
 

@@ -8,6 +8,7 @@ import ast
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
+from typing import Mapping
 
 from pack_it.detectors.source import SourceTree
 
@@ -22,6 +23,7 @@ class Module:
     name: str  # app.main
     tree: ast.Module
     imports: dict[str, str] = field(default_factory=dict)  # local name -> what it is, e.g. "flask.Flask"
+    stars: tuple[str, ...] = ()  # the modules of its `from M import *` lines, e.g. "fasthtml.common"
 
     @cached_property
     def imported(self) -> frozenset[str]:
@@ -37,11 +39,15 @@ class Module:
     def imports_any(self, packages: tuple[str, ...] | frozenset[str]) -> bool:
         return any(m == p or m.startswith(p + ".") for m in self.imported for p in packages)
 
-    def resolve(self, node: ast.expr) -> str | None:
+    def resolve(self, node: ast.expr, star_exports: Mapping[str, tuple[str, ...]] | None = None) -> str | None:
         """The dotted name an expression refers to through the imports ("fastapi.FastAPI" for
-        `FastAPI` after `from fastapi import FastAPI`); None if it is not imported."""
+        `FastAPI` after `from fastapi import FastAPI`); None if it is not imported. A name no
+        line imports is found through a `from M import *` only when `star_exports[M]` lists it
+        (what M is known to export: a star import cannot be followed without the package)."""
         if isinstance(node, ast.Name):
-            return self.imports.get(node.id)
+            if node.id in self.imports:
+                return self.imports[node.id]
+            return next((f"{m}.{node.id}" for m in self.stars if node.id in (star_exports or {}).get(m, ())), None)
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
             return f"{base}.{node.attr}" if base else None
@@ -125,7 +131,9 @@ class Sources:
         parsed = self.parse(path)
         if parsed is None:
             return None
-        return Module(path, name or PurePosixPath(path).stem, parsed, import_map(parsed))
+        stars = tuple(node.module for node in parsed.body if isinstance(node, ast.ImportFrom) and node.level == 0
+                      and node.module and any(alias.name == "*" for alias in node.names))
+        return Module(path, name or PurePosixPath(path).stem, parsed, import_map(parsed), stars)
 
     @cached_property
     def modules(self) -> tuple[Module, ...]:

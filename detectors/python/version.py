@@ -37,7 +37,8 @@ END_OF_LIFE = tuple(f"2.{minor}" for minor in range(8)) + tuple(f"3.{minor}" for
 PATCHES = range(100)
 
 # The files that can ask for a version, highest priority first.
-PRIORITY = (".python-version", "runtime.txt", ".tool-versions", "mise.toml", "Pipfile", "pyproject.toml")
+PRIORITY = (".python-version", "runtime.txt", ".tool-versions", "mise.toml", "environment.yml", "environment.yaml",
+            "Pipfile", "pyproject.toml")
 RUNTIME_TXT = re.compile(r"python-(\d+(?:\.\d+){1,2})")
 _FINAL = re.compile(r"\d+\.\d+\.\d+")
 
@@ -206,6 +207,14 @@ def _mise(tree: SourceTree) -> list[Constraint]:
     return [parse_request(str(wanted), "mise.toml", line)]
 
 
+def _conda(tree: SourceTree, file: str) -> list[Constraint]:
+    """environment.yml's `- python=3.11` dependency."""
+    from pack_it.detectors.python import conda
+
+    python = conda.environment(tree, file).python
+    return [parse_request(python.text, file, python.line)] if python and python.text else []
+
+
 def _pipfile(pipfile: dict, text: str) -> list[Constraint]:
     requires = pipfile.get("requires", {})
     key = "python_full_version" if requires.get("python_full_version") else "python_version"
@@ -241,6 +250,8 @@ def constraints(tree: SourceTree, pyproject: dict | None, pipfile: dict | None) 
         "runtime.txt": lambda: _runtime_txt(tree),
         ".tool-versions": lambda: _tool_versions(tree),
         "mise.toml": lambda: _mise(tree),
+        "environment.yml": lambda: _conda(tree, "environment.yml"),
+        "environment.yaml": lambda: _conda(tree, "environment.yaml"),
         "Pipfile": lambda: _pipfile(pipfile or {}, tree.read_text("Pipfile")),
         "pyproject.toml": lambda: _pyproject(pyproject or {}, tree.read_text("pyproject.toml")),
     }
@@ -287,6 +298,15 @@ def _offer_for(c: Constraint, versions: list[str]) -> str:
     return _offer(versions)
 
 
+def _listed(pins: list[str]) -> str:
+    return ", ".join(pins[:3]) + (f" and {len(pins) - 3} more" if len(pins) > 3 else "")
+
+
+def debian_first(fitting: list[str]) -> str:
+    """Debian's Python when it fits (no download, a shared stack layer), else the newest."""
+    return next((v for v in fitting if v in DEBIAN), fitting[0])
+
+
 def choose(tree: SourceTree, pyproject: dict | None, pipfile: dict | None, env: dict[str, str],
            releases: Mapping[str, Mapping[str, str]]) -> Choice:
     """`releases` is the versions index's python section (python-build-standalone's builds)."""
@@ -312,15 +332,35 @@ def choose(tree: SourceTree, pyproject: dict | None, pipfile: dict | None, env: 
             + f": no version satisfies {'both' if pair else 'all of them'}.",
             "Make the version requests agree (one place is enough: .python-version).",
             exit_code=UNSUPPORTED)
-    debian = [v for v in fitting if v in DEBIAN]
-    version = (debian or fitting)[0]
-    minor = _minor(version)
     warnings: tuple[str, ...] = ()
+    source = asked[0].source if asked else DEFAULT
+    from pack_it.detectors.python import wheels  # packaging.tags: only for trees that are Python apps
+
+    pins = wheels.pins(tree)
+    if pins is not None:
+        unlimited, allowed = _minor(debian_first(fitting)), "the requests allow " if asked else ""
+        with_wheels = [v for v in fitting if pins.fits(int(v.split(".")[1]))]
+        if with_wheels and not pins.fits(int(unlimited.split(".")[1])):
+            # the newest minor with wheels for every pin (Debian's patch of it when it has one)
+            with_wheels = [v for v in with_wheels if _minor(v) == _minor(with_wheels[0])]
+            missing = pins.missing(int(unlimited.split(".")[1]))
+            source = f"{pins.lock} (wheels)"
+            warnings += (f"Python {_minor(debian_first(with_wheels))}, not {unlimited}: the newest Python {allowed}for "
+                         f"which every pin in {pins.lock} has a wheel ({_listed(missing)} "
+                         f"{'has' if len(missing) == 1 else 'have'} none for {unlimited}); write a version in "
+                         ".python-version to choose another.",)
+            fitting = with_wheels
+        elif not with_wheels:
+            missing = pins.missing(int(unlimited.split(".")[1]))
+            warnings += (f"No Python {allowed or 'pack-it offers '}has a wheel for every pin in {pins.lock} "
+                         f"({_listed(missing)} for {unlimited}): they build from source.",)
+    version = debian_first(fitting)
+    minor = _minor(version)
     if tree.has_file("runtime.txt"):
         pinned = next((c.asked.removeprefix("python-") for c in asked if c.source == "runtime.txt"), minor)
-        warnings = ("runtime.txt is deprecated: write the version in .python-version "
+        warnings += ("runtime.txt is deprecated: write the version in .python-version "
                     f"(e.g. {pinned}) and delete runtime.txt.",)
     standalone = version not in DEBIAN
-    return Choice(minor=minor, version=version, source=asked[0].source if asked else DEFAULT,
+    return Choice(minor=minor, version=version, source=source,
                   run_image=STANDALONE_RUN_IMAGE if standalone else DEBIAN[version], standalone=standalone,
                   warnings=warnings)

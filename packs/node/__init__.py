@@ -45,6 +45,7 @@ RELEASES: ReleaseFetchers = {runtime.INDEX_RUNTIME: runtime.releases_from_regist
                              bun.INDEX_RUNTIME: bun.releases_from_registry,
                              npm.INDEX_RUNTIME: npm.releases_from_registry}
 WORKSPACE = "/workspace"
+YARN_STATE = (".yarn/install-state.gz", ".pnp.cjs", ".pnp.loader.mjs", ".pnp.data.json")
 MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb",
              ".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml")
 
@@ -105,6 +106,8 @@ def build(ctx: BuildContext) -> list[Layer]:
     manifests = _manifest_files(ctx.tree)
     deps_inputs = {"bun" if on_bun else "node": version, "manager": pm.name, "pm_version": pm.version, "npm": facts.npm,
                    "manifests": ctx.tree.digest(manifests)}
+    if pm.name == "yarn-berry":  # earlier cached full installs: Plug'n'Play, or a production install's state
+        deps_inputs["install_state"] = "node-modules, unshared"
     full = ctx.cache_dir("modules") / ctx.key(**deps_inputs)
 
     @cache
@@ -119,16 +122,19 @@ def build(ctx: BuildContext) -> list[Layer]:
     steps = facts.scripts.steps or (("build",) if build_script else ())  # plans made before steps existed
     hooks = lifecycle.install_hooks(steps)
     layers = [bun.layer(ctx, version, node) if on_bun else runtime.layer(ctx, version, node)]
+    # HOST=0.0.0.0 (detectors/node/listen.py), then the start script's own VAR=value
+    app_env = {**facts.launch_env, **facts.env}
     if not facts.package_json:  # a server.js alone: built-in modules only, nothing to install or build
-        return [*layers, ctx.layer("app", {"source": source_digest}, lambda d: ctx.copy_source(d, source),
-                                   at=WORKSPACE, unchanged="source unchanged")]
+        return [*layers, ctx.layer("app", {"source": source_digest, "env": app_env},
+                                   lambda d: ctx.copy_source(d, source), at=WORKSPACE, env=app_env,
+                                   unchanged="source unchanged")]
     scripted_inputs = {"deps": deps_inputs, "source": source_digest, "steps": steps}  # package.json is source
 
     @cache
     def scripted() -> tuple[Path, Path]:
         """The build's scripts run in a copy of the source: (its pruned node_modules, what they wrote)."""
         return _run_scripts(ctx, source, full_install(), list(pm_cmd()), pm.name, tool_env(), steps,
-                            standalone, on_bun, prune=bool(hooks) and not standalone)
+                            standalone, on_bun, prune=bool(hooks) and not standalone, version=pm.version)
 
     if not standalone:  # Next's standalone output carries the node_modules it needs
         if hooks:  # the root's install hooks may change node_modules (patch-package, prisma generate)
@@ -137,13 +143,11 @@ def build(ctx: BuildContext) -> list[Layer]:
         else:
             layers.append(ctx.layer("node_modules", deps_inputs,
                                     lambda _: _check_bins(ctx, _prune(ctx, full_install(), list(pm_cmd()), pm.name,
-                                                                      tool_env())),
+                                                                      tool_env(), pm.version)),
                                     at=f"{WORKSPACE}/node_modules", unchanged="lockfile unchanged"))
     if steps:
         layers.append(ctx.layer("build", scripted_inputs, lambda _: scripted()[1],
                                 at=WORKSPACE, unchanged="source unchanged"))
-    app_env = {"HOSTNAME": "0.0.0.0"} if facts.framework == "next" else {}
-    app_env.update(facts.env)
     layers.append(ctx.layer("app", {"source": source_digest, "env": app_env},
                             lambda directory: ctx.copy_source(directory, source),
                             at=WORKSPACE, env=app_env, unchanged="source unchanged"))
@@ -177,6 +181,21 @@ def _link_tree(src: Path, dest: Path) -> None:
     subprocess.run(["cp", "-al", str(src), str(dest)], check=True)
 
 
+def _unshare(work: Path) -> None:
+    """Real copies, in a hard-linked copy of the install, of the files a prune rewrites in place
+    (the manifests, the lockfile, Yarn's install state, node_modules/.yarn-state.yml): written
+    through a hard link they would change the cached full install, after which Yarn berry's
+    `yarn run` there finds no devDependency bins (`command not found: tsc`)."""
+    state = [p for p in (work / "node_modules").glob(".*") if p.is_file()] if (work / "node_modules").is_dir() else []
+    for path in [*(p for p in work.iterdir() if p.is_file()), *(work / rel for rel in YARN_STATE), *state]:
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            mode = path.stat().st_mode
+            path.unlink()
+            path.write_bytes(data)
+            path.chmod(mode & 0o7777)
+
+
 def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: list[str], manager: str,
                   lockfile: str | None, env: dict) -> None:
     staging = ctx.work / "install"
@@ -200,23 +219,24 @@ def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: l
     ctx.cache.place_dir(staging, full, ready=full / "node_modules")
 
 
-def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: dict) -> Path:
+def _prune(ctx: BuildContext, full: Path, pm_cmd: list[str], manager: str, env: dict,
+           version: str | None = None) -> Path:
     """The production node_modules: a hard-linked copy of the full install, pruned."""
     work = ctx.work / "prune"
     _link_tree(full, work)
+    _unshare(work)
     ctx.copy_source(work, [f for f in ctx.tree.secret_files() if ctx.tree.has_file(f)])  # the .npmrc left out of the cache
     if manager == "bun":  # bun leaves extraneous packages in place: install production afresh (from its cache)
         shutil.rmtree(work / "node_modules")
     ctx.reporter.step(f"  pruning to production dependencies ({manager})")
-    ctx.run([*pm_cmd, *tools.prune_argv(manager)], env={**env, "NODE_ENV": "production"}, cwd=work,
-            what=f"{manager} prune")
+    _production(ctx, work, pm_cmd, manager, version, env)
     directory = work / "node_modules"
     directory.mkdir(exist_ok=True)
     return directory
 
 
 def _run_scripts(ctx: BuildContext, source: tuple[str, ...], full: Path, pm_cmd: list[str], manager: str, env: dict,
-                 steps: tuple[str, ...], standalone: bool, on_bun: bool, prune: bool) -> tuple[Path, Path]:
+                 steps: tuple[str, ...], standalone: bool, on_bun: bool, prune: bool, version: str | None = None) -> tuple[Path, Path]:
     """Runs the build's scripts (install hooks, then the build script) in a copy of the source
     with the full install, and returns (that copy's node_modules pruned to production, when
     `prune`; a directory of the files the scripts wrote outside node_modules)."""
@@ -226,6 +246,8 @@ def _run_scripts(ctx: BuildContext, source: tuple[str, ...], full: Path, pm_cmd:
         subprocess.run(["cp", "-a", str(full / "node_modules"), str(app / "node_modules")], check=True)
     else:
         _link_tree(full / "node_modules", app / "node_modules")
+    _install_state(full, app)
+    _unshare(app)
     before = {p: p.stat().st_mtime_ns for p in app.rglob("*") if p.is_file() and "node_modules" not in p.parts}
     for step in steps:
         ctx.reporter.step(f"  running scripts.{step}")
@@ -248,10 +270,34 @@ def _run_scripts(ctx: BuildContext, source: tuple[str, ...], full: Path, pm_cmd:
         ctx.reporter.step(f"  pruning to production dependencies ({manager})")
         if manager == "bun":
             shutil.rmtree(modules)
-        ctx.run([*pm_cmd, *tools.prune_argv(manager)], env={**env, "NODE_ENV": "production"}, cwd=app,
-                what=f"{manager} prune")
+        _production(ctx, app, pm_cmd, manager, version, env)
         modules.mkdir(exist_ok=True)
     return modules, output
+
+
+def _production(ctx: BuildContext, work: Path, pm_cmd: list[str], manager: str, version: str | None,
+                env: dict) -> None:
+    """Prunes `work`'s node_modules to the production dependencies, in place."""
+    if tools.focus_missing(manager, version):  # Yarn 2/3: install the manifests without devDependencies
+        for manifest in sorted(work.rglob("package.json")):
+            if "node_modules" in manifest.relative_to(work).parts:
+                continue
+            data = json.loads(manifest.read_text())
+            if isinstance(data, dict) and data.pop("devDependencies", None) is not None:
+                manifest.write_text(json.dumps(data, indent=2) + "\n")
+    ctx.run([*pm_cmd, *tools.prune_argv(manager, version)],
+            env={**env, "NODE_ENV": "production", **tools.prune_env(manager, version)}, cwd=work,
+            what=f"{manager} prune")
+
+
+def _install_state(full: Path, app: Path) -> None:
+    """Yarn berry's record of the install (and Plug'n'Play's loader) beside node_modules: without
+    them `yarn run` in the copy finds no bins (`command not found: tsc`) or says the project
+    "doesn't seem to have been installed"."""
+    for rel in YARN_STATE:
+        if (full / rel).is_file():
+            (app / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(full / rel, app / rel)
 
 
 def _complete_next_standalone(app: Path) -> None:

@@ -145,6 +145,11 @@ def command(ctx: BuildContext, node: Path, manager: str, version: str | None, np
     return [str(node), str(target)]
 
 
+def prune_env(manager: str, version: str | None) -> dict[str, str]:
+    # the lockfile keeps what it locked; dropping the devDependencies' entries is no change to allow
+    return {"YARN_ENABLE_IMMUTABLE_INSTALLS": "false"} if focus_missing(manager, version) else {}
+
+
 def npm_env(ctx: BuildContext) -> dict[str, str]:
     """Every package manager's cache inside pack-it's cache dir; no telemetry, no prompts."""
     cache = ctx.cache_dir("pm-cache")
@@ -156,6 +161,9 @@ def npm_env(ctx: BuildContext) -> dict[str, str]:
         "YARN_CACHE_FOLDER": str(cache / "yarn"),
         "YARN_ENABLE_TELEMETRY": "0",
         "YARN_ENABLE_GLOBAL_CACHE": "false",
+        # Yarn berry's default linker is Plug'n'Play: no node_modules, and `node server.js` in the
+        # image, which runs without PnP's loader, cannot require anything (detectors/node/package_manager.py)
+        "YARN_NODE_LINKER": "node-modules",
         "npm_config_store_dir": str(cache / "pnpm-store"),
         "BUN_INSTALL_CACHE_DIR": str(cache / "bun"),
         "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0",
@@ -180,7 +188,16 @@ def run_argv(script: str, on_bun: bool = False) -> list[str]:
     return ["run", "--bun", script] if on_bun else ["run", script]
 
 
-def prune_argv(manager: str) -> list[str]:
+def focus_missing(manager: str, version: str | None) -> bool:
+    """Yarn 2 and 3 have `workspaces focus` only with a plugin their own download fetches from
+    outside the npm registry: their production install is a plain install of the manifests
+    without devDependencies, from the lockfile (the versions it locked stay those)."""
+    return manager == "yarn-berry" and version is not None and version.split(".")[0] in ("2", "3")
+
+
+def prune_argv(manager: str, version: str | None = None) -> list[str]:
+    if focus_missing(manager, version):
+        return ["install"]
     return {
         "npm": ["prune", "--omit=dev", "--no-audit", "--no-fund"],
         "pnpm": ["prune", "--prod"],

@@ -189,6 +189,13 @@ def _pipfile(tree: SourceTree) -> list[str]:
     return lines
 
 
+def _conda(tree: SourceTree, file: str) -> list[str]:
+    """environment.yml's PyPI requirements (packaging-parsed lines, detectors/python/conda.py)."""
+    from pack_it.detectors.python import conda  # imported on first use, as packaging's parsers are
+
+    return list(conda.environment(tree, file).requirements)
+
+
 def _uv_lock(ctx: BuildContext, uv: str, out: Path, src: Path) -> None:
     # Workspace members (`-e ./packages/x`) and path dependencies (`./libs/y`) come out as paths
     # with no hash, which --require-hashes refuses: they are the tree's own packages
@@ -317,11 +324,12 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
                               "Reinstall pack-it (it depends on uv), or put uv on PATH.", exit_code=MISSING_TOOLCHAIN)
         _uv_lock(ctx, uv, out, src)
         return out, True
-    lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile}.get(kind)
+    lines = {"poetry.lock": _poetry, "pdm.lock": _pdm, "Pipfile.lock": _pipfile_lock, "Pipfile": _pipfile,
+             "conda": lambda tree: _conda(tree, install.files[0])}.get(kind)
     if lines is None:
         return None, False
     out.write_text("\n".join(lines(ctx.tree)) + "\n")
-    return out, kind != "Pipfile"
+    return out, kind not in ("Pipfile", "conda")
 
 
 def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallFacts,
@@ -361,7 +369,7 @@ def install(ctx: BuildContext, target: Path, python: str, install_spec: InstallF
         return
     base = [uv, "pip", "install", "--quiet", *common]
     env = {**uv_env(ctx), **SDIST_ENV}
-    with _sdist_hint(python, builder, ctx.sandbox.root is not None):
+    with _sdist_hint(python, builder, ctx.sandbox.root is not None), _conda_hint(install_spec):
         if reqs is not None:
             extra = ["--no-deps", "--require-hashes"] if locked else []
             ctx.run([*base, *extra, "-r", str(reqs)], env=env, cwd=src, what=what)
@@ -394,6 +402,19 @@ def build_python(python: str) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return found if proc.returncode == 0 and proc.stdout.strip() == python else None
+
+
+@contextmanager
+def _conda_hint(install_spec: InstallFacts) -> Iterator[None]:
+    """A conda package PyPI has under no such name fails the install: the hint says where it is."""
+    try:
+        yield
+    except PackItError as e:
+        if install_spec.kind == "conda":
+            e.hint = (f"{install_spec.files[0]} names packages as conda does, and pack-it installs them from PyPI "
+                      "by the same names: rename the one above to its PyPI name (or move it under `pip:`), or "
+                      "remove it if the app does not import it.")
+        raise
 
 
 @contextmanager

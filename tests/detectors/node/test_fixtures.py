@@ -3,6 +3,7 @@ checked fact by fact (the Node pack builds from exactly these)."""
 
 from __future__ import annotations
 
+from pack_it.detectors.node import listen
 from pack_it.detectors.node.facts import NodeFacts
 from pack_it.detectors.facts import Detection, Framework, PackageManager, Process, RunImageChoice, Runtime
 from tests.detectors.node.helpers import fixture, refused, run
@@ -35,6 +36,8 @@ def test_npm_express():
             "framework": "express",
             "typescript": False,
             "env": {},
+            "launch_env": {"HOST": "0.0.0.0"},
+            "launch_env_reason": listen.launch_env("express", {})[1],
         }),
     )
 

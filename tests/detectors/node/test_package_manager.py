@@ -141,3 +141,20 @@ def test_pnpm_version_from_the_lockfile_version(tmp_path, head, version, source)
 
     tree = write_tree(tmp_path, {"pnpm-lock.yaml": head})
     assert pnpm_for_lockfile(tree, "pnpm-lock.yaml") == (version, source)
+
+
+@pytest.mark.parametrize("yarnrc, said", [
+    (None, "no .yarnrc.yml sets nodeLinker, so Yarn would use Plug'n'Play"),
+    ("nodeLinker: pnp\n", ".yarnrc.yml sets another nodeLinker"),
+    ("enableTelemetry: false\nnodeLinker: \"node-modules\"  # no PnP\n", None),
+])
+def test_yarn_berry_installs_node_modules_and_says_so(tmp_path, yarnrc, said):
+    from pack_it.detectors.node.package_manager import berry_linker_warning
+    from pack_it.detectors.source import SourceTree
+
+    (tmp_path / "yarn.lock").write_text(BERRY)
+    if yarnrc is not None:
+        (tmp_path / ".yarnrc.yml").write_text(yarnrc)
+    warning = berry_linker_warning(SourceTree(tmp_path))
+    assert (warning is None) if said is None else warning.startswith(
+        f"Yarn berry installs node_modules (nodeLinker: node-modules): {said}, and the image runs node")

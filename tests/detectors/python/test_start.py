@@ -165,6 +165,10 @@ def test_django_never_runs_the_development_server(tmp_path):
     ("from fastapi.applications import FastAPI\napp = FastAPI()\n", "main:app"),
     ("import starlette.applications\napp = starlette.applications.Starlette()\n", "main:app"),
     ("from litestar import Litestar\napp = Litestar([])\n", "main:app"),
+    ("from quart import Quart\napp = Quart(__name__)\n", "main:app"),
+    ("from fasthtml.common import *\n\napp, rt = fast_app()\n", "main:app"),
+    ("from fasthtml.common import fast_app\nweb, route = fast_app(live=False)\n", "main:web"),
+    ("from fasthtml import FastHTML\napp = FastHTML()\n", "main:app"),
 ])
 def test_asgi_framework_app_objects(tmp_path, source, target):
     found = detected(tmp_path, {"main.py": source})
@@ -179,6 +183,9 @@ def test_asgi_framework_app_objects(tmp_path, source, target):
     "from fastapi import FastAPI\n\ndef build():\n    app = FastAPI()\n    return app\n",  # not module level
     "from fastapi import APIRouter\nrouter = APIRouter()\n",
     "from fastapi import FastAPI\napp = FastAPI\n",  # the class, not an app
+    "from fasthtml.common import *\napp = fast_app()\n",  # the (app, rt) tuple itself is no app
+    "from mylib import *\napp, rt = fast_app()\n",  # a star import fast_app is not known to come from
+    "from fasthtml.common import *\nrt, app = other()\n",
 ])
 def test_not_an_asgi_framework_app(tmp_path, source):
     found = detected(tmp_path, {"main.py": source})
@@ -206,7 +213,7 @@ def test_several_apps_in_one_module_prefer_app(tmp_path):
 def test_several_apps_in_one_module_none_named_app_is_ambiguous(tmp_path):
     source = "from fastapi import FastAPI\npublic = FastAPI()\nadmin = FastAPI()\n"
     error = ambiguity(tmp_path, {"main.py": source})
-    assert error.message == ("Several FastAPI, Starlette or Litestar apps could be the web process: "
+    assert error.message == ("Several ASGI framework apps (FastAPI, Starlette, Litestar, Quart, FastHTML) could be the web process: "
                              "main.py (public), main.py (admin).")
     assert "Procfile" in error.hint
 
@@ -216,14 +223,14 @@ def test_an_ambiguity_a_procfile_settles_is_a_warning(tmp_path):
                                 "orders/main.py": FASTAPI_APP, "Procfile": "web: python -m users.main\n"})
     assert found.processes == ()
     assert found.framework is None
-    assert found.warnings == ("Several FastAPI, Starlette or Litestar apps could be the web process: "
+    assert found.warnings == ("Several ASGI framework apps (FastAPI, Starlette, Litestar, Quart, FastHTML) could be the web process: "
                               "orders/main.py (app), users/main.py (app). The Procfile says what to start.",)
 
 
 def test_equally_ranked_apps_are_ambiguous(tmp_path):
     error = ambiguity(tmp_path, {"users/__init__.py": "", "users/main.py": FASTAPI_APP,
                                  "orders/__init__.py": "", "orders/main.py": FASTAPI_APP})
-    assert error.message == ("Several FastAPI, Starlette or Litestar apps could be the web process: "
+    assert error.message == ("Several ASGI framework apps (FastAPI, Starlette, Litestar, Quart, FastHTML) could be the web process: "
                              "orders/main.py (app), users/main.py (app).")
 
 
@@ -468,3 +475,11 @@ def test_a_script_that_does_not_parse_is_skipped_with_a_warning(tmp_path):
     found = detected(tmp_path, {"main.py": "def broken(:\n", "requirements.txt": "requests\n"})
     assert found.processes == ()
     assert found.warnings[0] == "main.py has a syntax error (line 1): it is skipped when looking for the app."
+
+
+def test_fasthtml_listed_brings_its_own_uvicorn(tmp_path):
+    found = detected(tmp_path, {"main.py": "from fasthtml.common import *\n\napp, rt = fast_app()\n",
+                                "requirements.txt": "python-fasthtml==0.12.21\n"})
+    assert found.processes[0].command == uvicorn("main:app")
+    assert found.framework == Framework("fasthtml", "main.py")
+    assert found.facts.to_json()["added"] == []
