@@ -15,9 +15,9 @@ from typing import Callable, Mapping
 
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import BUILD_FAILED, build_error
-from pack_it.lifecycle.archive import LayerBlob
+from pack_it.lifecycle.archive import ROOT, LayerBlob
 from pack_it.lifecycle.cache import Cache
-from pack_it.lifecycle.layers import Layer, layer_key
+from pack_it.lifecycle.layers import Layer, layer_key, owner_of
 from pack_it.lifecycle import reaper
 from pack_it.lifecycle.plan import Plan
 from pack_it.lifecycle.reporter import Reporter
@@ -75,7 +75,8 @@ class BuildContext:
         the cache has it (reported as reused, `unchanged` saying why), else `fill(directory)`
         fills a fresh directory (or returns another directory holding the contents). The
         exporter records it under its key, so the next build reuses it."""
-        key = self.key(**inputs)
+        # who owns the files is part of what the layer is (lifecycle/layers.py: the app's directory)
+        key = self.key(**inputs, **({"owner": owner_of(at)} if owner_of(at) != ROOT else {}))
         reused = self.reuse(name, key, at)
         if reused is not None:
             self.reporter.step(f"  reusing layer {name} ({unchanged})")

@@ -34,7 +34,8 @@ def compress_layer(layer: Layer, cache: Cache, epoch: int) -> Layer:
         return layer
     assert layer.path is not None  # only a reused layer has no directory, and it has its blob
     with cache.new_blob() as (f, holder):
-        blob = write_layer(tree_entries(layer.path, layer.image_path.lstrip("/")), f, epoch)
+        entries = tree_entries(layer.path, layer.image_path.lstrip("/"), uid=layer.owner, gid=layer.owner)
+        blob = write_layer(entries, f, epoch)
         holder.append(blob.digest)
     has_bin = (layer.path / "bin").is_dir()
     cache.save_layer_record(layer.pack, layer.name, layer.key, epoch, {

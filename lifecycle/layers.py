@@ -17,7 +17,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pack_it.lifecycle.archive import LayerBlob
+from pack_it.lifecycle.archive import ROOT, LayerBlob
+from pack_it.lifecycle.stacks.generated import NONROOT_UID
+
+# The app's directory. Its files are the image user's, as under CNB's launcher (whose app
+# directory belongs to the build user the app runs as): apps write beside their code, a
+# session key (FastHTML's .sesskey), an SQLite file, Next.js's .next/cache. The layers under
+# /layers stay root's.
+WORKSPACE = "/workspace"
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,15 @@ class Layer:
     @property
     def image_path(self) -> str:
         return self.at or f"/layers/{self.pack}/{self.name}"
+
+    @property
+    def owner(self) -> int:
+        """The uid and gid of the layer's files in the image."""
+        return owner_of(self.image_path)
+
+
+def owner_of(image_path: str | None) -> int:
+    return NONROOT_UID if image_path == WORKSPACE else ROOT
 
 
 def layer_key(**inputs) -> str:

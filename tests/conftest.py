@@ -53,9 +53,6 @@ def _unreachable_registry() -> str | None:
 # work met here for the first time): skipped with the reason until fixed, each listed in the
 # issues' notes. A test id matches when it starts with the entry.
 KNOWN_FAILING = {
-    "tests/e2e/test_sample_apps.py::test_sample_app_serves_http[python-fasthtml]":
-        "uvicorn main:app starts, then fast_app() writes .sesskey into /workspace, which the app's non-root user "
-        "cannot write (PermissionError): the app layer's ownership is the lifecycle's call",
 }
 
 # Tests that take minutes (cold builds) or 10 MB inputs: `pytest -m slow` runs them; CI runs
