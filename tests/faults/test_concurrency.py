@@ -16,6 +16,9 @@ import pytest
 from tests.conftest import SAMPLE_APPS
 from tests.faults.conftest import DIGEST, build_argv, child_env, leftovers
 
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
+
 ROUNDS = int(os.environ.get("PACK_IT_TEST_ROUNDS", "2"))
 
 

@@ -15,6 +15,9 @@ import pytest
 from tests.conftest import REPO, SAMPLE_APPS
 from tests.faults.conftest import DIGEST, child_env, pack_it_build
 
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
+
 
 @pytest.mark.parametrize("which,damage", [("app", "truncate"), ("app", "empty"), ("app", "alter"),
                                           ("run", "empty"), ("run", "alter"), ("config", "alter")])

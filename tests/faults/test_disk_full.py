@@ -13,6 +13,9 @@ from pack_it.errors import EXPORT_FAILED
 from tests.conftest import SAMPLE_APPS
 from tests.faults.conftest import DIGEST, build_argv, child_env, leftovers
 
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
+
 
 @pytest.fixture
 def small_fs(tmp_path):

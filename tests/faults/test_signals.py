@@ -17,6 +17,9 @@ import pytest
 from tests.conftest import SAMPLE_APPS
 from tests.faults.conftest import build_argv, child_env, leftovers, pack_it_build
 
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
+
 # Where to stop the build: a glob (relative to the cache, or to the output's directory for
 # "publish") that exists only during that moment of the build.
 MOMENTS = {

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
 from pack_it.lifecycle.reporter import Reporter
 from tests.conftest import SAMPLE_APPS
+
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
 
 
 class Warnings(Reporter):

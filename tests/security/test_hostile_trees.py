@@ -26,6 +26,9 @@ import pytest
 from tests.conftest import REPO
 from tests.security.hostile import assert_one_sentence, run_cli
 
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
+
 SECRET = b"TOPSECRET-host-content-8d2f"
 
 

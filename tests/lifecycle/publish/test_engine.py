@@ -16,6 +16,9 @@ from pack_it.lifecycle.publish import reference as refs
 from tests.conftest import SAMPLE_APPS
 from tests.lifecycle.publish.helpers import pack_it, run_and_get
 
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
+
 
 @pytest.fixture(scope="module")
 def docker_host(podman, tmp_path_factory):

@@ -13,6 +13,9 @@ from pack_it.errors import EXPORT_FAILED
 from tests.lifecycle.publish.helpers import pack_it, run_and_get
 from tests.lifecycle.registry.servers import PASSWORD
 
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
+
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, go_tool):

@@ -107,6 +107,7 @@ def test_the_environment_is_only_the_steps(tmp_path, monkeypatch):
     assert "HOME=/tmp/home" in proc.stdout.splitlines()
 
 
+@pytest.mark.network  # the shared network it compares with must have more than loopback
 @needs_bwrap
 def test_network_none_cuts_the_network(tmp_path):
     proc = run(Sandbox("bwrap", None, network=False), "cat /proc/net/dev | tail -n +3 | cut -d: -f1", tmp_path)

@@ -7,9 +7,14 @@ import json
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from pack_it.lifecycle.pipeline import BuildOptions, build
 from pack_it.packs import REGISTRY
 from pack_it.packs.go import run_time_files
+
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
 
 
 def _layer_names(result, layout: Path, name: str) -> set[str] | None:

@@ -139,6 +139,7 @@ def test_the_shipped_index_has_every_minor_from_3_9_to_3_14():
 # --- downloads from a mirror ----------------------------------------------------------------
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 @pytest.mark.parametrize("asked, version", [("3.10", "3.10.22"), ("3.12", "3.12.16"), ("3.14", "3.14.10")])
 def test_a_minor_pin_downloads_the_shipped_release_from_the_mirror_and_verifies_it(
         tmp_path, pbs_cache, monkeypatch, asked, version):
@@ -166,6 +167,7 @@ def test_a_minor_pin_downloads_the_shipped_release_from_the_mirror_and_verifies_
         and any(cache.rglob(f"{hashlib.sha256(_synthetic(asked)).hexdigest()}.tar.gz"))
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_a_tampered_tarball_is_refused_and_nothing_enters_the_cache(tmp_path, pbs_cache, monkeypatch):
     mirror = tmp_path / "mirror"
     released = _tarball({"bin/python3.12": (b"#!/bin/false\n", 0o755), "README": (b"as released\n", 0o644)}, {})
@@ -186,6 +188,7 @@ def test_a_tampered_tarball_is_refused_and_nothing_enters_the_cache(tmp_path, pb
     assert not (tmp_path / "l").exists()
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_an_unreachable_mirror_names_the_address_and_how_to_set_one(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv(runtime.URL_ENV, "http://127.0.0.1:9/pbs/")
@@ -248,6 +251,7 @@ def pyenv_release(tmp_path_factory):
     return mirror, _publish(mirror, PYENV_TAG, PYENV_ASSET, _pyenv_tarball())
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_runtime_txt_python_3_11_7_runs_3_11_7_in_the_container(tmp_path, pbs_cache, monkeypatch, podman,
                                                                 pyenv_release):
     mirror, entry = pyenv_release

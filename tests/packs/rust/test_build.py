@@ -19,6 +19,9 @@ from pack_it.lifecycle.reporter import Reporter
 from pack_it.packs import REGISTRY
 from pack_it.packs.rust import elf
 
+# Builds run in the sandbox, on a build root assembled from the Debian archive's packages.
+pytestmark = pytest.mark.network
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rust"
 
 
