@@ -65,7 +65,7 @@ def parse(data: Data) -> ElfInfo | None:
     a damaged file)."""
     try:
         return _parse(data)
-    except (struct.error, ValueError, IndexError):
+    except (struct.error, ValueError, IndexError, OverflowError):  # an offset past ssize_t
         return None
 
 

@@ -49,6 +49,9 @@ def test_what_is_not_a_dynamically_linked_x86_64_file_is_none(tmp_path):
     far = bytearray(prog)
     struct.pack_into("<Q", far, 32, 1 << 40)  # e_phoff past the end
     assert elf.parse(bytes(far)) is None
+    huge = bytearray(prog)  # e_phoff past what an offset can be (ssize_t): hypothesis found it
+    struct.pack_into("<Q", huge, 32, 1 << 63)
+    assert elf.parse(bytes(huge)) is None
 
 
 def test_a_static_program_needs_nothing(tmp_path):
