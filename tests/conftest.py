@@ -13,6 +13,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (derandomize) and keep no example
+# database: a run's result depends on the commit, never on the day or an earlier run. To
+# explore new examples: pytest --hypothesis-seed=N (or the "explore" profile below).
+settings.register_profile("pack-it", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "pack-it"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_APPS = REPO / "sample_apps"
