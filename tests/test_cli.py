@@ -102,6 +102,7 @@ def test_build_then_inspect(tmp_path, shared_cache, go_tool, app_copy):
     assert "go/app" in text and "65532:65532" in text
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_unwritable_output_exits_61_and_leaves_nothing(tmp_path, shared_cache, go_tool):
     target = tmp_path / "no-such-dir" / "out.tar"
     proc = pack_it("build", SAMPLE_APPS / "go-hello", "--output", f"tar:{target}", "--cache-dir", shared_cache)
@@ -140,6 +141,7 @@ def test_run_image_from_a_tarball(tmp_path, shared_cache, go_tool):
         assert "sha256:" + hashlib.sha256(blob.read_bytes()).hexdigest() == "sha256:" + blob.name
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 @pytest.mark.parametrize("form", ["tar", "docker"])
 def test_a_run_image_whose_blob_does_not_match_its_digest_is_refused(tmp_path, shared_cache, go_tool, form):
     first = tmp_path / "first.tar"
@@ -167,6 +169,7 @@ def test_a_run_image_whose_blob_does_not_match_its_digest_is_refused(tmp_path, s
     assert proc.returncode == INVALID_IMAGE and "does not match" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_generated_base_run_image(tmp_path, shared_cache, go_tool):
     proc = pack_it("build", SAMPLE_APPS / "go-hello", "-o", f"oci:{tmp_path / 'l'}", "--run-image", "base",
                    "--cache-dir", shared_cache)

@@ -68,6 +68,7 @@ def image_config(tarball: Path) -> dict:
     return json.loads(members[manifest["Config"]])
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_an_env_value_is_in_no_blob_cache_file_or_output_and_a_launch_value_only_in_env(tmp_path, go_tool):
     token, launch = a_secret(), a_secret()
     cache, out = tmp_path / "cache", tmp_path / "out.tar"
@@ -96,6 +97,7 @@ def test_an_env_value_is_in_no_blob_cache_file_or_output_and_a_launch_value_only
     assert holding and holding <= configs
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_a_failing_tool_quoting_an_env_value_has_it_masked(tmp_path, go_tool):
     # go rejects a flag it does not know and quotes it: the error shows the tool's output.
     token = a_secret()
@@ -174,6 +176,7 @@ def layer_names(tarball: Path) -> set[str]:
     return names
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_secret_files_are_left_out_of_every_layer_with_a_warning_naming_each(tmp_path):
     token = a_secret()
     app = python_app(tmp_path, token)

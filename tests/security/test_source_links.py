@@ -42,6 +42,7 @@ def layer_contents(result, cache_dir: Path) -> tuple[set[str], bytes]:
     return names, data
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_a_go_file_linked_to_a_host_file_is_not_compiled(tmp_path, app_copy, go_tool):
     app = app_copy("go-hello")
     # Valid Go that main.go does not need: compiled in only if go sees the link.
@@ -55,6 +56,7 @@ def test_a_go_file_linked_to_a_host_file_is_not_compiled(tmp_path, app_copy, go_
     assert not any(n.endswith("secret.go") for n in names)
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_a_python_file_linked_to_a_host_file_is_not_in_any_layer(tmp_path):
     app = tmp_path / "app"
     app.mkdir()
@@ -71,6 +73,7 @@ def test_a_python_file_linked_to_a_host_file_is_not_in_any_layer(tmp_path):
     assert not any(n.endswith(("settings.py", "shadow")) or "settings." in n for n in names)
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_a_node_file_linked_to_a_host_file_is_not_copied_into_the_layers(tmp_path):
     # What the node pack hands to npm and puts in its layers: the manifests and the source.
     app = tmp_path / "app"
