@@ -193,6 +193,7 @@ def test_secret_files_are_left_out_of_every_layer_with_a_warning_naming_each(tmp
     assert "ca.pem" not in proc.stderr and "web/.npmrc" not in proc.stderr
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 @pytest.mark.parametrize("ignore_file", [".dockerignore", ".pack-itignore"])
 def test_a_bang_exception_in_either_ignore_file_keeps_a_secret_file(tmp_path, ignore_file):
     token = a_secret()
@@ -207,6 +208,7 @@ def test_a_bang_exception_in_either_ignore_file_keeps_a_secret_file(tmp_path, ig
     assert "warning: .env looks" not in proc.stderr and "warning: .env.production looks" in proc.stderr
 
 
+@pytest.mark.network  # the build sandbox's root comes from the Debian archive
 def test_the_pack_it_ignore_file_leaves_files_out_as_dockerignore_does(tmp_path):
     app = tmp_path / "app"
     app.mkdir()
