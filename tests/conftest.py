@@ -57,9 +57,8 @@ def _unreachable_registry() -> str | None:
 # The `network` marker is declared in pyproject.toml, beside `engine`.
 
 
-# Known failures after this session's merges (the sandbox, the launcher and the hostile-input
-# work met here for the first time): skipped with the reason until fixed, each listed in the
-# issues' notes. A test id matches when it starts with the entry.
+# Known failures: a test id (or its prefix) and why it fails, skipped with that reason until
+# fixed; each is listed in the issues' notes. Empty: every one is fixed.
 KNOWN_FAILING = {
 }
 
