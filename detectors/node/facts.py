@@ -37,10 +37,10 @@ class NodeFacts(Facts):
     env: dict[str, str] = field(default_factory=dict)  # VAR=value from the start script
     next_standalone: bool | None = None  # Next.js only: built with output: 'standalone'
     package_json: bool = True  # False: a server.js with no package.json (bare.py), nothing to install
-    bun_range: str | None = None
+    bun_range: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version
     # The npm that runs under this Node (installs, and installs pnpm or yarn), and why (npm.py)
     npm: str | None = None
     npm_reason: str | None = None
     # What the image sets for the server to listen on every interface (HOST=0.0.0.0), and why (listen.py)
     launch_env: dict[str, str] = field(default_factory=dict)
-    launch_env_reason: str | None = None  # a Bun app: the packageManager or engines.bun text that chose Bun's version
+    launch_env_reason: str | None = None

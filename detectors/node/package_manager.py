@@ -95,9 +95,10 @@ _NODE_MODULES_LINKER = re.compile(r"""^nodeLinker:\s*["']?node-modules["']?\s*(#
 def berry_linker_warning(tree: SourceTree) -> str | None:
     """Yarn berry's default, Plug'n'Play, leaves no node_modules, and the image runs `node`
     without PnP's loader: pack-it installs with nodeLinker: node-modules (YARN_NODE_LINKER)."""
-    if tree.has_file(YARNRC) and _NODE_MODULES_LINKER.search(tree.read_text(YARNRC)):
+    text = tree.read_text(YARNRC) if tree.has_file(YARNRC) else ""
+    if _NODE_MODULES_LINKER.search(text):
         return None
-    said = f"{YARNRC} sets another nodeLinker" if tree.has_file(YARNRC) and "nodeLinker" in tree.read_text(YARNRC) \
+    said = f"{YARNRC} sets another nodeLinker" if "nodeLinker" in text \
         else f"no {YARNRC} sets nodeLinker, so Yarn would use Plug'n'Play"
     return (f"Yarn berry installs node_modules (nodeLinker: node-modules): {said}, and the image runs node without "
             "PnP's loader. Add `nodeLinker: node-modules` to .yarnrc.yml to build the same way locally.")

@@ -264,12 +264,12 @@ def _unlisted(base: str, listed: list[str]) -> list[str]:
     for version in filter(stable, listed):
         minor, patch = version.rsplit(".", 1)
         newest[minor] = max(newest.get(minor, 0), int(patch))
-    found = []
+    gaps = [f"{minor}.{n}" for minor, top in newest.items()
+            for n in range(0 if key(minor) >= Version("1.21") else 1, top)  # before 1.21 the .0 is named 1.x
+            if f"{minor}.{n}" not in listed]
+    with ThreadPoolExecutor(8) as pool:
+        found = [v for v, ok in zip(gaps, pool.map(lambda v: _served(_info_url(base, v)), gaps)) if ok]
     for minor, top in newest.items():
-        first = 0 if key(minor) >= Version("1.21") else 1  # before 1.21 the .0 release is named 1.x
-        gaps = [f"{minor}.{n}" for n in range(first, top) if f"{minor}.{n}" not in listed]
-        with ThreadPoolExecutor(8) as pool:
-            found += [v for v, ok in zip(gaps, pool.map(lambda v: _served(_info_url(base, v)), gaps)) if ok]
         after = top + 1
         while _served(_info_url(base, f"{minor}.{after}")):
             found.append(f"{minor}.{after}")

@@ -279,12 +279,17 @@ def _production(ctx: BuildContext, work: Path, pm_cmd: list[str], manager: str, 
                 env: dict) -> None:
     """Prunes `work`'s node_modules to the production dependencies, in place."""
     if tools.focus_missing(manager, version):  # Yarn 2/3: install the manifests without devDependencies
-        for manifest in sorted(work.rglob("package.json")):
-            if "node_modules" in manifest.relative_to(work).parts:
+        for dirpath, dirnames, filenames in os.walk(work):
+            dirnames[:] = sorted(d for d in dirnames if d != "node_modules")  # the app's manifests only
+            if "package.json" not in filenames:
                 continue
+            manifest = Path(dirpath, "package.json")
             data = json.loads(manifest.read_text())
             if isinstance(data, dict) and data.pop("devDependencies", None) is not None:
-                manifest.write_text(json.dumps(data, indent=2) + "\n")
+                # a new file, not a write through a hard link into the cached full install
+                rewritten = manifest.with_name("package.json.pruned")
+                rewritten.write_text(json.dumps(data, indent=2) + "\n")
+                os.replace(rewritten, manifest)
     ctx.run([*pm_cmd, *tools.prune_argv(manager, version)],
             env={**env, "NODE_ENV": "production", **tools.prune_env(manager, version)}, cwd=work,
             what=f"{manager} prune")
