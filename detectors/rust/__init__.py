@@ -26,6 +26,10 @@ FRAMEWORKS = {"axum": "axum", "actix-web": "actix-web", "rocket": "rocket"}
 # lock too (openssl-sys's `vendored` pulls in openssl-src; libsqlite3-sys's `bundled`, cc).
 # Such an app links dynamically and runs on `cc`; every other app is linked statically
 # (glibc's crt-static) and runs on `static`.
+# Both on Debian 13: pack-it's rustc is trixie's (packs/rust/debian.py), which runs on the
+# debian13 build root, the one the run image's release picks; a dynamic binary then needs
+# trixie's glibc and libssl at run time, and a static one carries the libc.a it was linked with.
+RELEASE = "debian13"
 SYSTEM_LIBRARIES = {
     "openssl-sys": ("libssl", "openssl-src"),
     "libsqlite3-sys": ("libsqlite3", "cc"),
@@ -141,11 +145,11 @@ def _linkage(lock: tuple[LockedCrate, ...]) -> tuple[str, str, tuple[str, ...], 
                 system.append(f"{crate.name} {crate.version}")
     if system:
         why = f"{CARGO_LOCK} locks {', '.join(system)}, which link a system library"
-        return "dynamic", why, tuple(system), RunImageChoice("cc", f"{CARGO_LOCK} ({', '.join(system)})")
+        return "dynamic", why, tuple(system), RunImageChoice(f"cc-{RELEASE}", f"{CARGO_LOCK} ({', '.join(system)})")
     source = CARGO_LOCK if lock else "default"
     why = (f"no crate of {CARGO_LOCK} links a system library" if lock else f"no {CARGO_LOCK}") + \
         ": linked statically (crt-static), it needs no libc in the image"
-    return "static", why, (), RunImageChoice("static", source)
+    return "static", why, (), RunImageChoice(f"static-{RELEASE}", source)
 
 
 def detect(tree: SourceTree, env: dict[str, str] | None = None) -> Detection | None:

@@ -100,8 +100,12 @@ def rustflags(build_dir: Path, cargo_home: Path, facts: RustFacts, user: str) ->
 
 def build(ctx: BuildContext) -> list[Layer]:
     facts = ctx.plan.facts(ID, RustFacts)
-    tc = toolchain.find(ctx.build_env.get("PATH", os.environ.get("PATH")), ctx.work,
-                        {**os.environ, **ctx.build_env, **ctx.env})
+    if ctx.provided_toolchains:
+        tc = toolchain.provided(ctx.cache, ctx.reporter)
+        toolchain.runs_here(tc, build_root_release(ctx))
+    else:
+        tc = toolchain.find(ctx.build_env.get("PATH", os.environ.get("PATH")), ctx.work,
+                            {**os.environ, **ctx.build_env, **ctx.env})
     toolchain.check(tc, facts)
     files = source_files(ctx.tree)
     binaries = [facts.binary, *facts.extra_binaries]
@@ -123,6 +127,7 @@ def build(ctx: BuildContext) -> list[Layer]:
             sync_source(ctx, files, source)
             flags = rustflags(build_dir, cargo_home, facts, user_flags)
             ctx.run([tc.cargo, *argv], cwd=source, what=f"cargo build --bin {facts.binary}", tools=tc.tools, env={
+                **tc.env,
                 "CARGO_HOME": str(cargo_home),
                 "CARGO_TARGET_DIR": str(build_dir / "target"),
                 "RUSTC": tc.rustc,
@@ -139,14 +144,24 @@ def build(ctx: BuildContext) -> list[Layer]:
         for name in binaries:
             _check_linking(ctx, layer / "bin" / name, facts)
 
-    # A static binary carries the host's libc.a: its version is an input too.
-    libc = os.confstr("CS_GNU_LIBC_VERSION") if "CS_GNU_LIBC_VERSION" in os.confstr_names else "unknown"
-    inputs = {"rustc": tc.version, "rustc_commit": tc.commit, "libc": libc, "argv": argv, "linkage": facts.linkage,
+    # A static binary carries the libc.a it was linked with: the build root's (its name holds
+    # its lock's digest), or the host's without one.
+    libc = ctx.sandbox.root.name if ctx.sandbox.enabled and ctx.sandbox.root is not None else (
+        os.confstr("CS_GNU_LIBC_VERSION") if "CS_GNU_LIBC_VERSION" in os.confstr_names else "unknown")
+    inputs = {"rustc": tc.version, "toolchain": tc.identity, "libc": libc, "argv": argv, "linkage": facts.linkage,
               "rustflags": user_flags, "target": toolchain.TARGET, "env": layer_env,
               "source": ctx.tree.digest(files)}
     app = ctx.layer("app", inputs, cargo_build, env=layer_env,
                     unchanged=f"rustc {tc.version}, source unchanged")
     return [app]
+
+
+def build_root_release(ctx: BuildContext) -> str | None:
+    """The Debian release of the sandbox's build root (lifecycle/stacks/buildroot.py names it
+    <release>-<key>), or None when the steps run on the host."""
+    if not ctx.sandbox.enabled or ctx.sandbox.root is None:
+        return None
+    return ctx.sandbox.root.name.partition("-")[0]
 
 
 def _check_linking(ctx: BuildContext, path: Path, facts: RustFacts) -> None:

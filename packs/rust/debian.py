@@ -1,0 +1,181 @@
+"""Debian's rustc and cargo, fetched as .debs locked by sha256, as the stacks and the JDKs are:
+the toolchain a Rust build runs under `--toolchain pack-it` (the default).
+
+Why Debian's, not rustup's: the build then depends on nothing the host installed, every file
+of the toolchain is checked against a lock that the verified archive pipeline wrote
+(lifecycle/stacks: gpgv-checked InRelease, Packages by its SHA256, each .deb by the lock's),
+and it gets Debian's security updates through the same locks. A version the archive deleted
+comes from the retention mirrors, as for stacks.
+
+Why Debian 13 (trixie, rustc 1.85): Debian 12's rustc is 1.63, too old for today's crates
+(axum, tokio and most of the registry ask for 1.70 or newer). trixie's rustc needs trixie's
+glibc (2.39 or newer) to run, so a Rust build runs on the debian13 build root, and the plan's
+run image is a debian13 stack: `static-debian13` for a statically linked binary (crt-static
+links glibc's libc.a from that build root: the binary needs no libc, on any stack), and
+`cc-debian13` for a dynamically linked one, which must find trixie's glibc and libssl at run
+time.
+
+    packs/rust/locks/rust-debian13-amd64.json   the locked packages (`lock()` writes them)
+    <cache>/packs/rust/toolchains/<format>-<key>/usr/bin/{rustc,cargo}   the unpacked toolchain
+
+The packages: rustc, cargo, libstd-rust-dev (the standard library's rlibs, the sysroot's
+lib/rustlib), and what they need that the debian13 build root lacks (libstd-rust-1.85 with
+librustc_driver, libllvm19, cargo's libcurl4t64 and libgit2-1.9, ...: `lock()` resolves their
+Depends against the build root's lock). Those libraries live in the unpacked tree's
+usr/lib/x86_64-linux-gnu, which LD_LIBRARY_PATH names for rustc and cargo (Debian's binaries
+carry no RUNPATH: dpkg would have put the libraries in /usr/lib).
+
+Refreshing: `python3 -c 'from pack_it.packs.rust import debian; debian.lock("debian13")'`
+re-resolves the lock from the signed current index (the release step, like
+`pack-it stacks lock`), after the build root's lock was refreshed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pack_it.errors import EXPORT_FAILED, MISSING_TOOLCHAIN, PackItError, build_error
+from pack_it.lifecycle.cache import Cache
+from pack_it.lifecycle.reporter import Reporter
+from pack_it.lifecycle.stacks import lockfile
+from pack_it.lifecycle.stacks.debian import Package
+
+LOCKS = Path(__file__).parent / "locks"
+RELEASE = "debian13"  # the Debian release whose rustc builds Rust apps
+LOCK_NAME = "rust"
+ROOTS = ("rustc", "cargo", "libstd-rust-dev")
+LIBRARY_DIR = "usr/lib/x86_64-linux-gnu"
+GLIBC = (2, 39, 0)  # what trixie's cargo asks for (Depends: libc6 (>= 2.39))
+UNPACK_FORMAT = "1"  # bump when what fetch() unpacks changes
+HINT = ("Refresh packs/rust/locks (debian.lock) or set PACK_IT_DEBIAN_RETENTION_MIRRORS to a mirror that "
+        "keeps old versions; or build with the host's Rust: --toolchain host.")
+
+
+def read_lock(release: str = RELEASE, directory: Path | None = None) -> list[Package]:
+    return lockfile.read(LOCK_NAME, release, directory or LOCKS)
+
+
+def key(packages: list[Package] | tuple[Package, ...]) -> str:
+    """What identifies the toolchain in a layer key: its packages' names, versions and hashes."""
+    return hashlib.sha256(json.dumps([[p.name, p.version, p.sha256] for p in packages]).encode()).hexdigest()
+
+
+def rustc_version(packages: list[Package] | tuple[Package, ...]) -> str:
+    """The upstream release of the locked rustc ("1.85.1" from 1.85.1+dfsg1-1+deb13u1)."""
+    version = next(p.version for p in packages if p.name == "rustc")
+    return version.split(":")[-1].split("+")[0].split("~")[0].split("-")[0]
+
+
+def lock(release: str = RELEASE, reporter: Reporter = Reporter(), directory: Path | None = None) -> list[str]:
+    """Re-resolves rustc, cargo and the standard library of `release` from the signed current
+    index, with what they need beyond the release's build root, and rewrites the lock file;
+    returns what changed (lockfile.changes lines)."""
+    from pack_it.lifecycle.stacks import buildroot
+    from pack_it.lifecycle.stacks.debian import Index, load_suite, resolve
+    from pack_it.lifecycle.stacks.definitions import releases
+
+    definition = releases()[release]
+    found: list[Package] = []
+    for archive, suite in definition.suites:
+        reporter.step(f"{archive} {suite}: verifying InRelease, reading Packages")
+        found += load_suite(archive, suite, list(definition.keyrings))
+    # The build root's packages are there when the toolchain runs: only the rest is locked.
+    installed = {p.name for p in lockfile.read(buildroot.NAME, release)}
+    chosen = resolve(list(ROOTS), Index(found), set(), installed)
+    try:
+        old = read_lock(release, directory)
+    except PackItError:
+        old = []
+    lockfile.write(LOCK_NAME, release, buildroot.NAME, chosen, directory or LOCKS)
+    return lockfile.changes(old, chosen)
+
+
+@dataclass(frozen=True)
+class DebianRust:
+    release: str
+    packages: tuple[Package, ...]
+    root: Path  # the unpacked packages, as a file system root
+
+    @property
+    def bin(self) -> Path:
+        return self.root / "usr" / "bin"
+
+    @property
+    def library_path(self) -> str:
+        return str(self.root / LIBRARY_DIR)
+
+    @property
+    def key(self) -> str:
+        return key(self.packages)
+
+    @property
+    def version(self) -> str:
+        return rustc_version(self.packages)
+
+
+def path(cache: Cache, packages: list[Package] | tuple[Package, ...]) -> Path:
+    return cache.pack_dir("rust", "toolchains") / f"{UNPACK_FORMAT}-{key(packages)[:32]}"
+
+
+def fetch(cache: Cache, reporter: Reporter, release: str = RELEASE) -> DebianRust:
+    """Debian's rustc and cargo, their .debs fetched (checked against the lock) and unpacked
+    into the cache once; every later build finds them there."""
+    from pack_it.lifecycle.stacks.retention import fetch_locked
+
+    packages = read_lock(release)
+    root = path(cache, packages)
+    ready = root / "usr" / "bin" / "cargo"
+    if not ready.is_file():
+        missing = [p for p in packages if not cache.has_blob("sha256:" + p.sha256)]
+        if missing:
+            reporter.step(f"  rustc {rustc_version(packages)} from Debian {release.removeprefix('debian')}: downloading "
+                          f"{len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
+        for package in missing:
+            if not fetch_locked(package, cache.blob_path("sha256:" + package.sha256), reporter):
+                raise PackItError(f"{package.name} {package.version}, locked for Rust, is gone from the Debian "
+                                  "archive and from every retention mirror.", exit_code=EXPORT_FAILED,
+                                  phase="build", hint=HINT)
+        staging = cache.staging_dir() / f"rust-{key(packages)[:32]}"
+        try:
+            unpack(packages, cache, staging)
+            if not (staging / "usr" / "bin" / "rustc").is_file() or not (staging / "usr" / "bin" / "cargo").is_file():
+                raise build_error(f"The locked Debian packages ({LOCKS / f'{LOCK_NAME}-{release}-amd64.json'}) "
+                                  "hold no usr/bin/rustc and usr/bin/cargo.", HINT, exit_code=MISSING_TOOLCHAIN)
+            root.parent.mkdir(parents=True, exist_ok=True)
+            cache.place_dir(staging, root, ready=ready)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+    return DebianRust(release, tuple(packages), root)
+
+
+def unpack(packages: list[Package] | tuple[Package, ...], cache: Cache, root: Path) -> None:
+    """Writes the packages' files under `root` as a file system root (read_deb has refused
+    unsafe members). Absolute links are made relative to `root`, so that a link into /usr
+    resolves to the package's own file, never the build root's or the host's."""
+    from pack_it.lifecycle.stacks.deb import read_deb
+
+    for package in packages:
+        for entry in read_deb(cache.blob_path("sha256:" + package.sha256)).entries:
+            target = root / entry.path
+            if entry.kind == "dir":
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink() or target.exists():
+                target.unlink()
+            if entry.kind == "symlink":
+                link = entry.target
+                if link.startswith("/"):
+                    link = posixpath.relpath(link.lstrip("/"), posixpath.dirname(entry.path))
+                os.symlink(link, target)
+            else:
+                assert entry.data is not None  # read_deb's files carry their content inline
+                target.write_bytes(entry.data)
+                target.chmod(0o755 if entry.mode & 0o111 else 0o644)
