@@ -16,7 +16,7 @@ links glibc's libc.a from that build root: the binary needs no libc, on any stac
 time.
 
     packs/rust/locks/rust-debian13-amd64.json   the locked packages (`lock()` writes them)
-    <cache>/packs/rust/toolchains/<format>-<key>/usr/bin/{rustc,cargo}   the unpacked toolchain
+    <cache>/buildroots/rust-debian13-<format>-<key>/usr/bin/{rustc,cargo}   the unpacked toolchain
 
 The packages: rustc, cargo, libstd-rust-dev (the standard library's rlibs, the sysroot's
 lib/rustlib), and what they need that the debian13 build root lacks (libstd-rust-1.85 with
@@ -37,6 +37,7 @@ import json
 import os
 import posixpath
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +121,13 @@ class DebianRust:
 
 
 def path(cache: Cache, packages: list[Package] | tuple[Package, ...]) -> Path:
-    return cache.pack_dir("rust", "toolchains") / f"{UNPACK_FORMAT}-{key(packages)[:32]}"
+    """Beside the build roots (<cache>/buildroots, or $PACK_IT_BUILDROOTS where several caches
+    share them): like a build root, it is a read-only tree content-addressed by its lock, and
+    runs only on one; 447 MB unpacked, it is worth sharing as they are."""
+    from pack_it.lifecycle.stacks import buildroot
+
+    base = Path(os.environ[buildroot.DIR_ENV]) if os.environ.get(buildroot.DIR_ENV) else cache.root / "buildroots"
+    return base / f"{LOCK_NAME}-{RELEASE}-{UNPACK_FORMAT}-{key(packages)[:32]}"
 
 
 def fetch(cache: Cache, reporter: Reporter, release: str = RELEASE) -> DebianRust:
@@ -141,13 +148,15 @@ def fetch(cache: Cache, reporter: Reporter, release: str = RELEASE) -> DebianRus
                 raise PackItError(f"{package.name} {package.version}, locked for Rust, is gone from the Debian "
                                   "archive and from every retention mirror.", exit_code=EXPORT_FAILED,
                                   phase="build", hint=HINT)
-        staging = cache.staging_dir() / f"rust-{key(packages)[:32]}"
+        root.parent.mkdir(parents=True, exist_ok=True)
+        # A shared $PACK_IT_BUILDROOTS may be another file system: staged beside the final directory.
+        shared = cache.root not in root.parents
+        staging = Path(tempfile.mkdtemp(dir=root.parent if shared else cache.staging_dir(), prefix=".partial-rust-"))
         try:
             unpack(packages, cache, staging)
             if not (staging / "usr" / "bin" / "rustc").is_file() or not (staging / "usr" / "bin" / "cargo").is_file():
                 raise build_error(f"The locked Debian packages ({LOCKS / f'{LOCK_NAME}-{release}-amd64.json'}) "
                                   "hold no usr/bin/rustc and usr/bin/cargo.", HINT, exit_code=MISSING_TOOLCHAIN)
-            root.parent.mkdir(parents=True, exist_ok=True)
             cache.place_dir(staging, root, ready=ready)
         finally:
             if staging.exists():

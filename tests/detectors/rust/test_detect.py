@@ -46,7 +46,7 @@ def test_the_axum_sample():
     assert d.framework == Framework("axum", "Cargo.toml")
     assert d.runtime == Runtime("rust", "1.78", "Cargo.toml")
     assert f.rust_version_source == "Cargo.toml line 5 (rust-version 1.78)"
-    assert d.run_image == RunImageChoice("static", "Cargo.lock")
+    assert d.run_image == RunImageChoice("static-debian13", "Cargo.lock")
     assert f.linkage == "static" and f.locked
     assert d.processes[0].command == ("rust-axum",) and d.processes[0].source == "src/main.rs"
 
@@ -179,13 +179,13 @@ def test_no_version_asked():
 def test_a_system_library_crate_links_dynamically_on_cc():
     d = detect("openssl")
     f = facts(d)
-    assert d.run_image == RunImageChoice("cc", "Cargo.lock (openssl-sys 0.9.104)")
+    assert d.run_image == RunImageChoice("cc-debian13", "Cargo.lock (openssl-sys 0.9.104)")
     assert (f.linkage, f.system_crates) == ("dynamic", ("openssl-sys 0.9.104",))
 
 
 def test_vendored_openssl_stays_static():
     d = detect("openssl-vendored")
-    assert d.run_image == RunImageChoice("static", "Cargo.lock")
+    assert d.run_image == RunImageChoice("static-debian13", "Cargo.lock")
     assert facts(d).linkage == "static"
 
 
