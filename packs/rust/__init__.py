@@ -35,6 +35,7 @@ from pack_it.errors import BUILD_FAILED, build_error
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
+from pack_it.lifecycle.sandbox import Sandbox
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs.rust import elf, toolchain
 
@@ -102,7 +103,7 @@ def build(ctx: BuildContext) -> list[Layer]:
     facts = ctx.plan.facts(ID, RustFacts)
     if ctx.provided_toolchains:
         tc = toolchain.provided(ctx.cache, ctx.reporter)
-        toolchain.runs_here(tc, build_root_release(ctx))
+        toolchain.runs_here(tc, build_root_release(ctx.sandbox))
     else:
         tc = toolchain.find(ctx.build_env.get("PATH", os.environ.get("PATH")), ctx.work,
                             {**os.environ, **ctx.build_env, **ctx.env})
@@ -156,12 +157,12 @@ def build(ctx: BuildContext) -> list[Layer]:
     return [app]
 
 
-def build_root_release(ctx: BuildContext) -> str | None:
+def build_root_release(sandbox: Sandbox) -> str | None:
     """The Debian release of the sandbox's build root (lifecycle/stacks/buildroot.py names it
     <release>-<key>), or None when the steps run on the host."""
-    if not ctx.sandbox.enabled or ctx.sandbox.root is None:
+    if not sandbox.enabled or sandbox.root is None:
         return None
-    return ctx.sandbox.root.name.partition("-")[0]
+    return sandbox.root.name.partition("-")[0]
 
 
 def _check_linking(ctx: BuildContext, path: Path, facts: RustFacts) -> None:

@@ -74,7 +74,7 @@ def _app_layer_files(archive: Path) -> list[str]:
         return sorted(m.name for m in layer.getmembers() if m.isfile())
 
 
-def test_reuse_and_a_one_line_change_recompiles_only_what_it_touches(tmp_path, app_copy, rustc):
+def test_reuse_and_a_one_line_change_recompiles_only_what_it_touches(tmp_path, app_copy):
     app = app_copy("rust-workspace")
     cache = tmp_path / "cache"
     options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=cache)
@@ -96,7 +96,7 @@ def test_reuse_and_a_one_line_change_recompiles_only_what_it_touches(tmp_path, a
     assert third.image.digest != first.image.digest
 
 
-def test_two_directories_with_separate_caches_give_the_same_image(tmp_path, app_copy, rustc):
+def test_two_directories_with_separate_caches_give_the_same_image(tmp_path, app_copy):
     one = app_copy("rust-workspace", tmp_path / "a" / "rust-workspace")
     two = app_copy("rust-workspace", tmp_path / "somewhere" / "else" / "rust-workspace")
     first = build(BuildOptions(one, output=f"tar:{tmp_path / 'one.tar'}", cache_dir=tmp_path / "c1"), REGISTRY)
@@ -108,7 +108,7 @@ def test_two_directories_with_separate_caches_give_the_same_image(tmp_path, app_
     assert "Build ID" not in notes.stdout
 
 
-def test_paths_are_remapped_out_of_the_binary(tmp_path, rustc):
+def test_paths_are_remapped_out_of_the_binary(tmp_path):
     # The build script writes code under the target directory: its file!() and panic
     # location are absolute paths into the cache.
     results = []
@@ -123,17 +123,17 @@ def test_paths_are_remapped_out_of_the_binary(tmp_path, rustc):
     assert results[0].image.digest == results[1].image.digest
 
 
-def test_the_binary_is_static_and_the_image_has_no_libc(tmp_path, app_copy, rustc):
+def test_the_binary_is_static_and_the_image_has_no_libc(tmp_path, app_copy):
     app = app_copy("rust-workspace")
     result = build(BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
     linking = elf.read(_binary(tmp_path / "cache", "web"))
     assert linking.static, linking
-    assert result.plan.run_image is not None and result.plan.run_image.name == "static"
+    assert result.plan.run_image is not None and result.plan.run_image.name == "static-debian13"
     config = _config(tmp_path / "a.tar")
     assert config["config"]["Entrypoint"] == ["/layers/rust/app/bin/web"]
 
 
-def test_rocket_apps_get_their_address_and_port(tmp_path, rustc):
+def test_rocket_apps_get_their_address_and_port(tmp_path):
     # A local crate named rocket is enough for the detector, and builds offline in seconds.
     app = tmp_path / "rocket-app"
     (app / "src").mkdir(parents=True)
@@ -151,7 +151,7 @@ def test_rocket_apps_get_their_address_and_port(tmp_path, rustc):
     assert "ROCKET_ADDRESS=0.0.0.0" in env and "ROCKET_PORT=8080" in env and "PORT=8080" in env
 
 
-def test_a_compile_error_is_a_build_failure_and_leaves_no_output(tmp_path, app_copy, rustc):
+def test_a_compile_error_is_a_build_failure_and_leaves_no_output(tmp_path, app_copy):
     app = app_copy("rust-workspace")
     (app / "crates/greeting/src/lib.rs").write_text("pub fn greeting(who: &str) -> String { undefined(who) }\n")
     out = tmp_path / "out.tar"
@@ -164,7 +164,7 @@ def test_a_compile_error_is_a_build_failure_and_leaves_no_output(tmp_path, app_c
     assert list((Cache(tmp_path / "cache").root / "tmp").iterdir()) == []
 
 
-def test_a_rust_version_newer_than_the_provided_rustc_is_a_clear_error(tmp_path, app_copy, rustc):
+def test_a_rust_version_newer_than_the_provided_rustc_is_a_clear_error(tmp_path, app_copy):
     app = app_copy("rust-workspace")
     manifest = app / "Cargo.toml"
     manifest.write_text(manifest.read_text().replace('rust-version = "1.74"', 'rust-version = "1.999"'))
@@ -175,17 +175,17 @@ def test_a_rust_version_newer_than_the_provided_rustc_is_a_clear_error(tmp_path,
                                         "and the provided rustc is 1.")
 
 
-def test_no_rustc_on_path_is_a_clear_error(tmp_path, app_copy, monkeypatch):
+def test_no_rustc_on_path_is_a_clear_error_with_the_hosts_toolchain(tmp_path, app_copy, monkeypatch):
     app = app_copy("rust-workspace")
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
     with pytest.raises(PackItError) as err:  # (no bwrap on that PATH either: the sandbox is off)
-        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache", sandbox="none"),
-              REGISTRY)
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache", sandbox="none",
+                           toolchain="host"), REGISTRY)
     assert err.value.exit_code == MISSING_TOOLCHAIN
     assert err.value.message == "This is a Rust app, and no `rustc` command is on PATH."
 
 
-def test_a_rust_toolchain_file_does_not_make_rustup_install_anything(tmp_path, app_copy, rustc):
+def test_a_rust_toolchain_file_does_not_make_rustup_install_anything(tmp_path, app_copy):
     # rustup's proxies would read this and try to install 1.74.0; the real binaries ignore it.
     app = app_copy("rust-workspace")
     (app / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "1.74.0"\n')
@@ -197,15 +197,14 @@ def test_a_rust_toolchain_file_does_not_make_rustup_install_anything(tmp_path, a
 
 
 @pytest.mark.network  # openssl-sys and its build dependencies from the crates registry
-def test_a_crate_linking_libssl_builds_dynamically_for_the_cc_stack(tmp_path, rustc):
-    if subprocess.run(["pkg-config", "--exists", "openssl"]).returncode != 0:
-        pytest.fail("libssl-dev and pkg-config are needed (.ci/run installs them)")
+def test_a_crate_linking_libssl_builds_dynamically_for_the_cc_stack(tmp_path):
+    # libssl-dev and pkg-config are the debian13 build root's, never the host's.
     app = tmp_path / "openssl-app"
     shutil.copytree(FIXTURES / "openssl-app", app)
     recorder = Recorder()
     result = build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"),
                    REGISTRY, recorder)
-    assert result.plan.run_image is not None and result.plan.run_image.name == "cc"
+    assert result.plan.run_image is not None and result.plan.run_image.name == "cc-debian13"
     assert result.plan.run_image.source == "Cargo.lock (openssl-sys 0.9.118)"
     linking = elf.read(_binary(tmp_path / "cache", "openssl-app"))
     assert {"libssl.so.3", "libcrypto.so.3", "libc.so.6"} <= set(linking.needed)
@@ -213,10 +212,61 @@ def test_a_crate_linking_libssl_builds_dynamically_for_the_cc_stack(tmp_path, ru
     assert not [line for line in recorder.lines if line.startswith("warning:")]
 
 
-def test_procfile_binaries_are_built_beside_the_default_one(tmp_path, app_copy, rustc):
+def test_procfile_binaries_are_built_beside_the_default_one(tmp_path, app_copy):
     app = app_copy("rust-workspace")
     (app / "Procfile").write_text("web: ./target/release/admin\nsecond: cargo run --bin web\n")
     result = build(BuildOptions(app, output=f"tar:{tmp_path / 'p.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
     assert _config(tmp_path / "p.tar")["config"]["Entrypoint"] == ["/layers/rust/app/bin/admin"]
     assert {p.type: p.command for p in result.plan.processes}["second"] == ("/layers/rust/app/bin/web",)
     assert _app_layer_files(tmp_path / "p.tar") == ["layers/rust/app/bin/admin", "layers/rust/app/bin/web"]
+
+
+def _comment(path: Path) -> str:
+    return subprocess.run(["readelf", "-p", ".comment", str(path)], capture_output=True, text=True).stdout
+
+
+def test_pack_its_rustc_is_debians_from_the_cache_never_the_one_on_path(tmp_path, app_copy, monkeypatch):
+    # A rustc and cargo on PATH that would fail the build: pack-it's own never look at PATH.
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    for name in ("rustc", "cargo", "rustup"):
+        (fake / name).write_text("#!/bin/sh\necho the host toolchain ran >&2\nexit 97\n")
+        (fake / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    app = app_copy("rust-workspace")
+    recorder = Recorder()
+    build(BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=tmp_path / "cache"), REGISTRY, recorder)
+    [ran] = [line for line in recorder.lines if line.startswith("$ ") and "cargo build" in line]
+    cargo = Path(ran.split()[1])
+    assert cargo.parent.parent.parent.name.startswith("rust-debian13-") and cargo.name == "cargo"
+    assert cargo.parent.parent.parent.parent == Path(os.environ["PACK_IT_BUILDROOTS"])  # shared like a build root
+    # Debian's rustc, built from its source tarball, linking with trixie's GCC.
+    comment = _comment(_binary(tmp_path / "cache", "web"))
+    assert "rustc version 1.85.1" in comment and "(built from a source tarball)" in comment
+    assert "GCC: (Debian 14." in comment
+
+
+def test_the_hosts_rustc_under_toolchain_host_gets_a_layer_of_its_own(tmp_path, app_copy, rustc):
+    app = app_copy("rust-workspace")
+    cache = tmp_path / "cache"
+    ours = build(BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=cache), REGISTRY, Recorder())
+    recorder = Recorder()
+    host = build(BuildOptions(app, output=f"tar:{tmp_path / 'b.tar'}", cache_dir=cache, toolchain="host"),
+                 REGISTRY, recorder)
+    assert recorder.ran_cargo() and host.reused_layers == 0  # never the Debian toolchain's layer
+    assert host.image.digest != ours.image.digest
+    [ran] = [line for line in recorder.lines if line.startswith("$ ") and "cargo build" in line]
+    assert "rust-debian13-" not in ran
+    assert "(built from a source tarball)" not in _comment(_binary(cache, "web"))  # rustup's, rebuilt in place
+
+
+def test_a_rust_toolchain_pin_newer_than_debians_names_the_file_and_suggests_the_host(tmp_path, app_copy):
+    app = app_copy("rust-workspace")
+    (app / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "1.86.0"\n')
+    with pytest.raises(PackItError) as err:
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
+    assert err.value.exit_code == MISSING_TOOLCHAIN
+    assert err.value.message == ("rust-toolchain.toml line 2 (channel 1.86.0) asks for rustc 1.86.0 or newer, and "
+                                 "the provided rustc is 1.85.1 (Debian 13's, pack-it's toolchain).")
+    assert "--toolchain host" in err.value.hint
+    assert not (tmp_path / "o.tar").exists()
