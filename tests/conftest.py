@@ -76,7 +76,8 @@ SLOW = ("tests/security/test_hostile_manifests.py::test_a_hostile_manifest_is_on
         "tests/e2e/test_start_commands.py", "tests/e2e/test_static_http.py")
 SLOW_10MB = (":10MB]", ":10MB-line]")
 E2E_IN_CI = ("go-hello", "python-flask", "node-express", "static-vite-react", "rust-workspace", "java-maven-jar",
-             "node-host-env")  # tiny: no dependencies, the Node layer node-express fetched
+             "node-host-env",  # tiny: no dependencies, the Node layer node-express fetched
+             "rust-axum")  # 43 crates on Debian's rustc: about a minute cold
 
 
 TREES = "tests/security/test_hostile_trees.py::test_a_hostile_tree_builds_without_host_content["
