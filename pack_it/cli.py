@@ -192,7 +192,7 @@ def build(
     registry_ca: Optional[Path] = typer.Option(None, "--registry-ca", help=CA_HELP),
     insecure_registry: List[str] = typer.Option([], "--insecure-registry", help=INSECURE_HELP),
     sandbox: str = typer.Option("bwrap", "--sandbox", help="bwrap: every build step under bubblewrap, on the build root; none: on the host (inside a CI container, which is the sandbox)."),
-    toolchain: str = typer.Option("pack-it", "--toolchain", help="pack-it: Go, Node.js, npm, Python, uv provisioned and checked by pack-it; host: the host's tools (today's laptop behaviour)."),
+    toolchain: str = typer.Option("pack-it", "--toolchain", help="pack-it: Go, Node.js, npm, Python, uv, Rust provisioned and checked by pack-it; host: the host's tools (today's laptop behaviour)."),
     network: str = typer.Option("default", "--network", help="default: build steps reach the network; none: they do not (after pack-it fetched the build root and toolchains)."),
     cache_image: Optional[str] = typer.Option(None, "--cache-image", help="HOST/REPO:TAG: read the cache from it before the build and push it after (--cache-from and --cache-to in one)."),
     cache_from: Optional[str] = typer.Option(None, "--cache-from", help="HOST/REPO:TAG: fill the local cache from this cache image, never push it (e.g. for pull requests)."),

@@ -3,9 +3,17 @@
     detect  Cargo.toml (+ Cargo.lock), the binary (detectors/rust/): the only one, default-run,
             or --env PACK_IT_RUST_BIN; the rustc the app asks for; static or dynamic linking
     build   cargo build --release --locked -p PACKAGE --bin BINARY --target x86_64-unknown-linux-gnu,
-            statically linked (crt-static: the `static` stack, no libc) unless a locked crate links
-            a system library (then dynamically, on `cc`); the binary's ELF is read to check that
-            its stack runs it (elf.py)
+            statically linked (crt-static: the `static-debian13` stack, no libc) unless a locked
+            crate links a system library (then dynamically, on `cc-debian13`); the binary's ELF is
+            read to check that its stack runs it (elf.py)
+
+The toolchain (toolchain.py): Debian 13's rustc and cargo 1.85 under `--toolchain pack-it`, the
+default (debian.py: locked .debs, verified, unpacked once); the host's under `--toolchain host`.
+Why Debian 13 for every Rust app: its rustc runs only on trixie's glibc, so the build runs on the
+debian13 build root, which the run image's release picks. A static binary carries that build
+root's libc.a and would run on any stack; a dynamic one links trixie's glibc and libssl and
+needs them at run time: the plan names the debian13 stack either way, so the build root and the
+run image always agree.
 
 Incremental: CARGO_HOME (the registry's downloads) and the app's target directory live in
 pack-it's cache, and the build's copy of the source sits at a fixed place there, updated file
