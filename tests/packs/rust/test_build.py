@@ -270,3 +270,44 @@ def test_a_rust_toolchain_pin_newer_than_debians_names_the_file_and_suggests_the
                                  "the provided rustc is 1.85.1 (Debian 13's, pack-it's toolchain).")
     assert "--toolchain host" in err.value.hint
     assert not (tmp_path / "o.tar").exists()
+
+
+def test_a_changed_lock_is_a_new_toolchain_and_a_new_layer(tmp_path, app_copy, monkeypatch):
+    from dataclasses import replace
+
+    from pack_it.lifecycle.stacks import lockfile
+    from pack_it.packs.rust import debian
+
+    app = app_copy("rust-workspace")
+    options = BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=tmp_path / "cache")
+    build(options, REGISTRY, Recorder())
+    # The same rustc version under another lock (a rebuilt .deb): another identity. Its
+    # unpacked tree is the real one, hard-linked (same file system, no copy of 447 MB).
+    packages = debian.read_lock()
+    moved = [replace(p, sha256="0" * 64) if p.name == "libz3-4" else p for p in packages]
+    locks = tmp_path / "locks"
+    lockfile.write("rust", "debian13", "buildroot", moved, locks)
+    monkeypatch.setattr(debian, "LOCKS", locks)
+    cache = Cache(tmp_path / "cache")
+    twin = debian.path(cache, moved)
+    try:
+        shutil.copytree(debian.path(cache, packages), twin, symlinks=True, copy_function=os.link)
+        recorder = Recorder()
+        result = build(options, REGISTRY, recorder)
+        assert recorder.ran_cargo() and result.reused_layers == 0
+        [ran] = [line for line in recorder.lines if line.startswith("$ ") and "cargo build" in line]
+        assert ran.split()[1] == str(twin / "usr/bin/cargo")
+    finally:
+        shutil.rmtree(twin, ignore_errors=True)
+
+
+def test_a_debian_12_run_image_is_a_clear_error_naming_the_way_out(tmp_path, app_copy):
+    app = app_copy("rust-workspace")
+    with pytest.raises(PackItError) as err:
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache", run_image="static"),
+              REGISTRY)
+    assert err.value.exit_code == MISSING_TOOLCHAIN
+    assert err.value.message == ("pack-it's rustc 1.85.1 is Debian 13's and runs on the debian13 build root, and "
+                                 "this build's run image is a debian12 one.")
+    assert "--run-image static-debian13" in err.value.hint and "--toolchain host" in err.value.hint
+    assert not (tmp_path / "o.tar").exists()
