@@ -18,7 +18,7 @@ DATA = ("pack_it/lifecycle/versions.json", "pack_it/lifecycle/stacks/definitions
         "pack_it/lifecycle/stacks/keys/debian-archive-bookworm-stable.gpg",
         "pack_it/lifecycle/stacks/locks/static-debian12-amd64.json",
         "pack_it/packs/static/nginx.conf.j2", "pack_it/packs/static/start.sh",
-        "pack_it/packs/java/locks/openjdk-17-debian12-amd64.json")
+        "pack_it/packs/java/locks/openjdk-17-debian12-amd64.json", "pack_it/packs/rust/locks/rust-debian13-amd64.json")
 
 
 @pytest.fixture(scope="module")
