@@ -15,13 +15,18 @@ links glibc's libc.a from that build root: the binary needs no libc, on any stac
 `cc-debian13` for a dynamically linked one, which must find trixie's glibc and libssl at run
 time.
 
-    packs/rust/locks/rust-debian13-amd64.json   the locked packages (`lock()` writes them)
-    <cache>/buildroots/rust-debian13-<format>-<key>/usr/bin/{rustc,cargo}   the unpacked toolchain
+Two rustcs, oldest first (FLAVOURS): trixie's own `rustc` 1.85, and `rustc-web`, the newer one
+(1.96 when locked) that Debian keeps current in the same release for the browsers' builds. An
+app gets the oldest that is at least what its rust-toolchain file or rust-version asks for
+(`choose`): 1.85 unless it asks for more; newer than both is the version check's error.
+
+    packs/rust/locks/rust-debian13-amd64.json, rust-web-debian13-amd64.json   the locked packages
+    <cache>/buildroots/<lock>-debian13-<format>-<key>/usr/bin/{rustc,cargo}   an unpacked toolchain
 
 The packages: rustc, cargo, libstd-rust-dev (the standard library's rlibs, the sysroot's
-lib/rustlib), and what they need that the debian13 build root lacks (libstd-rust-1.85 with
-librustc_driver, libllvm19, cargo's libcurl4t64 and libgit2-1.9, ...: `lock()` resolves their
-Depends against the build root's lock). Those libraries live in the unpacked tree's
+lib/rustlib; -web for rustc-web), and what they need that the debian13 build root lacks
+(libstd-rust-1.85 with librustc_driver, libllvm19 (libllvm22 for rustc-web), cargo's
+libcurl4t64 and libgit2-1.9, ...: `lock()` resolves their Depends against the build root's lock). Those libraries live in the unpacked tree's
 usr/lib/x86_64-linux-gnu, which LD_LIBRARY_PATH names for rustc and cargo (Debian's binaries
 carry no RUNPATH: dpkg would have put the libraries in /usr/lib).
 
@@ -49,8 +54,6 @@ from pack_it.lifecycle.stacks.debian import Package
 
 LOCKS = Path(__file__).parent / "locks"
 RELEASE = "debian13"  # the Debian release whose rustc builds Rust apps
-LOCK_NAME = "rust"
-ROOTS = ("rustc", "cargo", "libstd-rust-dev")
 LIBRARY_DIR = "usr/lib/x86_64-linux-gnu"
 GLIBC = (2, 39, 0)  # what trixie's cargo asks for (Depends: libc6 (>= 2.39))
 UNPACK_FORMAT = "1"  # bump when what fetch() unpacks changes
@@ -58,8 +61,27 @@ HINT = ("Refresh packs/rust/locks (debian.lock) or set PACK_IT_DEBIAN_RETENTION_
         "keeps old versions; or build with the host's Rust: --toolchain host.")
 
 
-def read_lock(release: str = RELEASE, directory: Path | None = None) -> list[Package]:
-    return lockfile.read(LOCK_NAME, release, directory or LOCKS)
+@dataclass(frozen=True)
+class Flavour:
+    """One rustc Debian ships: its lock and the packages it is resolved from."""
+
+    lock: str  # packs/rust/locks/<lock>-<release>-amd64.json
+    rustc: str  # the package that holds usr/bin/rustc
+    roots: tuple[str, ...]
+
+
+# Oldest first: a build gets the first whose rustc is at least what the app asks for. `rustc` is
+# the release's own (1.85 for trixie's lifetime); `rustc-web` the newer one Debian keeps up to
+# date in the same release for the browsers' builds (1.96 when locked). Both install
+# usr/bin/rustc and usr/bin/cargo, so they unpack alike.
+FLAVOURS = (
+    Flavour("rust", "rustc", ("rustc", "cargo", "libstd-rust-dev")),
+    Flavour("rust-web", "rustc-web", ("rustc-web", "cargo-web", "libstd-rust-web-dev")),
+)
+
+
+def read_lock(flavour: Flavour = FLAVOURS[0], release: str = RELEASE, directory: Path | None = None) -> list[Package]:
+    return lockfile.read(flavour.lock, release, directory or LOCKS)
 
 
 def key(packages: list[Package] | tuple[Package, ...]) -> str:
@@ -69,14 +91,27 @@ def key(packages: list[Package] | tuple[Package, ...]) -> str:
 
 def rustc_version(packages: list[Package] | tuple[Package, ...]) -> str:
     """The upstream release of the locked rustc ("1.85.1" from 1.85.1+dfsg1-1+deb13u1)."""
-    version = next(p.version for p in packages if p.name == "rustc")
+    version = next(p.version for p in packages if p.name in {f.rustc for f in FLAVOURS})
     return version.split(":")[-1].split("+")[0].split("~")[0].split("-")[0]
 
 
-def lock(release: str = RELEASE, reporter: Reporter = Reporter(), directory: Path | None = None) -> list[str]:
-    """Re-resolves rustc, cargo and the standard library of `release` from the signed current
-    index, with what they need beyond the release's build root, and rewrites the lock file;
-    returns what changed (lockfile.changes lines)."""
+def choose(asked: tuple[int, int, int] | None, release: str = RELEASE) -> tuple[Flavour, list[Package]]:
+    """The oldest locked rustc that is at least `asked` (None: any), else the newest: the
+    version check then says what the app asked for and what there is."""
+    from pack_it.detectors.rust.version import parse_release
+
+    locked = [(flavour, read_lock(flavour, release)) for flavour in FLAVOURS]
+    for flavour, packages in locked:
+        have = parse_release(rustc_version(packages))
+        if asked is None or (have is not None and have >= asked):
+            return flavour, packages
+    return max(locked, key=lambda fl: parse_release(rustc_version(fl[1])) or (0, 0, 0))
+
+
+def lock(release: str = RELEASE, reporter: Reporter = Reporter(), directory: Path | None = None) -> dict[str, list[str]]:
+    """Re-resolves each flavour's rustc, cargo and standard library of `release` from the
+    signed current index, with what they need beyond the release's build root, and rewrites
+    the lock files; returns what changed per lock (lockfile.changes lines)."""
     from pack_it.lifecycle.stacks import buildroot
     from pack_it.lifecycle.stacks.debian import Index, load_suite, resolve
     from pack_it.lifecycle.stacks.definitions import releases
@@ -86,20 +121,25 @@ def lock(release: str = RELEASE, reporter: Reporter = Reporter(), directory: Pat
     for archive, suite in definition.suites:
         reporter.step(f"{archive} {suite}: verifying InRelease, reading Packages")
         found += load_suite(archive, suite, list(definition.keyrings))
+    index = Index(found)
     # The build root's packages are there when the toolchain runs: only the rest is locked.
     installed = {p.name for p in lockfile.read(buildroot.NAME, release)}
-    chosen = resolve(list(ROOTS), Index(found), set(), installed)
-    try:
-        old = read_lock(release, directory)
-    except PackItError:
-        old = []
-    lockfile.write(LOCK_NAME, release, buildroot.NAME, chosen, directory or LOCKS)
-    return lockfile.changes(old, chosen)
+    changed = {}
+    for flavour in FLAVOURS:
+        chosen = resolve(list(flavour.roots), index, set(), installed)
+        try:
+            old = read_lock(flavour, release, directory)
+        except PackItError:
+            old = []
+        lockfile.write(flavour.lock, release, buildroot.NAME, chosen, directory or LOCKS)
+        changed[f"{flavour.lock}-{release}"] = lockfile.changes(old, chosen)
+    return changed
 
 
 @dataclass(frozen=True)
 class DebianRust:
     release: str
+    flavour: Flavour
     packages: tuple[Package, ...]
     root: Path  # the unpacked packages, as a file system root
 
@@ -120,29 +160,31 @@ class DebianRust:
         return rustc_version(self.packages)
 
 
-def path(cache: Cache, packages: list[Package] | tuple[Package, ...]) -> Path:
+def path(cache: Cache, flavour: Flavour, packages: list[Package] | tuple[Package, ...]) -> Path:
     """Beside the build roots (<cache>/buildroots, or $PACK_IT_BUILDROOTS where several caches
     share them): like a build root, it is a read-only tree content-addressed by its lock, and
     runs only on one; 447 MB unpacked, it is worth sharing as they are."""
     from pack_it.lifecycle.stacks import buildroot
 
     base = Path(os.environ[buildroot.DIR_ENV]) if os.environ.get(buildroot.DIR_ENV) else cache.root / "buildroots"
-    return base / f"{LOCK_NAME}-{RELEASE}-{UNPACK_FORMAT}-{key(packages)[:32]}"
+    return base / f"{flavour.lock}-{RELEASE}-{UNPACK_FORMAT}-{key(packages)[:32]}"
 
 
-def fetch(cache: Cache, reporter: Reporter, release: str = RELEASE) -> DebianRust:
-    """Debian's rustc and cargo, their .debs fetched (checked against the lock) and unpacked
-    into the cache once; every later build finds them there."""
+def fetch(cache: Cache, reporter: Reporter, asked: tuple[int, int, int] | None = None,
+          release: str = RELEASE) -> DebianRust:
+    """The Debian rustc and cargo for an app asking for rustc `asked` (choose()), their .debs
+    fetched (checked against the lock) and unpacked into the cache once; every later build
+    finds them there."""
     from pack_it.lifecycle.stacks.retention import fetch_locked
 
-    packages = read_lock(release)
-    root = path(cache, packages)
+    flavour, packages = choose(asked, release)
+    root = path(cache, flavour, packages)
     ready = root / "usr" / "bin" / "cargo"
     if not ready.is_file():
         missing = [p for p in packages if not cache.has_blob("sha256:" + p.sha256)]
         if missing:
-            reporter.step(f"  rustc {rustc_version(packages)} from Debian {release.removeprefix('debian')}: downloading "
-                          f"{len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
+            reporter.step(f"  {flavour.rustc} {rustc_version(packages)} from Debian {release.removeprefix('debian')}: "
+                          f"downloading {len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
         for package in missing:
             if not fetch_locked(package, cache.blob_path("sha256:" + package.sha256), reporter):
                 raise PackItError(f"{package.name} {package.version}, locked for Rust, is gone from the Debian "
@@ -155,13 +197,13 @@ def fetch(cache: Cache, reporter: Reporter, release: str = RELEASE) -> DebianRus
         try:
             unpack(packages, cache, staging)
             if not (staging / "usr" / "bin" / "rustc").is_file() or not (staging / "usr" / "bin" / "cargo").is_file():
-                raise build_error(f"The locked Debian packages ({LOCKS / f'{LOCK_NAME}-{release}-amd64.json'}) "
+                raise build_error(f"The locked Debian packages ({LOCKS / f'{flavour.lock}-{release}-amd64.json'}) "
                                   "hold no usr/bin/rustc and usr/bin/cargo.", HINT, exit_code=MISSING_TOOLCHAIN)
             cache.place_dir(staging, root, ready=ready)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
-    return DebianRust(release, tuple(packages), root)
+    return DebianRust(release, flavour, tuple(packages), root)
 
 
 def unpack(packages: list[Package] | tuple[Package, ...], cache: Cache, root: Path) -> None:

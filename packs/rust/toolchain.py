@@ -39,6 +39,7 @@ class Toolchain:
     identity: str = ""  # what the layer key holds of it: the Debian lock's digest, else rustc's commit
     library_path: str = ""  # LD_LIBRARY_PATH for rustc and cargo: the unpacked Debian libraries
     origin: str = "host"  # "debian13" (pack-it's) or "host"
+    package: str = ""  # the Debian package of pack-it's rustc: rustc or rustc-web
 
     @property
     def provided(self) -> bool:
@@ -64,12 +65,14 @@ def _ask(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
     return proc.stdout
 
 
-def provided(cache: Cache, reporter: Reporter) -> Toolchain:
-    """Debian's rustc and cargo, fetched into the cache the first time (debian.py)."""
-    tc = debian.fetch(cache, reporter)
+def provided(cache: Cache, reporter: Reporter, facts: RustFacts | None = None) -> Toolchain:
+    """Debian's rustc and cargo for what the app asks for (debian.choose: 1.85, or rustc-web
+    for newer), fetched into the cache the first time (debian.py)."""
+    asked = parse_release(facts.rust_version) if facts is not None and facts.rust_version != "any" else None
+    tc = debian.fetch(cache, reporter, asked)
     return Toolchain(str(tc.bin / "rustc"), str(tc.bin / "cargo"), tc.version, "debian", TARGET,
                      sysroot=str(tc.root), identity=f"debian:{tc.key}", library_path=tc.library_path,
-                     origin=tc.release)
+                     origin=tc.release, package=tc.flavour.rustc)
 
 
 def runs_here(toolchain: Toolchain, build_root_release: str | None) -> None:
@@ -123,7 +126,7 @@ def check(toolchain: Toolchain, facts: RustFacts) -> None:
     if asked is not None and host is not None and host < asked:
         if toolchain.provided:
             raise build_error(f"{facts.rust_version_source} asks for rustc {facts.rust_version} or newer, and the "
-                              f"provided rustc is {toolchain.version} (Debian 13's, pack-it's toolchain).",
+                              f"provided rustc is {toolchain.version} (Debian 13's {toolchain.package}, the newest pack-it provides).",
                               f"Build with the host's Rust (--toolchain host, with rustup's {facts.rust_version} or "
                               "newer), or lower the version the app asks for.", exit_code=MISSING_TOOLCHAIN)
         raise build_error(f"{facts.rust_version_source} asks for rustc {facts.rust_version} or newer, and the "

@@ -260,14 +260,25 @@ def test_the_hosts_rustc_under_toolchain_host_gets_a_layer_of_its_own(tmp_path, 
     assert "(built from a source tarball)" not in _comment(_binary(cache, "web"))  # rustup's, rebuilt in place
 
 
+def test_a_pin_newer_than_1_85_builds_with_debians_rustc_web(tmp_path, app_copy):
+    app = app_copy("rust-workspace")
+    (app / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "1.90"\n')
+    recorder = Recorder()
+    build(BuildOptions(app, output=f"tar:{tmp_path / 'a.tar'}", cache_dir=tmp_path / "cache"), REGISTRY, recorder)
+    [ran] = [line for line in recorder.lines if line.startswith("$ ") and "cargo build" in line]
+    assert Path(ran.split()[1]).parent.parent.parent.name.startswith("rust-web-debian13-")
+    comment = _comment(_binary(tmp_path / "cache", "web"))
+    assert "rustc version 1.96.0" in comment and "(built from a source tarball)" in comment
+
+
 def test_a_rust_toolchain_pin_newer_than_debians_names_the_file_and_suggests_the_host(tmp_path, app_copy):
     app = app_copy("rust-workspace")
-    (app / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "1.86.0"\n')
+    (app / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "1.97.0"\n')
     with pytest.raises(PackItError) as err:
         build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=tmp_path / "cache"), REGISTRY)
     assert err.value.exit_code == MISSING_TOOLCHAIN
-    assert err.value.message == ("rust-toolchain.toml line 2 (channel 1.86.0) asks for rustc 1.86.0 or newer, and "
-                                 "the provided rustc is 1.85.1 (Debian 13's, pack-it's toolchain).")
+    assert err.value.message == ("rust-toolchain.toml line 2 (channel 1.97.0) asks for rustc 1.97.0 or newer, and "
+                                 "the provided rustc is 1.96.0 (Debian 13's rustc-web, the newest pack-it provides).")
     assert "--toolchain host" in err.value.hint
     assert not (tmp_path / "o.tar").exists()
 
@@ -287,11 +298,12 @@ def test_a_changed_lock_is_a_new_toolchain_and_a_new_layer(tmp_path, app_copy, m
     moved = [replace(p, sha256="0" * 64) if p.name == "libz3-4" else p for p in packages]
     locks = tmp_path / "locks"
     lockfile.write("rust", "debian13", "buildroot", moved, locks)
+    shutil.copy(debian.LOCKS / "rust-web-debian13-amd64.json", locks)
     monkeypatch.setattr(debian, "LOCKS", locks)
     cache = Cache(tmp_path / "cache")
-    twin = debian.path(cache, moved)
+    twin = debian.path(cache, debian.FLAVOURS[0], moved)
     try:
-        shutil.copytree(debian.path(cache, packages), twin, symlinks=True, copy_function=os.link)
+        shutil.copytree(debian.path(cache, debian.FLAVOURS[0], packages), twin, symlinks=True, copy_function=os.link)
         recorder = Recorder()
         result = build(options, REGISTRY, recorder)
         assert recorder.ran_cargo() and result.reused_layers == 0

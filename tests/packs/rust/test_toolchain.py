@@ -24,10 +24,10 @@ FACTS = RustFacts(package="app", manifest="Cargo.toml", binary="app", binary_rea
                   binaries=("app/app",), workspace=False, locked=True)
 
 
-def _debian_toolchain(version: str = "1.85.1") -> toolchain.Toolchain:
+def _debian_toolchain(version: str = "1.85.1", package: str = "rustc") -> toolchain.Toolchain:
     return toolchain.Toolchain("/c/usr/bin/rustc", "/c/usr/bin/cargo", version, "debian", toolchain.TARGET,
                                sysroot="/c", identity="debian:x", library_path="/c/usr/lib/x86_64-linux-gnu",
-                               origin="debian13")
+                               origin="debian13", package=package)
 
 
 def test_the_lock_is_debian_13s_rustc_cargo_and_standard_library():
@@ -41,6 +41,20 @@ def test_the_lock_is_debian_13s_rustc_cargo_and_standard_library():
     assert all(len(p.sha256) == 64 for p in packages)
 
 
+def test_rustc_web_is_locked_beside_it_for_apps_that_ask_for_newer():
+    packages = debian.read_lock(debian.FLAVOURS[1])
+    assert {"rustc-web", "cargo-web", "libstd-rust-web-dev"} <= {p.name for p in packages}
+    assert debian.rustc_version(packages) == "1.96.0"
+
+
+@pytest.mark.parametrize("asked, flavour", [(None, "rust"), ((1, 74, 0), "rust"), ((1, 85, 0), "rust"),
+                                            ((1, 85, 1), "rust"), ((1, 85, 2), "rust-web"), ((1, 90, 0), "rust-web"),
+                                            ((1, 96, 0), "rust-web"), ((1, 97, 0), "rust-web")])
+def test_the_oldest_debian_rustc_that_satisfies_the_app_is_chosen(asked, flavour):
+    chosen, packages = debian.choose(asked)
+    assert chosen.lock == flavour and packages == debian.read_lock(chosen)
+
+
 def test_the_toolchains_identity_changes_with_any_locked_hash(tmp_path, monkeypatch):
     packages = debian.read_lock()
     moved = [replace(p, sha256="0" * 64) if p.name == "libllvm19" else p for p in packages]
@@ -50,16 +64,18 @@ def test_the_toolchains_identity_changes_with_any_locked_hash(tmp_path, monkeypa
     # ...and so the unpacked directory and the layer key input (Toolchain.identity) do.
     cache = Cache(tmp_path / "cache")
     monkeypatch.setenv("PACK_IT_BUILDROOTS", str(tmp_path / "roots"))
-    assert debian.path(cache, moved) != debian.path(cache, packages)
+    flavour = debian.FLAVOURS[0]
+    assert debian.path(cache, flavour, moved) != debian.path(cache, flavour, packages)
     # A lock whose toolchain is already unpacked is found there, with nothing downloaded.
     locks = tmp_path / "locks"
     locks.mkdir()
-    shutil.copy(debian.LOCKS / "rust-debian13-amd64.json", locks)
+    for name in ("rust-debian13-amd64.json", "rust-web-debian13-amd64.json"):
+        shutil.copy(debian.LOCKS / name, locks)
     monkeypatch.setattr(debian, "LOCKS", locks)
     seen = []
     for lock in (packages, moved):
         lockfile.write("rust", "debian13", "buildroot", lock, locks)
-        root = debian.path(cache, lock)
+        root = debian.path(cache, flavour, lock)
         for tool in ("rustc", "cargo"):
             (root / "usr/bin").mkdir(parents=True, exist_ok=True)
             (root / "usr/bin" / tool).write_text("")
@@ -77,12 +93,12 @@ def test_a_version_debian_provides_passes():
 
 
 def test_a_newer_version_than_debians_is_a_clear_error_suggesting_the_host():
-    facts = replace(FACTS, rust_version="1.86", rust_version_source="Cargo.toml line 5 (rust-version 1.86)")
+    facts = replace(FACTS, rust_version="1.97", rust_version_source="Cargo.toml line 5 (rust-version 1.97)")
     with pytest.raises(PackItError) as err:
-        toolchain.check(_debian_toolchain(), facts)
+        toolchain.check(_debian_toolchain("1.96.0", "rustc-web"), facts)
     assert err.value.exit_code == MISSING_TOOLCHAIN
-    assert err.value.message == ("Cargo.toml line 5 (rust-version 1.86) asks for rustc 1.86 or newer, and the "
-                                 "provided rustc is 1.85.1 (Debian 13's, pack-it's toolchain).")
+    assert err.value.message == ("Cargo.toml line 5 (rust-version 1.97) asks for rustc 1.97 or newer, and the "
+                                 "provided rustc is 1.96.0 (Debian 13's rustc-web, the newest pack-it provides).")
     assert "--toolchain host" in err.value.hint
 
 
