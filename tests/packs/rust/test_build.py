@@ -323,3 +323,16 @@ def test_a_debian_12_run_image_is_a_clear_error_naming_the_way_out(tmp_path, app
                                  "this build's run image is a debian12 one.")
     assert "--run-image static-debian13" in err.value.hint and "--toolchain host" in err.value.hint
     assert not (tmp_path / "o.tar").exists()
+
+
+def test_a_rust_version_no_debian_rustc_satisfies_downloads_nothing(tmp_path, app_copy, monkeypatch):
+    monkeypatch.setenv("PACK_IT_BUILDROOTS", str(tmp_path / "roots"))  # no toolchain unpacked yet
+    app = app_copy("rust-workspace")
+    manifest = app / "Cargo.toml"
+    manifest.write_text(manifest.read_text().replace('rust-version = "1.74"', 'rust-version = "1.97"'))
+    cache = tmp_path / "cache"
+    with pytest.raises(PackItError) as err:
+        build(BuildOptions(app, output=f"tar:{tmp_path / 'o.tar'}", cache_dir=cache, sandbox="none"), REGISTRY)
+    assert err.value.exit_code == MISSING_TOOLCHAIN and "1.96.0 (Debian 13's rustc-web" in err.value.message
+    assert not (tmp_path / "roots").exists()
+    assert not [p for p in (cache / "blobs").rglob("*") if p.is_file()]
