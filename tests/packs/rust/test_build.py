@@ -1,6 +1,7 @@
-"""The Rust pack's build, with Debian's rustc (the host's only under --toolchain host): layer reuse without running cargo, incremental rebuilds of only the
-changed crates, reproducible images from different directories and caches, static binaries,
-Rocket's variables, and clear errors for compile failures and missing or old toolchains."""
+"""The Rust pack's build, with Debian's rustc (the host's only under --toolchain host): layer
+reuse without running cargo, incremental rebuilds of only the changed crates, reproducible
+images from different directories and caches, static binaries, Rocket's variables, and clear
+errors for compile failures and missing or old toolchains."""
 
 from __future__ import annotations
 
