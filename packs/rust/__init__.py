@@ -9,7 +9,7 @@
 
 The toolchain (toolchain.py): Debian 13's rustc and cargo 1.85 under `--toolchain pack-it`, the
 default (debian.py: locked .debs, verified, unpacked once), or its rustc-web 1.96 when the app
-asks for more than 1.85; the host's under `--toolchain host`. Why Debian 13 for every Rust app: its rustc runs only on trixie's glibc, so the build runs on the
+asks for more than 1.85 or for nothing; the host's under `--toolchain host`. Why Debian 13 for every Rust app: its rustc runs only on trixie's glibc, so the build runs on the
 debian13 build root, which the run image's release picks. A static binary carries that build
 root's libc.a and would run on any stack; a dynamic one links trixie's glibc and libssl and
 needs them at run time: the plan names the debian13 stack either way, so the build root and the

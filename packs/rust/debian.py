@@ -17,8 +17,10 @@ time.
 
 Two rustcs, oldest first (FLAVOURS): trixie's own `rustc` 1.85, and `rustc-web`, the newer one
 (1.96 when locked) that Debian keeps current in the same release for the browsers' builds. An
-app gets the oldest that is at least what its rust-toolchain file or rust-version asks for
-(`choose`): 1.85 unless it asks for more; newer than both is the version check's error.
+app that names a rustc (rust-toolchain file, rust-version) gets the oldest that is at least
+that (`choose`): 1.85 unless it asks for more; one that names none gets the newest, since
+today's crates often need more than 1.85 (actix-web 4.18: 1.89); newer than both is the version
+check's error.
 
     packs/rust/locks/rust-debian13-amd64.json, rust-web-debian13-amd64.json   the locked packages
     <cache>/buildroots/<lock>-debian13-<format>-<key>/usr/bin/{rustc,cargo}   an unpacked toolchain
@@ -96,16 +98,22 @@ def rustc_version(packages: list[Package] | tuple[Package, ...]) -> str:
 
 
 def choose(asked: tuple[int, int, int] | None, release: str = RELEASE) -> tuple[Flavour, list[Package]]:
-    """The oldest locked rustc that is at least `asked` (None: any), else the newest: the
-    version check then says what the app asked for and what there is."""
+    """For an app that names a rustc (its toolchain file, rust-version), the oldest locked one
+    that is at least that: the closest to what its author built with. For one that names none,
+    the newest, as rustup's `stable` would be: its Cargo.lock may hold crates that need a recent
+    rustc (actix-web 4.18 asks for 1.89). Newer than all: the newest, and the version check
+    says what the app asked for and what there is."""
     from pack_it.detectors.rust.version import parse_release
 
     locked = [(flavour, read_lock(flavour, release)) for flavour in FLAVOURS]
+    newest = max(locked, key=lambda fl: parse_release(rustc_version(fl[1])) or (0, 0, 0))
+    if asked is None:
+        return newest
     for flavour, packages in locked:
         have = parse_release(rustc_version(packages))
-        if asked is None or (have is not None and have >= asked):
+        if have is not None and have >= asked:
             return flavour, packages
-    return max(locked, key=lambda fl: parse_release(rustc_version(fl[1])) or (0, 0, 0))
+    return newest
 
 
 def lock(release: str = RELEASE, reporter: Reporter = Reporter(), directory: Path | None = None) -> dict[str, list[str]]:

@@ -67,8 +67,12 @@ def _ask(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
 
 def provided(cache: Cache, reporter: Reporter, facts: RustFacts | None = None) -> Toolchain:
     """Debian's rustc and cargo for what the app asks for (debian.choose: 1.85, or rustc-web
-    for newer), fetched into the cache the first time (debian.py)."""
+    for newer or for nothing), fetched into the cache the first time (debian.py)."""
     asked = parse_release(facts.rust_version) if facts is not None and facts.rust_version != "any" else None
+    if facts is not None:  # an app asking for more than any of them: said before 100 MB are downloaded
+        flavour, packages = debian.choose(asked)
+        check(Toolchain("rustc", "cargo", debian.rustc_version(packages), "debian", TARGET, origin=debian.RELEASE,
+                        package=flavour.rustc), facts)
     tc = debian.fetch(cache, reporter, asked)
     return Toolchain(str(tc.bin / "rustc"), str(tc.bin / "cargo"), tc.version, "debian", TARGET,
                      sysroot=str(tc.root), identity=f"debian:{tc.key}", library_path=tc.library_path,
@@ -126,7 +130,8 @@ def check(toolchain: Toolchain, facts: RustFacts) -> None:
     if asked is not None and host is not None and host < asked:
         if toolchain.provided:
             raise build_error(f"{facts.rust_version_source} asks for rustc {facts.rust_version} or newer, and the "
-                              f"provided rustc is {toolchain.version} (Debian 13's {toolchain.package}, the newest pack-it provides).",
+                              f"provided rustc is {toolchain.version} (Debian 13's {toolchain.package}, the newest "
+                              "pack-it provides).",
                               f"Build with the host's Rust (--toolchain host, with rustup's {facts.rust_version} or "
                               "newer), or lower the version the app asks for.", exit_code=MISSING_TOOLCHAIN)
         raise build_error(f"{facts.rust_version_source} asks for rustc {facts.rust_version} or newer, and the "

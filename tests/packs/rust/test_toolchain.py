@@ -47,7 +47,7 @@ def test_rustc_web_is_locked_beside_it_for_apps_that_ask_for_newer():
     assert debian.rustc_version(packages) == "1.96.0"
 
 
-@pytest.mark.parametrize("asked, flavour", [(None, "rust"), ((1, 74, 0), "rust"), ((1, 85, 0), "rust"),
+@pytest.mark.parametrize("asked, flavour", [(None, "rust-web"), ((1, 74, 0), "rust"), ((1, 85, 0), "rust"),
                                             ((1, 85, 1), "rust"), ((1, 85, 2), "rust-web"), ((1, 90, 0), "rust-web"),
                                             ((1, 96, 0), "rust-web"), ((1, 97, 0), "rust-web")])
 def test_the_oldest_debian_rustc_that_satisfies_the_app_is_chosen(asked, flavour):
@@ -79,7 +79,7 @@ def test_the_toolchains_identity_changes_with_any_locked_hash(tmp_path, monkeypa
         for tool in ("rustc", "cargo"):
             (root / "usr/bin").mkdir(parents=True, exist_ok=True)
             (root / "usr/bin" / tool).write_text("")
-        tc = toolchain.provided(cache, Reporter())
+        tc = toolchain.provided(cache, Reporter(), replace(FACTS, rust_version="1.80"))
         assert tc.cargo == str(root / "usr/bin/cargo") and tc.rustc == str(root / "usr/bin/rustc")
         assert tc.tools == (root,) and tc.env == {"LD_LIBRARY_PATH": str(root / "usr/lib/x86_64-linux-gnu")}
         seen.append(tc.identity)
