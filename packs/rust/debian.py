@@ -171,7 +171,7 @@ class DebianRust:
 def path(cache: Cache, flavour: Flavour, packages: list[Package] | tuple[Package, ...]) -> Path:
     """Beside the build roots (<cache>/buildroots, or $PACK_IT_BUILDROOTS where several caches
     share them): like a build root, it is a read-only tree content-addressed by its lock, and
-    runs only on one; 447 MB unpacked, it is worth sharing as they are."""
+    runs only on one; 447 MB unpacked (470 for rustc-web), it is worth sharing as they are."""
     from pack_it.lifecycle.stacks import buildroot
 
     base = Path(os.environ[buildroot.DIR_ENV]) if os.environ.get(buildroot.DIR_ENV) else cache.root / "buildroots"
