@@ -23,6 +23,7 @@ import shutil
 import subprocess
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pack_it.detectors import node as node_detector
 from pack_it.detectors.node import lifecycle
@@ -31,11 +32,13 @@ from pack_it.errors import UNSUPPORTED, build_error
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.node.facts import NodeFacts
 from pack_it.detectors.source import SourceTree
-from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs.node import bun, npm, runtime, tools
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 ID = "node"
 VERSION = "0.1.0"

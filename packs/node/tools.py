@@ -16,9 +16,12 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
-from pack_it.lifecycle.context import BuildContext
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 # name -> (npm package, the file to run, default version when package.json names none)
 PACKAGES = {
