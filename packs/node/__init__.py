@@ -46,7 +46,8 @@ LOOKS_FOR = "package.json, or a server.js, app.js or index.js with none"
 FACTS = NodeFacts
 RELEASES: ReleaseFetchers = {runtime.INDEX_RUNTIME: runtime.releases_from_registry,
                              bun.INDEX_RUNTIME: bun.releases_from_registry,
-                             npm.INDEX_RUNTIME: npm.releases_from_registry}
+                             npm.INDEX_RUNTIME: npm.releases_from_registry,
+                             tools.INDEX_SECTION: tools.releases_from_registry}
 WORKSPACE = "/workspace"
 YARN_STATE = (".yarn/install-state.gz", ".pnp.cjs", ".pnp.loader.mjs", ".pnp.data.json")
 MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb",
