@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import sys
@@ -51,9 +52,14 @@ class AppResult:
 # Running pack-it ------------------------------------------------------------------------
 
 
+# Extra `pack-it build` arguments (--build-args), e.g. "--sandbox none --toolchain host" to
+# measure the same code with and without the sandbox: issue 10's before and after.
+BUILD_ARGS: list[str] = []
+
+
 def timed_build(pack_it: list[str], app_dir: Path, cache: Path, out: Path, what: str) -> float:
     argv = pack_it + ["build", str(app_dir), "-t", app_dir.name, "-q",
-                      "--output", f"tar:{out}", "--cache-dir", str(cache)]
+                      "--output", f"tar:{out}", "--cache-dir", str(cache), *BUILD_ARGS]
     started = time.perf_counter()
     run(argv, what)
     return time.perf_counter() - started
@@ -210,6 +216,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5, help="no-op and one-line-change runs per app (default 5)")
     parser.add_argument("--cold-runs", type=int, default=3, help="cold builds per app, each with an empty cache (default 3)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    parser.add_argument("--build-args", default="", help='extra `pack-it build` arguments, e.g. "--sandbox none --toolchain host"')
     args = parser.parse_args(argv)
     if args.runs < 1 or args.cold_runs < 1:
         parser.error("--runs and --cold-runs must be at least 1")
@@ -220,12 +227,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    BUILD_ARGS[:] = shlex.split(args.build_args)
     pack_it = pack_it_command()
     apps = args.apps or available_apps(pack_it)
     if not apps:
         progress(f"error: no sample app in {SAMPLE_APPS} is accepted by `pack-it detect`.")
         return 1
-    progress(f"benchmarking {', '.join(apps)}: {args.cold_runs} cold, {args.runs} no-op, {args.runs} one-line-change runs each")
+    progress(f"benchmarking {', '.join(apps)}: {args.cold_runs} cold, {args.runs} no-op, {args.runs} one-line-change runs each"
+             + (f", with {args.build_args}" if args.build_args else ""))
     results = []
     for app in apps:
         scratch = Path(tempfile.mkdtemp(prefix=f"pack-it-bench-{app}-"))

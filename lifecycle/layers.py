@@ -16,9 +16,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pack_it.lifecycle.archive import ROOT, LayerBlob
-from pack_it.lifecycle.stacks.generated import NONROOT_UID
+if TYPE_CHECKING:  # the archive writer (gzip, tarfile) is the export's: imported where used, so detect never loads it
+    from pack_it.lifecycle.archive import LayerBlob
 
 # The app's directory. Its files are the image user's, as under CNB's launcher (whose app
 # directory belongs to the build user the app runs as): apps write beside their code, a
@@ -53,6 +54,9 @@ class Layer:
 
 
 def owner_of(image_path: str | None) -> int:
+    from pack_it.lifecycle.archive import ROOT
+    from pack_it.lifecycle.stacks.generated import NONROOT_UID
+
     return NONROOT_UID if image_path == WORKSPACE else ROOT
 
 

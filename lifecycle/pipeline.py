@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pack_it.detectors.source import INSTALL_CONFIG, SourceTree
+from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle import build as build_phase
 from pack_it.lifecycle import detect as detect_phase
 from pack_it.lifecycle import cacheimage, gitinfo, native, runimage
@@ -138,7 +138,7 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
 
     reporter.phase("detect")
     for rel, why in tree.secret_files().items():
-        reporter.warn(secret_warning(rel, why))
+        reporter.warn(secrets.secret_warning(rel, why))
     index = versions.load(cache.root)
     plan = detect_phase.detect_cached(tree, packs, options.env, cache.root, index)
     for warning in plan.warnings:
@@ -212,12 +212,6 @@ def make_sandbox(options: BuildOptions, plan: Plan, cache: Cache, work: Path, re
             release = definitions.parse_reference(chosen)[1]
         root = buildroot.ensure(release, cache, reporter)
     return Sandbox("bwrap", root, network=options.network != "none", scratch=(work,), toolchain=options.toolchain)
-
-
-def secret_warning(rel: str, why: str) -> str:
-    kept = " (the install step still reads it)" if Path(rel).name in INSTALL_CONFIG else ""
-    return (f"{rel} looks like {why}: left out of the image{kept}; "
-            f"add '!{rel}' to .pack-itignore (or .dockerignore) to keep it.")
 
 
 def _record_if_unchanged(tree: SourceTree, cache: Cache, reporter: Reporter) -> None:

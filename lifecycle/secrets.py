@@ -9,9 +9,11 @@ are not secrets, and masking `1` would garble every line)."""
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from contextlib import contextmanager
 from typing import Iterator, Mapping
 
+from pack_it.detectors.source import INSTALL_CONFIG
 from pack_it.errors import USAGE, PackItError
 from pack_it.lifecycle.reporter import Reporter
 
@@ -71,3 +73,10 @@ def masked_errors(values: tuple[str, ...]) -> Iterator[None]:
             e.message, e.hint = mask(e.message, values), mask(e.hint, values)
             e.args = (e.message,)
         raise
+
+
+def secret_warning(rel: str, why: str) -> str:
+    """The warning for a secret-looking file of the source tree (SourceTree.secret_files())."""
+    kept = " (the install step still reads it)" if PurePosixPath(rel).name in INSTALL_CONFIG else ""
+    return (f"{rel} looks like {why}: left out of the image{kept}; "
+            f"add '!{rel}' to .pack-itignore (or .dockerignore) to keep it.")

@@ -111,14 +111,13 @@ def detect(
     from pack_it.packs import REGISTRY
 
     from pack_it.lifecycle import secrets
-    from pack_it.lifecycle.pipeline import secret_warning
 
     build_env = _parse_env(env)
     with secrets.masked_errors(secrets.secret_values(build_env)):
         tree = SourceTree(path)
         plan = run_detect(tree, REGISTRY, build_env, index=versions.load(default_cache_dir()))
     for rel, why in tree.secret_files().items():
-        print(f"warning: {secret_warning(rel, why)}", file=sys.stderr)
+        print(f"warning: {secrets.secret_warning(rel, why)}", file=sys.stderr)
     if as_json:
         print(json.dumps(plan.to_json(), indent=2))
         return

@@ -4,11 +4,14 @@ no network): parent, properties, plugins, dependencies, modules, and the Java ve
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import detect_error
+
+if TYPE_CHECKING:  # loaded by parse(), when there is a pom.xml: a Node app's detect never pays for it
+    import xml.etree.ElementTree as ET
 
 POM = "pom.xml"
 WRAPPER = "mvnw"
@@ -73,6 +76,8 @@ def _path(element: ET.Element | None, *names: str) -> ET.Element | None:
 
 
 def parse(tree: SourceTree, path: str) -> Pom:
+    import xml.etree.ElementTree as ET
+
     text = tree.read_text(path)
     try:
         root = ET.fromstring(text)

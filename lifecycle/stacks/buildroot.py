@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from pack_it.lifecycle.stacks.definitions import DEFINITIONS, Release, releases
 
 NAME = "buildroot"  # its lock: locks/buildroot-<release>-amd64.json
 DEFINITION = DEFINITIONS / "build" / f"{NAME}.toml"
-FORMAT = "1"  # bump when what goes into a build root changes
+FORMAT = "2"  # bump when what goes into a build root changes (2: the bytecode of `bytecode`)
 READY = ".pack-it-buildroot"  # written last: a directory without it is incomplete
 # Files the sandbox binds over (they must exist to be mount points on a read-only root), and
 # what a build expects of /etc without a package's maintainer script to write it.
@@ -49,6 +50,11 @@ class BuildRootDefinition:
     packages: tuple[str, ...]
     exclude: frozenset[str]
     links: dict[str, str]
+    # (interpreter, directories): the modules an interpreter package's postinst would byte-compile
+    # (py3compile), compiled at assembly. Without their bytecode every step of that language in the
+    # sandbox compiles each library module it imports from source, every time: compileall's
+    # worker pool took 0.65 s for one file instead of 0.17 s.
+    bytecode: tuple[str, tuple[str, ...]] | None = None
 
 
 def definition(release_id: str) -> BuildRootDefinition:
@@ -56,9 +62,12 @@ def definition(release_id: str) -> BuildRootDefinition:
     data = tomli.loads(DEFINITION.read_text())
     data.update(data.get("release", {}).get(release_id, {}))
     subst = lambda s: s.format(**release.vars)  # noqa: E731
+    bytecode = data.get("bytecode")
     return BuildRootDefinition(release, data["description"], tuple(subst(p) for p in data["packages"]),
                                frozenset(data.get("exclude", [])),
-                               {subst(k): subst(v) for k, v in data.get("links", {}).items()})
+                               {subst(k): subst(v) for k, v in data.get("links", {}).items()},
+                               (subst(bytecode["interpreter"]), tuple(subst(d) for d in bytecode["dirs"]))
+                               if bytecode else None)
 
 
 # Locking -------------------------------------------------------------------------------
@@ -85,7 +94,7 @@ def lock(release_id: str, directory: Path | None = None, reporter: Reporter = Re
 def key(release_id: str, packages: list[Package]) -> str:
     spec = definition(release_id)
     return hashlib.sha256(json.dumps({
-        "format": FORMAT, "release": release_id, "links": spec.links,
+        "format": FORMAT, "release": release_id, "links": spec.links, "bytecode": spec.bytecode,
         "packages": [[p.name, p.version, p.sha256] for p in packages],
     }, sort_keys=True).encode()).hexdigest()
 
@@ -162,6 +171,26 @@ def entries(release_id: str, packages: list[Package], cache: Cache) -> list[Entr
     return found
 
 
+def _compile_bytecode(root: Path, interpreter: str, directories: tuple[str, ...]) -> None:
+    """The root's own interpreter byte-compiles its modules, inside the root (bubblewrap: the
+    staging tree as /, no network), as the package's postinst would have: unchecked-hash
+    .pyc files, which an import never re-validates (the root is read-only and keyed by its
+    lock) and which are the same bytes on every machine."""
+    from pack_it.lifecycle.sandbox import find_bwrap
+
+    argv = [find_bwrap(), "--die-with-parent", "--unshare-all", "--bind", str(root), "/", "--proc", "/proc",
+            "--dev", "/dev", "--tmpfs", "/tmp", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+            "--setenv", "PYTHONHASHSEED", "0", "--", f"/{interpreter}", "-m", "compileall", "-q", "-j", "0",
+            "--invalidation-mode", "unchecked-hash", *(f"/{d}" for d in directories)]
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    # compileall exits 1 when a module does not compile (the stdlib's test data has some on
+    # purpose); the others are compiled. Anything else is a root that cannot run its interpreter.
+    if proc.returncode not in (0, 1):
+        last = (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        raise export_error(f"The build root's {interpreter} could not compile its modules ({last[:400]}).",
+                           "Re-lock the build root with `pack-it stacks lock`.", exit_code=EXPORT_FAILED)
+
+
 def ensure(release_id: str, cache: Cache, reporter: Reporter = Reporter()) -> Path:
     """The release's build root, assembled into the cache from its lock the first time: the
     .debs are fetched (and checked) as for a stack, written into a staging directory, and the
@@ -187,6 +216,8 @@ def ensure(release_id: str, cache: Cache, reporter: Reporter = Reporter()) -> Pa
         root = staging.resolve()
         for entry in sorted(entries(release_id, packages, cache), key=lambda e: e.path):
             _write(root, entry)
+        if spec_bytecode := definition(release_id).bytecode:
+            _compile_bytecode(root, *spec_bytecode)
         (root / READY).write_text(key(release_id, packages) + "\n")
         cache.place_dir(staging, final, ready=final / READY)
     finally:

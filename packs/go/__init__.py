@@ -22,6 +22,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pack_it.detectors import go as go_detector
 from pack_it.detectors.go import GoFacts
@@ -29,10 +30,12 @@ from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.errors import MISSING_TOOLCHAIN, USAGE, build_error
-from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
 from pack_it.packs.go import toolchain as tc
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 ID = "go"
 VERSION = "0.1.0"

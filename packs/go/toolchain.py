@@ -22,7 +22,6 @@ import shutil
 import stat
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Mapping
@@ -267,6 +266,8 @@ def _unlisted(base: str, listed: list[str]) -> list[str]:
     gaps = [f"{minor}.{n}" for minor, top in newest.items()
             for n in range(0 if key(minor) >= Version("1.21") else 1, top)  # before 1.21 the .0 is named 1.x
             if f"{minor}.{n}" not in listed]
+    from concurrent.futures import ThreadPoolExecutor  # here: only `versions update` probes the proxy
+
     with ThreadPoolExecutor(8) as pool:
         found = [v for v, ok in zip(gaps, pool.map(lambda v: _served(_info_url(base, v)), gaps)) if ok]
     for minor, top in newest.items():
@@ -290,6 +291,8 @@ def releases_from_proxy(proxy: str | None = None) -> dict[str, dict[str, str]]:
                      if (m := _LISTED.fullmatch(line))}, key=key)
     every = sorted({*listed, *_unlisted(base, listed)}, key=key)
     sumdb = f"{base}/sumdb/{SUMDB}"
+    from concurrent.futures import ThreadPoolExecutor  # here: only `versions update` asks the checksum database
+
     with ThreadPoolExecutor(8) as pool:
         hashes = list(pool.map(lambda v: _lookup(sumdb, v), every))
     return {v: {"h1": h} for v, h in zip(every, hashes)}

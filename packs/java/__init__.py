@@ -24,7 +24,7 @@ import os
 import shutil
 import zipfile
 from functools import cache
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from pathlib import Path, PurePosixPath
 
 from pack_it.detectors import java as java_detector
@@ -33,12 +33,14 @@ from pack_it.detectors.java import jar as jar_detector
 from pack_it.detectors.java.facts import JavaFacts
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import BUILD_FAILED, build_error
-from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs.java import jdk as jdks
 from pack_it.packs.java import classes, runtime, springboot, tools
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 ID = "java"
 VERSION = "0.1.0"

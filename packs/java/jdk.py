@@ -26,13 +26,15 @@ import posixpath
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.errors import EXPORT_FAILED, UNSUPPORTED, PackItError, build_error
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.reporter import Reporter
-from pack_it.lifecycle.stacks import lockfile
-from pack_it.lifecycle.stacks.debian import Package
 from pack_it.packs.java import cacerts
+
+if TYPE_CHECKING:  # the archive pipeline is the build's: loaded by the functions that lock and fetch
+    from pack_it.lifecycle.stacks.debian import Package
 
 LOCKS = Path(__file__).parent / "locks"
 # The Java majors each Debian release ships (openjdk-N packages), newest LTS last: the default.
@@ -60,12 +62,15 @@ def _lock_name(major: str) -> str:
 
 
 def read_lock(major: str, release: str) -> list[Package]:
+    from pack_it.lifecycle.stacks import lockfile
+
     return lockfile.read(_lock_name(major), release, LOCKS)
 
 
 def lock(release: str, reporter: Reporter = Reporter()) -> dict[str, list[str]]:
     """Re-resolves every JDK of `release` from the signed current index and rewrites its lock
     files (the release step, like `pack-it stacks lock`); returns what changed per lock."""
+    from pack_it.lifecycle.stacks import lockfile
     from pack_it.lifecycle.stacks.debian import Index, load_suite
     from pack_it.lifecycle.stacks.definitions import releases
 

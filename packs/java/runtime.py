@@ -22,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
 from pack_it.packs.java import cacerts
 from pack_it.packs.java.jdk import Jdk, home
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 # Loaded by name (ServiceLoader, Class.forName, JNDI), never referenced by a class, so jdeps
 # cannot see them: elliptic-curve TLS (most HTTPS servers offer ECDHE), DNS through JNDI, and

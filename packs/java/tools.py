@@ -20,12 +20,15 @@ import os
 import shutil
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
-from pack_it.lifecycle.context import BuildContext
 from pack_it.detectors.java.facts import JavaFacts
 from pack_it.packs.java import cacerts, wrapper
 from pack_it.packs.java.jdk import Jdk
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 MAVEN_CENTRAL = "https://repo.maven.apache.org/maven2"
 MAVEN_CENTRAL_ENV = "PACK_IT_MAVEN_CENTRAL"

@@ -23,9 +23,12 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
-from pack_it.lifecycle.context import BuildContext
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 PROPERTIES = ".mvn/wrapper/maven-wrapper.properties"
 # The script's MVNW_REPOURL rewrites the URL from this path on (mvnw: _MVNW_REPO_PATTERN).

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pack_it.detectors import node as node_detector
 from pack_it.detectors.node import lifecycle
@@ -31,11 +32,13 @@ from pack_it.errors import UNSUPPORTED, build_error
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.node.facts import NodeFacts
 from pack_it.detectors.source import SourceTree
-from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs.node import bun, npm, runtime, tools
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 ID = "node"
 VERSION = "0.1.0"
@@ -43,7 +46,8 @@ LOOKS_FOR = "package.json, or a server.js, app.js or index.js with none"
 FACTS = NodeFacts
 RELEASES: ReleaseFetchers = {runtime.INDEX_RUNTIME: runtime.releases_from_registry,
                              bun.INDEX_RUNTIME: bun.releases_from_registry,
-                             npm.INDEX_RUNTIME: npm.releases_from_registry}
+                             npm.INDEX_RUNTIME: npm.releases_from_registry,
+                             tools.INDEX_SECTION: tools.releases_from_registry}
 WORKSPACE = "/workspace"
 YARN_STATE = (".yarn/install-state.gz", ".pnp.cjs", ".pnp.loader.mjs", ".pnp.data.json")
 MANIFESTS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb",

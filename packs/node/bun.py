@@ -20,14 +20,16 @@ import re
 import shutil
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
 from pack_it.lifecycle import versions as versions_index
 from pack_it.lifecycle.cache import scratch_dir
-from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
 from pack_it.packs.node import runtime
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 INDEX_RUNTIME = "bun"  # the versions index's section for Bun
 PACKAGE = "@oven/bun-linux-x64"

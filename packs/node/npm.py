@@ -9,11 +9,13 @@ import os
 import shutil
 import tarfile
 from pathlib import Path, PurePosixPath
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from pack_it.detectors.node.npm import INDEX_RUNTIME
-from pack_it.lifecycle.context import BuildContext
 from pack_it.packs.node import runtime
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 CLI = "bin/npm-cli.js"
 

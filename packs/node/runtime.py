@@ -28,14 +28,16 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from pack_it.errors import MISSING_TOOLCHAIN, UNSUPPORTED, USAGE, PackItError, build_error
 from pack_it.lifecycle import versions as versions_index
 from pack_it.lifecycle.cache import scratch_dir
-from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.layers import Layer
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 NPM_REGISTRY = "https://registry.npmjs.org"
 NODEJS_DIST = "https://nodejs.org/dist"

@@ -2,10 +2,12 @@
 so native addons are built for that Node's ABI. npm is the release of that Node's npm line
 (npm.py), fetched and checked against the versions index; where there is none to choose (a Bun
 app), pack-it's pinned npm, or the host's with `--toolchain host`. With pack-it's toolchains (the
-default) the pnpm and yarn versions the versions index pins (its `package-managers` section,
-"<package>@<version>" -> sha512 integrity) are npm registry tarballs checked against the index
-and unpacked into pack-it's cache; another pnpm or yarn version is installed by that npm from
-the registry (npm checks the registry's integrity). One directory per version, run from there:
+default) every pnpm, yarn and Yarn berry (@yarnpkg/cli-dist) release the versions index pins
+(its `package-managers` section, "<package>@<version>" -> sha512 integrity, refreshed by
+`pack-it versions update` like the runtimes) is an npm registry tarball checked against the
+index and unpacked into pack-it's cache; only a version newer than the index is installed by
+that npm from the registry (npm checks the registry's integrity). One directory per version,
+run from there:
 
     <cache>/packs/node/tools/<manager>-<version>/node_modules/<package>/"""
 
@@ -16,9 +18,12 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
-from pack_it.lifecycle.context import BuildContext
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 # name -> (npm package, the file to run, default version when package.json names none)
 PACKAGES = {
@@ -45,6 +50,33 @@ def host_npm_cli() -> Path:
 
 NPM = ("npm", "bin/npm-cli.js", "10.9.2")  # runs on Node ^18.17 || >=20.5, every Node the index offers for apps
 INDEX_SECTION = "package-managers"
+# Every release of these is pinned; of npm only NPM's (the npm section has each npm a Node
+# release line may choose). Bun's binaries have a section of their own (bun.py).
+PINNED_EVERY_RELEASE = ("pnpm", "yarn", "@yarnpkg/cli-dist")
+
+
+def releases_from_registry(registry: str | None = None) -> dict[str, dict[str, str]]:
+    """The package-managers section, for `pack-it versions update`: "<package>@<version>" ->
+    the tarball's integrity, from each package's abbreviated document (exact x.y.z releases
+    with a sha512 integrity only: no pre-releases, no sha1-only ancient ones)."""
+    from pack_it.packs.node import runtime
+
+    base = runtime.npm_registry(registry).rstrip("/")
+    found = {}
+    for package in (*PINNED_EVERY_RELEASE, NPM[0]):
+        url = f"{base}/{package}"
+        doc = runtime._get_json(url, runtime.ABBREVIATED)
+        listed = doc.get("versions") if isinstance(doc, dict) else None
+        if not isinstance(listed, dict):
+            raise runtime._fail(f"{url} is not an npm package document (no 'versions').")
+        for version, entry in listed.items():
+            if package == NPM[0] and version != NPM[2]:
+                continue
+            dist = entry.get("dist") if isinstance(entry, dict) else None
+            integrity = dist.get("integrity") if isinstance(dist, dict) else None
+            if runtime._EXACT.fullmatch(version) and isinstance(integrity, str) and runtime._sri(integrity):
+                found[f"{package}@{version}"] = {"integrity": integrity}
+    return found
 
 
 def _pinned(ctx: BuildContext, package: str, version: str) -> tuple[str, str] | None:

@@ -21,17 +21,23 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.detectors import python as python_detector
 from pack_it.detectors.facts import Detection
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle.versions import VersionsIndex
-from pack_it.lifecycle import runimage
-from pack_it.lifecycle.context import BuildContext
 from pack_it.detectors.python.facts import PythonFacts
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
-from pack_it.packs.python import dependencies, django, runtime
+from pack_it.packs.python import runtime
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
+
+# dependencies (which imports the detectors' whole Python reading), django and runimage are
+# imported by the build functions that use them: `pack-it detect` of a Node or Go app tries
+# this pack too, and must not pay for them (see bench/detect_bench.py).
 
 ID = "python"
 VERSION = "0.1.1"
@@ -98,6 +104,8 @@ def sandbox_builder(ctx: BuildContext, interpreter: list[str] | None) -> str | N
 
 def _stack_root(ctx: BuildContext, reference: str) -> tuple[str, Path]:
     """The run image's files on disk, extracted once per image into the cache."""
+    from pack_it.lifecycle import runimage
+
     run = runimage.resolve(reference, ctx.cache, ctx.epoch, ctx.reporter)
     root = ctx.cache_dir("interpreters") / run.image.digest.removeprefix("sha256:")
     if not root.is_dir():
@@ -109,9 +117,17 @@ def _stack_root(ctx: BuildContext, reference: str) -> tuple[str, Path]:
     return run.image.digest, root
 
 
+# Below this many modules, compileall in one process: its worker pool costs about 0.15 s to
+# start in the sandbox (one module: 0.20 s pooled, 0.05 s in one process, on the debian13
+# build root), more than it saves on 2 cores for an app's own source or a small deps layer
+# (python-flask's has ~200 modules).
+POOL_FROM_MODULES = 500
+
+
 def _compile(ctx: BuildContext, interpreter: list[str], directory: Path, image_path: str) -> None:
     # Worker processes would start sys.executable without the loader: one process then.
-    workers = "0" if len(interpreter) == 1 else "1"
+    pooled = len(interpreter) == 1 and sum(1 for _ in directory.rglob("*.py")) >= POOL_FROM_MODULES
+    workers = "0" if pooled else "1"
     ctx.run([*interpreter, "-m", "compileall", "-q", "-j", workers, "--invalidation-mode", "unchecked-hash",
              "-d", image_path, str(directory)], env={"SOURCE_DATE_EPOCH": str(ctx.epoch)},
             cwd=ctx.work, what="compiling bytecode")
@@ -125,6 +141,8 @@ def _python_path(ctx: BuildContext) -> str:
 
 
 def build(ctx: BuildContext) -> list[Layer]:
+    from pack_it.packs.python import django
+
     facts = ctx.plan.facts(ID, PythonFacts)
     python = facts.python
     standalone = facts.python_source == "standalone"
@@ -182,6 +200,8 @@ def _runtime_layer(ctx: BuildContext, version: str) -> Layer:
 
 
 def _deps_inputs(ctx: BuildContext, facts: PythonFacts, compiler: str | None) -> dict[str, object]:
+    from pack_it.packs.python import dependencies
+
     install = facts.install
     inputs = [f for f in install.files if ctx.tree.has_file(f)]
     if install.kind == "uv.lock":
@@ -197,6 +217,8 @@ def _deps_inputs(ctx: BuildContext, facts: PythonFacts, compiler: str | None) ->
 
 def _install(ctx: BuildContext, facts: PythonFacts, image_python: str, interpreter: list[str] | None,
              directory: Path) -> None:
+    from pack_it.packs.python import dependencies
+
     site = directory / "site-packages"
     ctx.reporter.step(f"  installing dependencies for Python {facts.python} ({facts.install.kind})")
     dependencies.install(ctx, site, facts.python, facts.install, facts.added, sandbox_builder(ctx, interpreter))

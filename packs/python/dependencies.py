@@ -21,7 +21,7 @@ import sys
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 
 from pack_it.detectors.python.detection import PIPFILE
@@ -29,7 +29,9 @@ from pack_it.detectors.python.facts import InstallFacts
 from pack_it.detectors.shape import AnyOf, Array, Each, Table, check
 from pack_it.detectors.source import SourceTree
 from pack_it.errors import INVALID_INPUT, MISSING_TOOLCHAIN, PackItError, build_error
-from pack_it.lifecycle.context import BuildContext
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 # Production servers pack-it adds when the start command needs one the app does not list.
 SERVERS = {"gunicorn": "gunicorn==27.0.1", "uvicorn": "uvicorn==0.54.0"}

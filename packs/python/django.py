@@ -3,10 +3,14 @@ settings module sets STATIC_ROOT."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sys
 from pathlib import Path
 
-from pack_it.lifecycle.context import BuildContext
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
+
 
 
 def collectstatic(ctx: BuildContext, app_dir: Path, site_packages: Path, settings: str,

@@ -34,6 +34,7 @@ import shlex
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.detectors import rust as rust_detector
 from pack_it.detectors.facts import Detection
@@ -43,9 +44,11 @@ from pack_it.errors import BUILD_FAILED, build_error
 from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
-from pack_it.lifecycle.sandbox import Sandbox
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs.rust import elf, toolchain
+
+if TYPE_CHECKING:  # annotations only
+    from pack_it.lifecycle.sandbox import Sandbox
 
 ID = "rust"
 VERSION = "0.1.0"

@@ -15,13 +15,16 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.detectors.rust import RustFacts
 from pack_it.detectors.rust.version import parse_release
 from pack_it.errors import MISSING_TOOLCHAIN, build_error
-from pack_it.lifecycle.cache import Cache
-from pack_it.lifecycle.reporter import Reporter
 from pack_it.packs.rust import debian
+
+if TYPE_CHECKING:  # annotations only
+    from pack_it.lifecycle.cache import Cache
+    from pack_it.lifecycle.reporter import Reporter
 
 TARGET = "x86_64-unknown-linux-gnu"
 SYSTEM_PREFIXES = ("/", "/usr", "/usr/local")

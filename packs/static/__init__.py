@@ -17,19 +17,22 @@ import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.detectors import static as static_detector
 from pack_it.detectors.facts import Detection, Process
 from pack_it.detectors.source import SourceTree
 from pack_it.detectors.static.facts import StaticFacts
 from pack_it.detectors.static.routing import NOT_FOUND
-from pack_it.lifecycle.context import BuildContext
 from pack_it.lifecycle.contract import ReleaseFetchers
 from pack_it.lifecycle.layers import Layer
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.versions import VersionsIndex
 from pack_it.packs.node import runtime as node_runtime
 from pack_it.packs.static import server
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 ID = "static"
 VERSION = "0.1.0"

@@ -6,13 +6,16 @@ source. Only the files the build wrote into the output folder go on (to the site
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pack_it.detectors.node import npm as npm_choice
 from pack_it.detectors.static.facts import FrontEnd
-from pack_it.lifecycle.context import BuildContext
 from pack_it.packs import node as node_pack
 from pack_it.packs.node import npm as npm_tool
 from pack_it.packs.node import runtime, tools
+
+if TYPE_CHECKING:  # annotations only: importing the build machinery is left to the build
+    from pack_it.lifecycle.context import BuildContext
 
 
 def _version(ctx: BuildContext) -> str:

@@ -57,6 +57,10 @@ def test_files_keep_no_setuid_bit_and_links_inside_are_followed(tmp_path):
 
 
 def test_the_sandbox_mount_points_are_in_the_tree(tmp_path, monkeypatch):
+    # entries() imports assemble, which binds read_deb at import: imported first, it keeps the
+    # real one (imported under the patch, it kept the stand-in for every later test).
+    import pack_it.lifecycle.stacks.assemble  # noqa: F401
+
     monkeypatch.setattr("pack_it.lifecycle.stacks.deb.read_deb", lambda path: (_ for _ in ()).throw(AssertionError))
     entries = {e.path: e for e in buildroot.entries("debian12", [], None)}  # type: ignore[arg-type]
     for path in ("etc/resolv.conf", "etc/hosts", "etc/passwd", "workspace", "tmp", "proc", "dev"):

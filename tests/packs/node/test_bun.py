@@ -169,6 +169,7 @@ def _layer_files(result, layout: Path, name: str) -> dict[str, int]:
 def test_a_bun_app_installs_builds_and_prunes_with_the_index_bun(tmp_path, shared_cache, monkeypatch):
     """The real @oven/bun-linux-x64: bun installs (frozen), runs the build script, prunes to
     production; the runtime layer holds bin/bun only, and no installer or node ran."""
+    from pack_it.lifecycle.context import BuildContext
     from pack_it.lifecycle.pipeline import BuildOptions, build
     from pack_it.packs import REGISTRY
 
@@ -178,13 +179,13 @@ def test_a_bun_app_installs_builds_and_prunes_with_the_index_bun(tmp_path, share
     package["scripts"]["build"] = "node -e \"require('fs').writeFileSync('built.txt', process.versions.bun)\""
     (app / "package.json").write_text(json.dumps(package))
     ran = []
-    real_run = node_pack.BuildContext.run
+    real_run = BuildContext.run
 
     def spy(self, argv, env, cwd, what):
         ran.append(argv)
         return real_run(self, argv, env, cwd, what)
 
-    monkeypatch.setattr(node_pack.BuildContext, "run", spy)
+    monkeypatch.setattr(BuildContext, "run", spy)
     result = build(BuildOptions(app, output=f"oci:{tmp_path / 'l'}", cache_dir=shared_cache), REGISTRY)
     assert result.plan.runtime.name == "bun" and result.plan.runtime.version == "1.2.19"  # packageManager
     binary = shared_cache / "bun" / "1.2.19-x64" / "bin" / "bun"
