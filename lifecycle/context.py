@@ -142,6 +142,8 @@ class BuildContext:
         elapsed = time.monotonic() - started
         if elapsed > SLOW_STEP_SECONDS:
             self.reporter.step(f"  {what}: {elapsed:.1f}s")
+        else:  # with -v every step's time (bench/static_bench.py reads the build script's)
+            self.reporter.detail(f"  {what}: {elapsed:.2f}s")
         if proc.returncode != 0:
             tail = "\n".join(line if len(line) <= TOOL_OUTPUT_LINE_CHARS else line[:TOOL_OUTPUT_LINE_CHARS] + " …"
                              for line in proc.stdout.strip().splitlines()[-TOOL_OUTPUT_LINES:])
