@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 
-from pack_it.detectors.python.detection import PIPFILE
 from pack_it.detectors.python.facts import InstallFacts
 from pack_it.detectors.shape import AnyOf, Array, Each, Table, check
 from pack_it.detectors.source import SourceTree
@@ -180,6 +179,10 @@ def _pipfile_lock(tree: SourceTree) -> list[str]:
 
 
 def _pipfile(tree: SourceTree) -> list[str]:
+    # Detection's schema for it; imported here because detection.py loads every Python reader
+    # (packaging's markers among them), which a no-op rebuild never needs.
+    from pack_it.detectors.python.detection import PIPFILE
+
     lines = []
     pipfile = tree.read_toml("Pipfile")
     check(pipfile, PIPFILE, "Pipfile")
