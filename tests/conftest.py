@@ -77,7 +77,9 @@ SLOW = ("tests/security/test_hostile_manifests.py::test_a_hostile_manifest_is_on
 SLOW_10MB = (":10MB]", ":10MB-line]")
 E2E_IN_CI = ("go-hello", "python-flask", "node-express", "static-vite-react", "rust-workspace", "java-maven-jar",
              "node-host-env",  # tiny: no dependencies, the Node layer node-express fetched
-             "rust-axum")  # 43 crates on Debian's rustc: about a minute cold
+             "rust-axum",  # 43 crates on Debian's rustc: about a minute cold
+             # Yarn 1, Yarn berry 3.2.4 (pinned tarball, Node 16) and a plain site: 25 s together
+             "node-koa-yarn", "node-yarn3", "static-html")
 
 
 TREES = "tests/security/test_hostile_trees.py::test_a_hostile_tree_builds_without_host_content["

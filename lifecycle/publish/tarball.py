@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tarfile
+import time
 import zlib
 from pathlib import Path
 
@@ -29,7 +30,9 @@ class TarballPublisher:
 
     def publish(self, image: Image, blobs: Cache, reference: str) -> str:
         ref = refs.parse(reference)
-        if _holds(Path(self.path), image, str(ref)):
+        path = Path(self.path)
+        if _recorded(blobs, path, image, str(ref)) or _holds(path, image, str(ref)):
+            _record(blobs, path, image, str(ref))
             return f"tar:{self.path}"  # a no-op rebuild: the file already is this image
         name_of = lambda digest: "blobs/sha256/" + digest.removeprefix("sha256:")  # noqa: E731
         index = {"schemaVersion": 2, "mediaType": oci.INDEX, "manifests": [image.descriptor({
@@ -54,7 +57,47 @@ class TarballPublisher:
         except OSError as e:
             raise export_error(f"Cannot write {self.path}: {e.strerror or e}.",
                                "Check that the directory exists and is writable.")
+        _record(blobs, path, image, str(ref))
         return f"tar:{self.path}"
+
+
+# A tarball pack-it wrote or checked whole is recorded in the cache with its file identity, as
+# the cache's own blobs are: a no-op rebuild then need not hash every blob again (80 ms for
+# node-express's 46 MB). Any write to the file, or a replacement, changes its mtime or ctime or
+# inode, and it is checked whole again. As git does for racily clean files, a file changed in
+# the last RACY_NS is not recorded: file times come from a clock that ticks every few ms, so a
+# write in the same tick as the one recorded would keep the same times.
+RACY_NS = 2_000_000_000
+
+def _identity(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _record_path(blobs: Cache, path: Path) -> Path:
+    return blobs.root / "outputs" / (hashlib.sha256(str(path.absolute()).encode()).hexdigest() + ".json")
+
+
+def _recorded(blobs: Cache, path: Path, image: Image, reference: str) -> bool:
+    try:
+        record = json.loads(_record_path(blobs, path).read_text())
+        return bool(record == {"digest": image.digest, "reference": reference, "identity": _identity(path)})
+    except (OSError, ValueError):
+        return False
+
+
+def _record(blobs: Cache, path: Path, image: Image, reference: str) -> None:
+    try:
+        identity = _identity(path)
+        if time.time_ns() - max(identity[3], identity[4]) < RACY_NS:
+            return
+        record = _record_path(blobs, path)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        sweep_partials(record.parent)  # a killed pack-it's
+        with atomic_file(record) as f:
+            f.write(json.dumps({"digest": image.digest, "reference": reference, "identity": identity}).encode())
+    except OSError:
+        pass  # only a shortcut for the next build: without it, that build checks the file whole
 
 
 def _holds(path: Path, image: Image, reference: str) -> bool:

@@ -5,6 +5,7 @@ import io
 import json
 import os
 import tarfile
+import time
 
 import pytest
 
@@ -143,3 +144,36 @@ def test_dead_partials_beside_a_tarball_are_removed(tmp_path, image):
     (tmp_path / ".partial-dead").write_bytes(b"x" * 100)
     publisher_for(f"tar:{tmp_path / 'app.tar'}").publish(img, cache, "app:latest")
     assert sorted(n for n in os.listdir(tmp_path) if n.startswith(".partial-")) == []
+
+
+def test_a_recorded_tarball_is_not_hashed_again_until_it_changes(tmp_path, image, monkeypatch):
+    """A no-op rebuild trusts the record of a tarball it checked (its file identity), and a
+    write to the file after that record makes it check, and rewrite, the file whole."""
+    from pack_it.lifecycle.publish import tarball
+
+    img, cache = image
+    out = tmp_path / "app.tar"
+    publisher_for(f"tar:{out}").publish(img, cache, "app:latest")
+    good = out.read_bytes()
+    monkeypatch.setattr(tarball, "RACY_NS", 0)  # the file is seconds old, as it is at a rebuild
+    publisher_for(f"tar:{out}").publish(img, cache, "app:latest")  # checked whole, recorded
+    real_intact = tarball._intact
+    monkeypatch.setattr(tarball, "_intact", lambda *a: (_ for _ in ()).throw(AssertionError("hashed again")))
+    publisher_for(f"tar:{out}").publish(img, cache, "app:latest")  # the record: no hashing
+    monkeypatch.setattr(tarball, "_intact", real_intact)
+    time.sleep(0.05)  # a later clock tick than the record's times
+    data = bytearray(good)
+    with tarfile.open(out) as tar:
+        member = tar.getmember("blobs/sha256/" + img.layers[0].digest.removeprefix("sha256:"))
+    data[member.offset_data + 10] ^= 0xFF  # same size, same names: only the times tell
+    with open(out, "r+b") as f:  # the same inode
+        f.write(bytes(data))
+    publisher_for(f"tar:{out}").publish(img, cache, "app:latest")
+    assert out.read_bytes() == good
+
+
+def test_a_just_written_tarball_is_not_recorded(tmp_path, image):
+    img, cache = image
+    out = tmp_path / "app.tar"
+    publisher_for(f"tar:{out}").publish(img, cache, "app:latest")
+    assert not (cache.root / "outputs").exists() or not any((cache.root / "outputs").iterdir())
