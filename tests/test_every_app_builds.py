@@ -31,7 +31,8 @@ TREES = sorted(p for p in FIXTURES.glob("*/*") if p.is_dir()) + sorted(p for p i
 STANDALONE = ("asks for CPython 3.11.9, a patch Debian does not ship: it comes from python-build-standalone's "
               "release downloads, which this network does not reach (tests/packs/python use a local mirror)")
 UNREACHABLE: dict[str, str] = {
-    "java/gradle-kotlin": "needs a Gradle distribution, which this network does not serve",
+    "java/gradle-kotlin": "its ./gradlew downloads a Gradle distribution, which this network does not serve "
+                          "(the fixture also has no gradle/wrapper/gradle-wrapper.jar)",
     "python/runtime-txt": STANDALONE,
     "python/python-version-comment": STANDALONE,
     "python/requirements-includes": "names a git repository (-e git+https://...) and a wheel URL on hosts this "
