@@ -36,7 +36,8 @@ UNREACHABLE: dict[str, str] = {
     "python/runtime-txt": STANDALONE,
     "python/python-version-comment": STANDALONE,
     "python/requirements-includes": "names a git repository (-e git+https://...) and a wheel URL on hosts this "
-                                    "network does not reach; both exist only for its detection test",
+                                    "network does not reach, both made up for its detection test (and uv refuses "
+                                    "the editable git requirement pip accepts: `Git sources cannot be editable`)",
 }
 ENV_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 LAUNCHER_BUILTINS = ("cd", "echo")
