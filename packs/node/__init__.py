@@ -209,11 +209,7 @@ def _install_full(ctx: BuildContext, manifests: list[str], full: Path, pm_cmd: l
     root = json.loads((staging / "package.json").read_text())
     if isinstance(root, dict) and root != lifecycle.without_install_hooks(root):
         (staging / "package.json").write_text(json.dumps(lifecycle.without_install_hooks(root), indent=2) + "\n")
-    argv = tools.install_argv(manager)
-    if manager == "npm" and lockfile is None:
-        argv = ["install", "--no-audit", "--no-fund"]
-    if manager == "bun" and lockfile is None:  # bun writes bun.lock; the prune then installs from it
-        argv = ["install"]
+    argv = tools.install_argv(manager) if lockfile is not None else tools.unlocked_install_argv(manager)
     ctx.reporter.step(f"  {manager} {' '.join(argv)}")
     ctx.run([*pm_cmd, *argv], env=env, cwd=staging, what=f"{manager} {argv[0]}")
     for rel in ctx.tree.secret_files():  # a token-bearing .npmrc: read by the install, never kept in the cache

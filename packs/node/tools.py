@@ -214,6 +214,19 @@ def install_argv(manager: str) -> list[str]:
     }[manager]
 
 
+def unlocked_install_argv(manager: str) -> list[str]:
+    """With no lockfile (the plan warns that installs are not reproducible) there is nothing to
+    freeze to: a plain install, which writes the lockfile the prune then installs from. pnpm and
+    Yarn berry freeze by default under CI=true (npm_env), so they are told not to."""
+    return {
+        "npm": ["install", "--no-audit", "--no-fund"],
+        "pnpm": ["install", "--no-frozen-lockfile"],
+        "yarn": ["install", "--non-interactive"],
+        "yarn-berry": ["install", "--no-immutable"],
+        "bun": ["install"],
+    }[manager]
+
+
 def run_argv(script: str, on_bun: bool = False) -> list[str]:
     """Runs a package.json script: the same for every manager; on a Bun app, bins with a node
     shebang run on bun too."""
