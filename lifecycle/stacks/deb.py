@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import lzma
+import os
 import posixpath
 import tarfile
 from dataclasses import dataclass
@@ -126,3 +127,37 @@ def read_deb(deb_path: Path) -> DebContents:
         raise _unsafe(deb_path.name, "it has no control file")
     data_name, data = _member(deb_path, "data.tar")
     return DebContents(control_text, md5sums, entries_from_tar(deb_path.name, _decompress(data_name, data)))
+
+
+def unpack_root(debs: list[tuple[str, Path]], root: Path, dpkg_status: bool = False) -> None:
+    """Writes each (name, .deb path)'s files under `root` as a file system root, for a
+    toolchain unpacked into the cache (packs/java/jdk.py, packs/rust/debian.py); read_deb has
+    refused unsafe members. Absolute links are made relative to `root`, so that a link into
+    /usr or /etc resolves to the package's own file, never the build root's or the host's.
+    `dpkg_status`: each package's control and md5sums in var/lib/dpkg/status.d, where
+    scanners read what an image holds."""
+    for name, deb_path in debs:
+        contents = read_deb(deb_path)
+        for entry in contents.entries:
+            target = root / entry.path
+            if entry.kind == "dir":
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink() or target.exists():
+                target.unlink()
+            if entry.kind == "symlink":
+                link = entry.target
+                if link.startswith("/"):
+                    link = posixpath.relpath(link.lstrip("/"), posixpath.dirname(entry.path))
+                os.symlink(link, target)
+            else:
+                assert entry.data is not None  # read_deb's files carry their content inline
+                target.write_bytes(entry.data)
+                target.chmod(0o755 if entry.mode & 0o111 else 0o644)
+        if dpkg_status:
+            status = root / "var/lib/dpkg/status.d"
+            status.mkdir(parents=True, exist_ok=True)
+            (status / name).write_text(contents.control)
+            if contents.md5sums:
+                (status / f"{name}.md5sums").write_text(contents.md5sums)

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import posixpath
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,32 +158,8 @@ def fetch(major: str, cache: Cache, reporter: Reporter) -> Jdk:
 
 
 def unpack(packages: list[Package], cache: Cache, root: Path) -> None:
-    """Writes the packages' files under `root` as a file system root (read_deb has refused
-    unsafe members). Absolute links are made relative to `root`, so the JDK's links into
-    /etc/java-N-openjdk resolve to the package's own files, never the host's."""
-    from pack_it.lifecycle.stacks.deb import read_deb
+    """The packages under `root`, with their dpkg status (the runtime layer's scanners read
+    it); the JDK's links into /etc/java-N-openjdk stay inside `root`."""
+    from pack_it.lifecycle.stacks.deb import unpack_root
 
-    for package in packages:
-        contents = read_deb(cache.blob_path("sha256:" + package.sha256))
-        for entry in contents.entries:
-            path = root / entry.path
-            if entry.kind == "dir":
-                path.mkdir(parents=True, exist_ok=True)
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if entry.kind == "symlink":
-                target = entry.target
-                if target.startswith("/"):
-                    target = posixpath.relpath(target.lstrip("/"), posixpath.dirname(entry.path))
-                if path.is_symlink() or path.exists():
-                    path.unlink()
-                os.symlink(target, path)
-            else:
-                assert entry.data is not None  # read_deb's files carry their content inline
-                path.write_bytes(entry.data)
-                path.chmod(0o755 if entry.mode & 0o111 else 0o644)
-        status = root / "var/lib/dpkg/status.d"
-        status.mkdir(parents=True, exist_ok=True)
-        (status / package.name).write_text(contents.control)
-        if contents.md5sums:
-            (status / f"{package.name}.md5sums").write_text(contents.md5sums)
+    unpack_root([(p.name, cache.blob_path("sha256:" + p.sha256)) for p in packages], root, dpkg_status=True)

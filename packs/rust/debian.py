@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import posixpath
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -215,26 +214,7 @@ def fetch(cache: Cache, reporter: Reporter, asked: tuple[int, int, int] | None =
 
 
 def unpack(packages: list[Package] | tuple[Package, ...], cache: Cache, root: Path) -> None:
-    """Writes the packages' files under `root` as a file system root (read_deb has refused
-    unsafe members). Absolute links are made relative to `root`, so that a link into /usr
-    resolves to the package's own file, never the build root's or the host's."""
-    from pack_it.lifecycle.stacks.deb import read_deb
+    """The packages under `root`; their links into /usr stay inside it."""
+    from pack_it.lifecycle.stacks.deb import unpack_root
 
-    for package in packages:
-        for entry in read_deb(cache.blob_path("sha256:" + package.sha256)).entries:
-            target = root / entry.path
-            if entry.kind == "dir":
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink() or target.exists():
-                target.unlink()
-            if entry.kind == "symlink":
-                link = entry.target
-                if link.startswith("/"):
-                    link = posixpath.relpath(link.lstrip("/"), posixpath.dirname(entry.path))
-                os.symlink(link, target)
-            else:
-                assert entry.data is not None  # read_deb's files carry their content inline
-                target.write_bytes(entry.data)
-                target.chmod(0o755 if entry.mode & 0o111 else 0o644)
+    unpack_root([(p.name, cache.blob_path("sha256:" + p.sha256)) for p in packages], root)
