@@ -23,7 +23,7 @@ from pack_it.lifecycle.oci import INIT_LABEL, LAYER_GZIP, Descriptor, Image
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.stacks import lockfile, relock, trim
 from pack_it.lifecycle.stacks.deb import read_deb
-from pack_it.lifecycle.stacks.debian import Index, Package, load_suite, resolve
+from pack_it.lifecycle.stacks.debian import Package, release_index, resolve
 from pack_it.lifecycle.stacks.definitions import STACKS, Stack, chain, excluded, load, releases
 from pack_it.lifecycle.stacks.generated import NONROOT_UID, base_entries
 from pack_it.lifecycle.stacks.retention import fetch_locked
@@ -41,12 +41,7 @@ DOWNLOADS = 8
 def resolve_release(release_id: str, reporter: Reporter = Reporter()) -> dict[str, list[Package]]:
     """Every stack of a release resolved from the signed current index: stack -> packages
     (each level without what its parent holds)."""
-    release = releases()[release_id]
-    packages: list[Package] = []
-    for archive, suite in release.suites:
-        reporter.step(f"{archive} {suite}: verifying InRelease, reading Packages")
-        packages += load_suite(archive, suite, list(release.keyrings))
-    index, exclude = Index(packages), excluded()
+    index, exclude = release_index(releases()[release_id], reporter), excluded()
     installed: dict[str, set[str]] = {}
     resolved = {}
     for name in STACKS:
@@ -112,12 +107,14 @@ def _moved(changes: list[str]) -> str:
 
 # Building ------------------------------------------------------------------------------
 
-def _fetch_debs(packages: list[Package], cache: Cache, reporter: Reporter) -> list[Package]:
-    """Downloads the .debs the cache lacks; returns those no source has any more."""
+def fetch_debs(packages: list[Package], cache: Cache, reporter: Reporter, what: str = "") -> list[Package]:
+    """Downloads the .debs the cache lacks (a stack's, the build root's, a toolchain's), in
+    parallel; returns those no source has any more. `what` prefixes the progress line."""
     missing = [p for p in packages if not cache.has_blob("sha256:" + p.sha256)]
     if not missing:
         return []
-    reporter.step(f"downloading {len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
+    reporter.step(f"{what + ': ' if what else ''}downloading {len(missing)} packages "
+                  f"({sum(p.size for p in missing) / 1e6:.1f} MB)")
     staging = cache.staging_dir()  # swept by a later build if this one is killed mid-download
     with ThreadPoolExecutor(DOWNLOADS) as pool:
         futures = [pool.submit(fetch_locked, p, cache.blob_path("sha256:" + p.sha256), reporter, staging)
@@ -182,7 +179,7 @@ def level_layer(stack: Stack, cache: Cache, epoch: int, reporter: Reporter,
     packages = lockfile.read(stack.name, stack.release.id) if packages is None else packages
     key = _level_key(stack, packages)
     if cache.layer_record("stack", stack.reference, key, epoch) is None:
-        if gone := _fetch_debs(packages, cache, reporter):
+        if gone := fetch_debs(packages, cache, reporter):
             raise LockExpired(stack.reference, gone, hint)
         reporter.step(f"layer {stack.reference}: {len(packages)} packages")
     return _cached_layer(cache, stack.reference, key, epoch, lambda: level_entries(stack, packages, cache))

@@ -29,7 +29,7 @@ from pack_it.lifecycle.archive import Entry, file_entry
 from pack_it.lifecycle.cache import Cache
 from pack_it.lifecycle.reporter import Reporter
 from pack_it.lifecycle.stacks import lockfile
-from pack_it.lifecycle.stacks.debian import Index, Package, load_suite, resolve
+from pack_it.lifecycle.stacks.debian import Package, release_index, resolve
 from pack_it.lifecycle.stacks.definitions import DEFINITIONS, Release, releases
 
 NAME = "buildroot"  # its lock: locks/buildroot-<release>-amd64.json
@@ -76,11 +76,7 @@ def lock(release_id: str, directory: Path | None = None, reporter: Reporter = Re
     """Re-resolves the release's build root from the signed index and rewrites its lock;
     returns what changed (lockfile.changes lines)."""
     spec = definition(release_id)
-    packages: list[Package] = []
-    for archive, suite in spec.release.suites:
-        reporter.step(f"{archive} {suite}: verifying InRelease, reading Packages (build root)")
-        packages += load_suite(archive, suite, list(spec.release.keyrings))
-    resolved = resolve(list(spec.packages), Index(packages), set(spec.exclude))
+    resolved = resolve(list(spec.packages), release_index(spec.release, reporter, "build root"), set(spec.exclude))
     try:
         old = lockfile.read(NAME, release_id, directory)
     except PackItError:
@@ -195,13 +191,13 @@ def ensure(release_id: str, cache: Cache, reporter: Reporter = Reporter()) -> Pa
     """The release's build root, assembled into the cache from its lock the first time: the
     .debs are fetched (and checked) as for a stack, written into a staging directory, and the
     directory is renamed into place complete; a build reading it never sees a partial tree."""
-    from pack_it.lifecycle.stacks.assemble import _fetch_debs
+    from pack_it.lifecycle.stacks.assemble import fetch_debs
 
     final = path(cache, release_id)
     if (final / READY).is_file():
         return final
     packages = lockfile.read(NAME, release_id)
-    if gone := _fetch_debs(packages, cache, reporter):
+    if gone := fetch_debs(packages, cache, reporter):
         raise export_error(f"{gone[0].name} {gone[0].version}, locked for the {release_id} build root, is gone from "
                            "the Debian archive and from every retention mirror.",
                            "Re-lock it with `pack-it stacks lock`, or set PACK_IT_DEBIAN_RETENTION_MIRRORS.",

@@ -17,11 +17,16 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 
 from pack_it.errors import EXPORT_FAILED, MISSING_TOOLCHAIN, PackItError, export_error
 from pack_it.lifecycle.cache import atomic_file
 from pack_it.lifecycle.config import setting
+
+if TYPE_CHECKING:
+    from pack_it.lifecycle.reporter import Reporter
+    from pack_it.lifecycle.stacks.definitions import Release
 
 KEYS = Path(__file__).parent / "keys"
 DEFAULT_MIRRORS = {
@@ -241,6 +246,17 @@ class Index:
         op, version = constraint
         cmp = version_compare(package.version, version)
         return {"<<": cmp < 0, "<=": cmp <= 0, "=": cmp == 0, ">=": cmp >= 0, ">>": cmp > 0}[op]
+
+
+def release_index(release: Release, reporter: Reporter, what: str = "") -> Index:
+    """Every suite of `release` (the release and its updates and security suites), each
+    InRelease verified with gpgv and its Packages checked against it, as one Index: what the
+    stack, build-root and toolchain locks are resolved from. `what` is said with each suite."""
+    packages: list[Package] = []
+    for archive, suite in release.suites:
+        reporter.step(f"{archive} {suite}: verifying InRelease, reading Packages{' (' + what + ')' if what else ''}")
+        packages += load_suite(archive, suite, list(release.keyrings))
+    return Index(packages)
 
 
 def resolve(roots: list[str], index: Index, exclude: set[str], installed: set[str] | frozenset[str] = frozenset()) -> list[Package]:

@@ -69,15 +69,10 @@ def lock(release: str, reporter: Reporter = Reporter()) -> dict[str, list[str]]:
     """Re-resolves every JDK of `release` from the signed current index and rewrites its lock
     files (the release step, like `pack-it stacks lock`); returns what changed per lock."""
     from pack_it.lifecycle.stacks import lockfile
-    from pack_it.lifecycle.stacks.debian import Index, load_suite
+    from pack_it.lifecycle.stacks.debian import release_index
     from pack_it.lifecycle.stacks.definitions import releases
 
-    definition = releases()[release]
-    found: list[Package] = []
-    for archive, suite in definition.suites:
-        reporter.step(f"{archive} {suite}: verifying InRelease, reading Packages")
-        found += load_suite(archive, suite, list(definition.keyrings))
-    index = Index(found)
+    index = release_index(releases()[release], reporter)
     changed = {}
     for major in MAJORS[release]:
         # Debian 12 ships the jmods inside the JDK package; later releases split them out.
@@ -118,7 +113,7 @@ class Jdk:
 def fetch(major: str, cache: Cache, reporter: Reporter) -> Jdk:
     """The JDK for Java `major`, its .debs fetched (checked against the lock) and unpacked
     into the cache once."""
-    from pack_it.lifecycle.stacks.retention import fetch_locked
+    from pack_it.lifecycle.stacks.assemble import fetch_debs
 
     release = release_for(major)
     if release is None:
@@ -131,16 +126,12 @@ def fetch(major: str, cache: Cache, reporter: Reporter) -> Jdk:
     root = cache.pack_dir("java", "jdk") / f"{UNPACK_FORMAT}-{jdk.key[:32]}"
     ready = root / home(major) / "release"
     if not ready.is_file():
-        missing = [p for p in packages if not cache.has_blob("sha256:" + p.sha256)]
-        if missing:
-            reporter.step(f"  OpenJDK {major} from Debian {release}: downloading {len(missing)} packages "
-                          f"({sum(p.size for p in missing) / 1e6:.1f} MB)")
-        for package in missing:
-            if not fetch_locked(package, cache.blob_path("sha256:" + package.sha256), reporter):
-                raise PackItError(f"{package.name} {package.version}, locked for Java {major}, is gone from the "
-                                  "Debian archive and from every retention mirror.", exit_code=EXPORT_FAILED,
-                                  phase="build", hint="Refresh packs/java/locks (jdk.lock) or set "
-                                  "PACK_IT_DEBIAN_RETENTION_MIRRORS to a mirror that keeps old versions.")
+        if gone := fetch_debs(packages, cache, reporter, f"  OpenJDK {major} from Debian {release}"):
+            package = gone[0]
+            raise PackItError(f"{package.name} {package.version}, locked for Java {major}, is gone from the "
+                              "Debian archive and from every retention mirror.", exit_code=EXPORT_FAILED,
+                              phase="build", hint="Refresh packs/java/locks (jdk.lock) or set "
+                              "PACK_IT_DEBIAN_RETENTION_MIRRORS to a mirror that keeps old versions.")
         staging = cache.staging_dir() / f"jdk-{jdk.key[:32]}"
         try:
             unpack(packages, cache, staging)

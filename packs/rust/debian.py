@@ -120,15 +120,10 @@ def lock(release: str = RELEASE, reporter: Reporter = Reporter(), directory: Pat
     signed current index, with what they need beyond the release's build root, and rewrites
     the lock files; returns what changed per lock (lockfile.changes lines)."""
     from pack_it.lifecycle.stacks import buildroot
-    from pack_it.lifecycle.stacks.debian import Index, load_suite, resolve
+    from pack_it.lifecycle.stacks.debian import release_index, resolve
     from pack_it.lifecycle.stacks.definitions import releases
 
-    definition = releases()[release]
-    found: list[Package] = []
-    for archive, suite in definition.suites:
-        reporter.step(f"{archive} {suite}: verifying InRelease, reading Packages")
-        found += load_suite(archive, suite, list(definition.keyrings))
-    index = Index(found)
+    index = release_index(releases()[release], reporter)
     # The build root's packages are there when the toolchain runs: only the rest is locked.
     installed = {p.name for p in lockfile.read(buildroot.NAME, release)}
     changed = {}
@@ -182,21 +177,18 @@ def fetch(cache: Cache, reporter: Reporter, asked: tuple[int, int, int] | None =
     """The Debian rustc and cargo for an app asking for rustc `asked` (choose()), their .debs
     fetched (checked against the lock) and unpacked into the cache once; every later build
     finds them there."""
-    from pack_it.lifecycle.stacks.retention import fetch_locked
+    from pack_it.lifecycle.stacks.assemble import fetch_debs
 
     flavour, packages = choose(asked, release)
     root = path(cache, flavour, packages)
     ready = root / "usr" / "bin" / "cargo"
     if not ready.is_file():
-        missing = [p for p in packages if not cache.has_blob("sha256:" + p.sha256)]
-        if missing:
-            reporter.step(f"  {flavour.rustc} {rustc_version(packages)} from Debian {release.removeprefix('debian')}: "
-                          f"downloading {len(missing)} packages ({sum(p.size for p in missing) / 1e6:.1f} MB)")
-        for package in missing:
-            if not fetch_locked(package, cache.blob_path("sha256:" + package.sha256), reporter):
-                raise PackItError(f"{package.name} {package.version}, locked for Rust, is gone from the Debian "
-                                  "archive and from every retention mirror.", exit_code=EXPORT_FAILED,
-                                  phase="build", hint=HINT)
+        what = f"  {flavour.rustc} {rustc_version(packages)} from Debian {release.removeprefix('debian')}"
+        if gone := fetch_debs(packages, cache, reporter, what):
+            package = gone[0]
+            raise PackItError(f"{package.name} {package.version}, locked for Rust, is gone from the Debian "
+                              "archive and from every retention mirror.", exit_code=EXPORT_FAILED,
+                              phase="build", hint=HINT)
         root.parent.mkdir(parents=True, exist_ok=True)
         # A shared $PACK_IT_BUILDROOTS may be another file system: staged beside the final directory.
         shared = cache.root not in root.parents
