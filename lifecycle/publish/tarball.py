@@ -31,9 +31,11 @@ class TarballPublisher:
     def publish(self, image: Image, blobs: Cache, reference: str) -> str:
         ref = refs.parse(reference)
         path = Path(self.path)
-        if _recorded(blobs, path, image, str(ref)) or _holds(path, image, str(ref)):
-            _record(blobs, path, image, str(ref))
+        if _recorded(blobs, path, image, str(ref)):
             return f"tar:{self.path}"  # a no-op rebuild: the file already is this image
+        if _holds(path, image, str(ref)):
+            _record(blobs, path, image, str(ref))  # checked whole: the next no-op trusts the record
+            return f"tar:{self.path}"
         name_of = lambda digest: "blobs/sha256/" + digest.removeprefix("sha256:")  # noqa: E731
         index = {"schemaVersion": 2, "mediaType": oci.INDEX, "manifests": [image.descriptor({
             "io.containerd.image.name": ref.fully_qualified,
