@@ -56,6 +56,10 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A requirements line naming a directory of the tree: `.`, `-e .`, `./libs/x`, `--editable=../x`
 LOCAL_LINE = re.compile(r"^(?:(?:-e|--editable)(?:=|\s+))?(?P<path>\.\.?(?:/[^\s;#]*)?)\s*(?:[;#].*)?$")
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+# An editable VCS requirement, `-e git+https://host/x.git@v1#egg=x`: pip clones it into src/,
+# uv refuses it ("Git sources cannot be editable"); an image has no use for an editable
+# checkout, so it becomes the same requirement installed from the same commit.
+EDITABLE_VCS_LINE = re.compile(r"^(?:-e|--editable)(?:=|\s+)(?P<url>(?:git|hg|svn|bzr)\+[^\s#]+)(?:#(?P<fragment>\S*))?(?P<rest>.*)$")
 
 
 def _invalid(source: str, name: object, what: str) -> PackItError:
@@ -281,12 +285,27 @@ def _local_wheels(ctx: BuildContext, uv: str | None, dirs: tuple[str, ...], buil
     return sorted(out.glob("*.whl"))
 
 
-def _without_local_lines(path: Path, out: Path) -> Path:
-    """requirements.txt without the lines naming the tree's own packages (they are built)."""
+def _non_editable(line: str) -> str:
+    """`-e git+URL#egg=name&subdirectory=d` as `name @ git+URL#subdirectory=d` (PEP 508)."""
+    match = EDITABLE_VCS_LINE.match(line.strip())
+    if match is None:
+        return line
+    fragments = [f for f in (match["fragment"] or "").split("&") if f]
+    names = [f[4:] for f in fragments if f.startswith("egg=")]
+    others = "&".join(f for f in fragments if not f.startswith("egg="))
+    url = match["url"] + (f"#{others}" if others else "")
+    return f"{names[0]} @ {url}{match['rest']}\n" if names else f"{url}{match['rest']}\n"
+
+
+def _for_installer(path: Path) -> Path:
+    """requirements.txt as uv installs it: without the lines naming the tree's own packages
+    (they are built), editable VCS lines made plain. A changed file is written beside the
+    original (in the source copy), so its `-r`/`-c` includes resolve as they did."""
     lines = path.read_text().splitlines(keepends=True)
-    kept = [line for line in lines if not LOCAL_LINE.match(line.strip())]
-    if len(kept) == len(lines):
+    kept = [_non_editable(line) for line in lines if not LOCAL_LINE.match(line.strip())]
+    if kept == lines:
         return path
+    out = path.with_name(f".pack-it-{path.name}")
     out.write_text("".join(kept))
     return out
 
@@ -322,7 +341,7 @@ def requirements(ctx: BuildContext, install: InstallFacts, uv: str | None,
     src = src or ctx.tree.root
     out = ctx.work / "requirements.lock.txt"
     if kind == "requirements":
-        return _without_local_lines(src / install.files[0], ctx.work / "requirements.txt"), False
+        return _for_installer(src / install.files[0]), False
     if kind == "uv.lock":
         if uv is None:  # pip cannot read uv.lock
             raise build_error("uv.lock needs uv to export it, and uv is not installed.",

@@ -5,6 +5,8 @@ import gzip
 import io
 import json
 import shutil
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -56,8 +58,50 @@ def test_the_trees_own_packages(tmp_path, files, kind, expected):
 def test_requirements_lines_naming_the_trees_packages_are_left_to_the_wheel_build(tmp_path):
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("flask==3.1.0\n-e .\n./libs/a\nrequests>=2 ; python_version > '3'\n")
-    out = dependencies._without_local_lines(reqs, tmp_path / "out.txt")
+    out = dependencies._for_installer(reqs)
     assert out.read_text() == "flask==3.1.0\nrequests>=2 ; python_version > '3'\n"
+    assert out.parent == reqs.parent  # its -r includes resolve as before
+    unchanged = tmp_path / "plain.txt"
+    unchanged.write_text("flask==3.1.0\n-r base.txt\n")
+    assert dependencies._for_installer(unchanged) == unchanged
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("-e git+https://example.test/o/lib.git@v1.2#egg=lib", "lib @ git+https://example.test/o/lib.git@v1.2"),
+    ("--editable=git+https://example.test/o/mono.git#egg=part&subdirectory=pkgs/part",
+     "part @ git+https://example.test/o/mono.git#subdirectory=pkgs/part"),
+    ("-e   hg+https://example.test/repo#egg=h", "h @ hg+https://example.test/repo"),
+    ("-e git+https://example.test/o/anon.git", "git+https://example.test/o/anon.git"),
+    ("git+https://example.test/o/plain.git#egg=plain", "git+https://example.test/o/plain.git#egg=plain"),
+])
+def test_editable_vcs_requirements_are_installed_from_the_same_commit_not_editable(tmp_path, line, expected):
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(f"flask==3.1.0\n{line}\n")
+    assert dependencies._for_installer(reqs).read_text() == f"flask==3.1.0\n{expected}\n"
+
+
+@pytest.mark.network
+def test_an_editable_git_requirement_is_installed(tmp_path, shared_cache):
+    """uv refuses `-e git+…` ("Git sources cannot be editable"), which pip accepts and which
+    real requirements files have: the package is installed from that commit instead. The
+    repository is a local one (file://), so the build runs on the host (--sandbox none)."""
+    repo = write_tree(tmp_path / "repo", {
+        "pyproject.toml": '[project]\nname = "gitlib"\nversion = "0.1"\n'
+                          '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n',
+        "gitlib/__init__.py": "NAME = 'gitlib'\n"}).root
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.test"]
+    for argv in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "lib"]):
+        subprocess.run([*git, *argv], check=True)
+    app = write_tree(tmp_path / "app", {
+        "requirements.txt": f"waitress==3.0.2\n-e git+file://{repo}#egg=gitlib\n",
+        "main.py": "import gitlib, waitress\nprint(gitlib.NAME)\n",
+        # a git requirement is always built from source: by the host's Python on the host
+        ".python-version": f"{sys.version_info.major}.{sys.version_info.minor}\n"}).root
+    layout = tmp_path / "layout"
+    result = build(BuildOptions(app, output=f"oci:{layout}", cache_dir=shared_cache, sandbox="none"), REGISTRY)
+    files = _files(result, layout)
+    assert _site(files, "gitlib/__init__.py") and _site(files, "waitress/__init__.py")
+    assert (app / "requirements.txt").read_text().count("-e git+") == 1  # the app is not rewritten
 
 
 
