@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from pack_it.detectors.source import SourceTree
 from pack_it.lifecycle import build as build_phase
 from pack_it.lifecycle import detect as detect_phase
-from pack_it.lifecycle import cacheimage, gitinfo, native, runimage
+from pack_it.lifecycle import gitinfo, native, runimage
 from pack_it.lifecycle.archive import source_date_epoch, uncompressed_size
 from pack_it.lifecycle.cache import DISK_FULL, Cache, default_cache_dir
 from pack_it.lifecycle.export import export
@@ -134,6 +134,8 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
     cache = Cache(options.cache_dir or default_cache_dir())
     epoch = source_date_epoch()
     if options.cache_from:
+        from pack_it.lifecycle import cacheimage
+
         cacheimage.restore(options.cache_from, cache, options.registry, reporter)
 
     reporter.phase("detect")
@@ -165,6 +167,8 @@ def _build(options: BuildOptions, packs: PackRegistry, reporter: Reporter) -> Bu
         _record_if_unchanged(tree, cache, reporter)
         destination = publisher.publish(image, cache, str(ref))
         if options.cache_to:
+            from pack_it.lifecycle import cacheimage
+
             cacheimage.save(options.cache_to, plan.packs, layers, cache, epoch, options.registry,
                             reporter, run_image=chosen, locked=options.locked)
     except OSError as e:
@@ -201,7 +205,9 @@ def make_sandbox(options: BuildOptions, plan: Plan, cache: Cache, work: Path, re
 
     if options.sandbox == "none":
         return Sandbox("none", toolchain=options.toolchain)
-    find_bwrap()  # before any step: the one-sentence reason, never a tool's failure
+    # bubblewrap is checked (one bwrap run, 7 ms) by the first step, before it runs: its one
+    # sentence, never a tool's failure. Only a build root still to be assembled checks it here,
+    # before the download; a rebuild whose layers are all reused runs no step and no bwrap.
     root = None
     if options.toolchain == "pack-it":
         # The run image's release, so what is compiled links what the image has; debian12 for
@@ -210,6 +216,8 @@ def make_sandbox(options: BuildOptions, plan: Plan, cache: Cache, work: Path, re
         release = definitions.DEFAULT_RELEASE
         if chosen.partition("-")[0] in definitions.STACKS:
             release = definitions.parse_reference(chosen)[1]
+        if not buildroot.is_ready(release, cache):
+            find_bwrap()
         root = buildroot.ensure(release, cache, reporter)
     return Sandbox("bwrap", root, network=options.network != "none", scratch=(work,), toolchain=options.toolchain)
 

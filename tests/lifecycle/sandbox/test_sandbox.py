@@ -46,6 +46,31 @@ def test_a_missing_bwrap_is_one_sentence_with_its_exit_code(monkeypatch):
     assert "bubblewrap" in e.value.message and "--sandbox none" in e.value.hint
 
 
+def test_a_step_without_bwrap_is_that_sentence_before_it_runs(tmp_path, monkeypatch):
+    """A rebuild checks bubblewrap at its first step (one that reuses every layer runs none)."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(PackItError) as e:
+        Sandbox("bwrap").command(Step(["true"], {}, tmp_path))
+    assert e.value.exit_code == NO_SANDBOX and "bubblewrap" in e.value.message
+
+
+def test_without_bwrap_a_build_root_is_not_downloaded(tmp_path, monkeypatch):
+    """With no build root assembled yet, the check comes before its 100 MB of .debs."""
+    from pack_it.lifecycle.cache import Cache
+    from pack_it.lifecycle.pipeline import BuildOptions, make_sandbox
+    from pack_it.lifecycle.plan import Plan
+    from pack_it.lifecycle.reporter import Reporter
+    from pack_it.lifecycle.stacks import buildroot
+
+    monkeypatch.setattr(buildroot, "ensure", lambda *a, **k: pytest.fail("the build root was fetched"))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    cache = Cache(tmp_path / "cache")
+    plan = Plan(language="go", packs=("go",))
+    with pytest.raises(PackItError) as e:
+        make_sandbox(BuildOptions(tmp_path), plan, cache, tmp_path / "work", Reporter())
+    assert e.value.exit_code == NO_SANDBOX
+
+
 def test_no_user_namespaces_names_the_sysctl_and_offers_sandbox_none(tmp_path, monkeypatch):
     """What Debian's bwrap prints where unprivileged user namespaces are off."""
     fake = tmp_path / "bwrap"
