@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -152,7 +153,7 @@ def test_a_cache_label_out_of_shape_is_refused_before_anything_is_written(label)
 
 @pytest.mark.parametrize("flag", ["--cache-image", "--cache-from", "--cache-to"])
 def test_a_cache_image_outside_a_registry_is_a_usage_error(flag, tmp_path):
-    proc = subprocess.run(["python3", "-m", "pack_it", "build", str(tmp_path), flag, "oci:./x"],
+    proc = subprocess.run([sys.executable, "-m", "pack_it", "build", str(tmp_path), flag, "oci:./x"],
                           capture_output=True, text=True)
     assert proc.returncode == USAGE, proc.stderr
     assert "oci:./x" in proc.stderr and "registry" in proc.stderr and "Traceback" not in proc.stderr
