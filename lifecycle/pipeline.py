@@ -200,14 +200,14 @@ def launch_layers(plan: Plan, run_reference: str, cache: Cache, epoch: int, repo
 def make_sandbox(options: BuildOptions, plan: Plan, cache: Cache, work: Path, reporter: Reporter):
     """The sandbox the build steps run in: with pack-it's toolchains, the build root of the plan's
     Debian release (assembled into the cache the first time); with the host's, the host's /."""
-    from pack_it.lifecycle.sandbox import Sandbox, find_bwrap
+    from pack_it.lifecycle.sandbox import Sandbox
     from pack_it.lifecycle.stacks import buildroot, definitions
 
     if options.sandbox == "none":
         return Sandbox("none", toolchain=options.toolchain)
     # bubblewrap is checked (one bwrap run, 7 ms) by the first step, before it runs: its one
-    # sentence, never a tool's failure. Only a build root still to be assembled checks it here,
-    # before the download; a rebuild whose layers are all reused runs no step and no bwrap.
+    # sentence, never a tool's failure (a build root still to be assembled checks it before its
+    # download); a rebuild whose layers are all reused runs no step and no bwrap.
     root = None
     if options.toolchain == "pack-it":
         # The run image's release, so what is compiled links what the image has; debian12 for
@@ -216,8 +216,6 @@ def make_sandbox(options: BuildOptions, plan: Plan, cache: Cache, work: Path, re
         release = definitions.DEFAULT_RELEASE
         if chosen.partition("-")[0] in definitions.STACKS:
             release = definitions.parse_reference(chosen)[1]
-        if not buildroot.is_ready(release, cache):
-            find_bwrap()
         root = buildroot.ensure(release, cache, reporter)
     return Sandbox("bwrap", root, network=options.network != "none", scratch=(work,), toolchain=options.toolchain)
 

@@ -187,11 +187,6 @@ def _compile_bytecode(root: Path, interpreter: str, directories: tuple[str, ...]
                            "Re-lock the build root with `pack-it stacks lock`.", exit_code=EXPORT_FAILED)
 
 
-def is_ready(release_id: str, cache: Cache) -> bool:
-    """Whether the release's build root is assembled (ensure() would return at once)."""
-    return (path(cache, release_id) / READY).is_file()
-
-
 def ensure(release_id: str, cache: Cache, reporter: Reporter = Reporter()) -> Path:
     """The release's build root, assembled into the cache from its lock the first time: the
     .debs are fetched (and checked) as for a stack, written into a staging directory, and the
@@ -199,8 +194,12 @@ def ensure(release_id: str, cache: Cache, reporter: Reporter = Reporter()) -> Pa
     final = path(cache, release_id)
     if (final / READY).is_file():
         return final
+    from pack_it.lifecycle.sandbox import find_bwrap
     from pack_it.lifecycle.stacks.assemble import fetch_debs  # (12 ms of import a rebuild skips)
 
+    # A build root serves bubblewrap's steps, and its bytecode is compiled under bwrap: a machine
+    # that cannot run it is told so before the download, not after.
+    find_bwrap()
     packages = lockfile.read(NAME, release_id)
     if gone := fetch_debs(packages, cache, reporter):
         raise export_error(f"{gone[0].name} {gone[0].version}, locked for the {release_id} build root, is gone from "

@@ -62,7 +62,9 @@ def test_without_bwrap_a_build_root_is_not_downloaded(tmp_path, monkeypatch):
     from pack_it.lifecycle.reporter import Reporter
     from pack_it.lifecycle.stacks import buildroot
 
-    monkeypatch.setattr(buildroot, "ensure", lambda *a, **k: pytest.fail("the build root was fetched"))
+    from pack_it.lifecycle.stacks import assemble
+
+    monkeypatch.setattr(assemble, "fetch_debs", lambda *a, **k: pytest.fail("the build root was fetched"))
     monkeypatch.setenv(buildroot.DIR_ENV, str(tmp_path / "buildroots"))  # not the tests' shared ones
     monkeypatch.setenv("PATH", "/nonexistent")
     cache = Cache(tmp_path / "cache")
